@@ -1,0 +1,1 @@
+"""The JSON REST API (Invenio's conventions)."""

@@ -1,0 +1,133 @@
+"""``/api/records``: create, read, replace, patch, delete, list.
+
+Each view parses the request, calls the service, and returns a document;
+errors are domain errors turned into problem responses by the app.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from repository_core.errors import InvalidRecord, Problem
+from repository_core.store import Cursor
+
+from ..auth import require_token
+from .documents import (
+    decode_cursor,
+    encode_cursor,
+    etag_for,
+    merge_patch,
+    parse_body,
+    record_document,
+    record_input,
+    revision_from_if_match,
+)
+
+__all__ = ["bp", "MAX_PAGE_SIZE"]
+
+bp = Blueprint("records_api", __name__, url_prefix="/api/records")
+
+MAX_PAGE_SIZE = 1000
+SEARCH_ARGS = {"q", "sort", "facets", "page"}
+
+
+def _services() -> Any:
+    return current_app.extensions["oaiserver"]
+
+
+def _send(record: Any, status: int = 200) -> Response:
+    services = _services()
+    response = jsonify(record_document(record, services.config.base_url))
+    response.status_code = status
+    response.headers["ETag"] = etag_for(record)
+    return response
+
+
+def _size(default: int = 25) -> int:
+    raw = request.args.get("size", str(default))
+    try:
+        size = int(raw)
+    except ValueError:
+        size = 0
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise InvalidRecord([Problem("/size", f"size is a whole number from 1 to {MAX_PAGE_SIZE}")])
+    return size
+
+
+@bp.get("")
+def list_records() -> Response:
+    services = _services()
+    search = services.parts.get("search_api")
+    if search is not None and SEARCH_ARGS & set(request.args):
+        return jsonify(search(request.args))
+    size = _size()
+    after = decode_cursor(request.args["after"]) if "after" in request.args else None
+    records, total = services.records.list(after=after, limit=size)
+    base = services.config.base_url.rstrip("/")
+    links = {"self": f"{base}/api/records?{urlencode(request.args)}"}
+    if len(records) == size:
+        last = records[-1]
+        cursor = encode_cursor(Cursor(last.datestamp, last.id))
+        links["next"] = f"{base}/api/records?{urlencode({'size': size, 'after': cursor})}"
+    return jsonify({
+        "hits": {"hits": [record_document(r, base) for r in records], "total": total},
+        "links": links,
+    })
+
+
+@bp.post("")
+@require_token
+def create_record() -> Response:
+    metadata, collections = record_input(parse_body(request.get_data()))
+    record = _services().records.create(metadata, collections=collections)
+    response = _send(record, 201)
+    response.headers["Location"] = record_document(record, _services().config.base_url)["links"]["self"]
+    return response
+
+
+@bp.get("/<record_id>")
+def read_record(record_id: str) -> Response:
+    record = _services().records.get(record_id)
+    if request.if_none_match.contains(str(record.revision)):
+        return Response(status=304, headers={"ETag": etag_for(record)})
+    return _send(record)
+
+
+@bp.put("/<record_id>")
+@require_token
+def replace_record(record_id: str) -> Response:
+    metadata, collections = record_input(parse_body(request.get_data()))
+    record = _services().records.update(
+        record_id, metadata, collections=collections,
+        expected_revision=revision_from_if_match(request.headers.get("If-Match")),
+    )
+    return _send(record)
+
+
+@bp.patch("/<record_id>")
+@require_token
+def patch_record(record_id: str) -> Response:
+    patch = parse_body(request.get_data())
+    services = _services()
+    current = services.records.get(record_id)
+    expected = revision_from_if_match(request.headers.get("If-Match"))
+    document = {"metadata": current.metadata, "collections": list(current.collections)}
+    merged = merge_patch(document, patch)
+    metadata, collections = record_input(merged)
+    record = services.records.update(
+        record_id, metadata, collections=collections,
+        expected_revision=expected if expected is not None else current.revision,
+    )
+    return _send(record)
+
+
+@bp.delete("/<record_id>")
+@require_token
+def delete_record(record_id: str) -> Response:
+    _services().records.delete(
+        record_id, expected_revision=revision_from_if_match(request.headers.get("If-Match"))
+    )
+    return Response(status=204)

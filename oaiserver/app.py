@@ -1,0 +1,75 @@
+"""The Flask application factory: the HTTP face of oaiserver.
+
+``create_app()`` reads configuration (or takes it), builds the services once
+and registers the blueprints. Views stay thin: parse, call a service,
+return; domain errors become RFC 9457 problems here, in one place.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from repository_core.errors import RecordDeleted, RepositoryError
+
+from .api.documents import isoformat
+from .api.records import bp as records_api
+from .config import Config, load_config
+from .problems import problem, problem_from_error, problem_from_http
+from .services import Services, build_services
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: Config | None = None, *, services: Services | None = None) -> Flask:
+    config = config or (services.config if services else load_config())
+    services = services or build_services(config)
+    app = Flask(__name__)
+    app.config["JSON_SORT_KEYS"] = False
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["oaiserver"] = services
+
+    app.register_blueprint(records_api)
+    _register_errors(app)
+
+    @app.get("/")
+    def index() -> Response:
+        base = config.base_url.rstrip("/")
+        return jsonify({
+            "name": config.repository_name,
+            "links": {
+                "records": f"{base}/api/records",
+                "oai": f"{base}/oai?verb=Identify",
+            },
+        })
+
+    return app
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(RecordDeleted)
+    def _gone(exc: RecordDeleted) -> Response:
+        record: Any = exc.record
+        return problem(410, "Gone", str(exc), id=record.id,
+                       deleted=isoformat(record.datestamp))
+
+    @app.errorhandler(RepositoryError)
+    def _domain(exc: RepositoryError) -> Response:
+        return problem_from_error(exc)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Response:
+        return problem_from_http(exc)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        if isinstance(exc, HTTPException):  # pragma: no cover - handled above
+            return problem_from_http(exc)
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return problem(500, "Internal server error",
+                       "the server failed; the error was logged")

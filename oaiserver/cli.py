@@ -1,0 +1,194 @@
+"""The ``oaiserver`` command line.
+
+Conventions: ``--help`` everywhere, ``-`` for standard input, errors on
+standard error with the file (and line) they concern, exit code 0 on
+success, 1 when some input failed, 2 for usage errors (click's own).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from repository_core.errors import RecordDeleted, RepositoryError
+from repository_core.schema import upgrade
+
+from .config import ConfigError, load_config
+from .loading import LoadReport, expand_paths, load_source
+from .services import Services, build_services
+
+__all__ = ["main", "cli"]
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+class Context:
+    def __init__(self) -> None:
+        self._services: Services | None = None
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            try:
+                self._services = build_services(load_config())
+            except ConfigError as exc:
+                raise click.ClickException(str(exc)) from None
+        return self._services
+
+
+pass_context = click.make_pass_decorator(Context, ensure=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="oaiserver")
+def cli() -> None:
+    """Metadata server for research repositories: DataCite, OAI-PMH, DOIs.
+
+    Configuration comes from OAISERVER_* environment variables and the TOML
+    file named by OAISERVER_CONFIG.
+    """
+
+
+@cli.group()
+def db() -> None:
+    """Manage the database schema."""
+
+
+@db.command("upgrade")
+@pass_context
+def db_upgrade(ctx: Context) -> None:
+    """Create or migrate the database schema to the latest version."""
+    upgrade(ctx.services.engine)
+    click.echo(f"database at revision head ({_safe_url(ctx.services)})")
+
+
+def _safe_url(services: Services) -> str:
+    return services.engine.url.render_as_string(hide_password=True)
+
+
+def load_paths(services: Services, paths: Sequence[str], *, quiet: bool = False) -> LoadReport:
+    report = LoadReport()
+    sources = list(expand_paths(paths))
+    with click.progressbar(sources, label="loading", file=sys.stderr,
+                           hidden=quiet or len(sources) < 2,
+                           item_show_func=lambda s: s and Path(s).name) as bar:
+        for source in bar:
+            try:
+                if source == "-":
+                    report.loaded += load_source(services.records, "<stdin>",
+                                                 click.get_binary_stream("stdin"))
+                else:
+                    report.loaded += load_source(services.records, source)
+            except RepositoryError as exc:
+                name = "<stdin>" if source == "-" else source
+                reason = str(exc)
+                if not reason.startswith(name):
+                    reason = f"{name}: {reason}"
+                report.failures.append((name, reason))
+    return report
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@pass_context
+def load(ctx: Context, paths: tuple[str, ...], quiet: bool) -> None:
+    """Load records from files, folders (recursively) or '-' (stdin).
+
+    DataCite XML (kernel 4.0 to 4.7), DataCite JSON (attributes or a REST
+    API document), this server's record JSON, or JSON lines. Each file
+    loads whole or not at all.
+    """
+    upgrade(ctx.services.engine)
+    report = load_paths(ctx.services, paths, quiet=quiet)
+    for _name, reason in report.failures:
+        click.echo(f"error: {reason}", err=True)
+    click.echo(f"loaded {report.loaded} record(s), {len(report.failures)} file(s) failed",
+               err=True)
+    if not report.ok:
+        sys.exit(1)
+
+
+def _serve(services: Services, host: str, port: int, threads: int) -> None:
+    import waitress
+
+    from .app import create_app
+
+    app = create_app(services=services)
+    click.echo(f"oaiserver listening on http://{host}:{port}/ "
+               f"(public URL {services.config.base_url})", err=True)
+    click.echo(f"  records: {services.config.base_url.rstrip('/')}/api/records", err=True)
+    click.echo(f"  OAI-PMH: {services.config.base_url.rstrip('/')}/oai?verb=Identify", err=True)
+    waitress.serve(app, host=host, port=port, threads=threads, ident="oaiserver")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@pass_context
+def serve(ctx: Context, host: str, port: int, threads: int) -> None:
+    """Serve HTTP with a production WSGI server (waitress)."""
+    upgrade(ctx.services.engine)
+    _serve(ctx.services, host, port, threads)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@pass_context
+def demo(ctx: Context, host: str, port: int) -> None:
+    """Set up the database, load the demo records on first start, and serve."""
+    services = ctx.services
+    upgrade(services.engine)
+    _, total = services.records.list(limit=1)
+    if total == 0:
+        report = load_paths(services, [str(FIXTURES / "datacite-examples")])
+        for _name, reason in report.failures:
+            click.echo(f"warning: {reason}", err=True)
+        click.echo(f"loaded {report.loaded} demo record(s)", err=True)
+    _serve(services, host, port, threads=8)
+
+
+@cli.group()
+def records() -> None:
+    """Show and delete single records."""
+
+
+@records.command("show")
+@click.argument("record_id")
+@pass_context
+def records_show(ctx: Context, record_id: str) -> None:
+    """Print a record as REST JSON."""
+    import json
+
+    from .api.documents import record_document
+
+    try:
+        record = ctx.services.records.get(record_id, include_deleted=True)
+    except RepositoryError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(record_document(record, ctx.services.config.base_url),
+                          indent=2, ensure_ascii=False))
+
+
+@records.command("delete")
+@click.argument("record_id")
+@pass_context
+def records_delete(ctx: Context, record_id: str) -> None:
+    """Delete a record (its tombstone stays)."""
+    try:
+        record = ctx.services.records.delete(record_id)
+    except RecordDeleted:
+        raise click.ClickException(f"record {record_id!r} is already deleted") from None
+    except RepositoryError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"deleted {record.id} (revision {record.revision})")
+
+
+def main(argv: Sequence[str] | None = None) -> Any:
+    return cli.main(args=argv, prog_name="oaiserver")

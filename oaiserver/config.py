@@ -1,0 +1,130 @@
+"""Configuration: defaults in code, an optional TOML file, then environment.
+
+Precedence (last wins): the defaults below, the TOML file named by
+``OAISERVER_CONFIG`` (keys are the field names, lower case), environment
+variables ``OAISERVER_<FIELD>``, and finally explicit overrides (tests).
+The public base URL is configuration, never the request's Host header.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+__all__ = ["Config", "load_config", "ConfigError"]
+
+PREFIX = "OAISERVER_"
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: str = "data"
+    database_url: str = ""  # default: sqlite:///<data_dir>/oaiserver.db
+    base_url: str = "http://127.0.0.1:5000"
+    repository_id: str = "oaiserver.example.org"
+    repository_name: str = "oaiserver demo repository"
+    admin_email: str = "admin@example.org"
+    api_tokens: tuple[str, ...] = ()
+    secret_key: str = ""  # signs resumption tokens; default derived from data_dir
+    oai_page_size: int = 100
+    oai_max_concurrent_lists: int = 8
+    oai_token_lifetime_hours: int = 72
+    search_url: str = ""
+    search_index_prefix: str = "oaiserver"
+    datacite_url: str = ""
+    datacite_username: str = ""
+    datacite_password: str = ""
+    datacite_prefix: str = ""
+    datacite_auto: bool = False
+    datacite_suffix_pattern: str = "{id}"
+    datacite_contact: str = ""
+    datacite_worker: bool = False
+    datacentre_symbol: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{Path(self.data_dir) / 'oaiserver.db'}"
+
+    @property
+    def doi_minting_enabled(self) -> bool:
+        return bool(self.datacite_url and self.datacite_username and self.datacite_prefix)
+
+
+def _coerce(name: str, kind: Any, value: Any) -> Any:
+    text = isinstance(value, str)
+    try:
+        if kind is bool:
+            if text:
+                lowered = value.strip().lower()
+                if lowered in {"1", "true", "yes", "on"}:
+                    return True
+                if lowered in {"0", "false", "no", "off", ""}:
+                    return False
+                raise ValueError(value)
+            return bool(value)
+        if kind is int:
+            return int(value)
+        if kind == tuple[str, ...]:
+            if text:
+                return tuple(v.strip() for v in value.split(",") if v.strip())
+            return tuple(str(v) for v in value)
+        if kind is str:
+            return str(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name}: cannot use {value!r} as {getattr(kind, '__name__', kind)}")
+    return value
+
+
+def load_config(
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """Build the configuration from defaults, TOML file, environment, overrides."""
+    env = os.environ if environ is None else environ
+    hints = get_type_hints(Config)
+    names = {f.name for f in dataclasses.fields(Config)} - {"extra"}
+    values: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+
+    path = env.get(PREFIX + "CONFIG")
+    if path:
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read configuration file: {exc.strerror}")
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: {exc}")
+        for key, value in data.items():
+            if key in names:
+                values[key] = _coerce(f"{path}: {key}", hints[key], value)
+            else:
+                extra[key] = value
+
+    for key in names:
+        env_key = PREFIX + key.upper()
+        if env_key in env:
+            values[key] = _coerce(env_key, hints[key], env[env_key])
+
+    for key, value in (overrides or {}).items():
+        if key not in names:
+            raise ConfigError(f"unknown configuration key {key!r}")
+        values[key] = _coerce(key, hints[key], value)
+
+    config = Config(**values, extra=extra)
+    if config.oai_page_size < 1:
+        raise ConfigError("oai_page_size must be at least 1")
+    return config

@@ -1,0 +1,90 @@
+"""RFC 9457 problem responses, and the one table from domain errors to HTTP.
+
+Services raise domain errors without HTTP statuses; this module decides the
+status. Every invalid field is listed by JSON pointer under ``errors``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from flask import Response
+from werkzeug.exceptions import HTTPException
+
+from repository_core.errors import (
+    InvalidQuery,
+    InvalidRecord,
+    Problem,
+    RecordDeleted,
+    RecordNotFound,
+    RepositoryError,
+    RevisionConflict,
+    SetExists,
+    SetNotFound,
+    UnreadableInput,
+)
+
+__all__ = ["problem", "problem_from_error", "STATUS_FOR"]
+
+PROBLEM_TYPE = "application/problem+json"
+
+STATUS_FOR: dict[type[RepositoryError], tuple[int, str]] = {
+    InvalidRecord: (422, "Invalid record"),
+    UnreadableInput: (400, "Unreadable input"),
+    InvalidQuery: (400, "Invalid query"),
+    RecordNotFound: (404, "Not found"),
+    SetNotFound: (404, "Not found"),
+    RecordDeleted: (410, "Gone"),
+    RevisionConflict: (412, "Precondition failed"),
+    SetExists: (409, "Conflict"),
+}
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str | None = None,
+    *,
+    errors: Iterable[Problem] = (),
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    listed = [p.as_dict() for p in errors]
+    if listed:
+        body["errors"] = listed
+    body.update(extra)
+    response = Response(
+        json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_TYPE
+    )
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def problem_from_error(exc: RepositoryError) -> Response:
+    for kind in type(exc).__mro__:
+        if kind in STATUS_FOR:
+            status, title = STATUS_FOR[kind]
+            break
+    else:
+        status, title = 400, "Bad request"
+    extra: dict[str, Any] = {}
+    if isinstance(exc, InvalidQuery) and exc.position is not None:
+        extra["position"] = exc.position
+    if isinstance(exc, RevisionConflict):
+        extra["revision"] = exc.actual
+    errors = exc.problems if isinstance(exc, InvalidRecord) else ()
+    return problem(status, title, str(exc), errors=errors, **extra)
+
+
+def problem_from_http(exc: HTTPException) -> Response:
+    response = problem(exc.code or 500, exc.name, exc.description)
+    for key, value in exc.get_headers():
+        if key.lower() not in {"content-type", "content-length"}:
+            response.headers[key] = value
+    return response

@@ -1,0 +1,64 @@
+"""Datestamps that harvesters can trust.
+
+Every write takes its datestamp from one locked clock row, inside the write's
+own transaction, so datestamps are UTC, strictly increasing in commit order,
+and never earlier than a bound already served to a harvester
+(``serve_bound``). That is what lets an incremental harvest ``from=T`` miss
+nothing that was written while the harvest at T ran.
+
+When to use: ``next_datestamp`` in every transaction that changes a record or
+its set membership; ``serve_bound`` once per harvest (its first page), in a
+short transaction of its own.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import ClockRow
+
+__all__ = ["utcnow", "next_datestamp", "serve_bound", "EPOCH"]
+
+TICK = timedelta(microseconds=1)
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _clock(session: Session) -> ClockRow:
+    row = session.execute(
+        select(ClockRow).where(ClockRow.id == 1).with_for_update()
+    ).scalar_one_or_none()
+    if row is None:
+        row = ClockRow(id=1, last_datestamp=EPOCH, served_until=EPOCH)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def next_datestamp(session: Session, now: datetime | None = None) -> datetime:
+    """The datestamp for a write in this transaction (locks the clock row)."""
+    row = _clock(session)
+    stamp = max(now or utcnow(), row.last_datestamp + TICK, row.served_until + TICK)
+    row.last_datestamp = stamp
+    return stamp
+
+
+def serve_bound(session: Session, now: datetime | None = None) -> datetime:
+    """Promise that no later write gets a datestamp <= the returned bound.
+
+    Waits for writes in flight (they hold the clock row), so that once the
+    caller's transaction commits, a fresh read sees every record whose
+    datestamp is <= the bound. The bound is a whole second (OAI datestamps
+    are): a harvester that comes back with ``from=<responseDate>`` gets every
+    record written after it, since all of them are later than the bound.
+    """
+    row = _clock(session)
+    bound = max((now or utcnow()).replace(microsecond=0), row.served_until)
+    row.served_until = bound
+    return bound

@@ -1,0 +1,113 @@
+"""The domain's errors: one root, typed context, no HTTP status.
+
+::
+
+    RepositoryError
+     +-- InvalidRecord          metadata or envelope fails validation (problems)
+     +-- RecordNotFound         no record with that id
+     +-- RecordDeleted          the record is a tombstone
+     +-- RevisionConflict       If-Match / expected revision is stale
+     +-- InvalidQuery           a query string does not parse or names an unknown field
+     +-- ImportError_           input cannot be read as any supported format
+
+The HTTP layer maps each class to a status in one table; the CLI prints them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "Problem",
+    "RepositoryError",
+    "InvalidRecord",
+    "RecordNotFound",
+    "RecordDeleted",
+    "RevisionConflict",
+    "InvalidQuery",
+    "UnreadableInput",
+    "SetNotFound",
+    "SetExists",
+]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, located by a JSON pointer (RFC 6901)."""
+
+    pointer: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"pointer": self.pointer, "detail": self.message}
+
+
+class RepositoryError(Exception):
+    """Root of every error the domain raises."""
+
+
+class InvalidRecord(RepositoryError):
+    """The input is not a valid record; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("; ".join(f"{p.pointer or '/'}: {p.message}" for p in self.problems))
+
+
+class RecordNotFound(RepositoryError):
+    """No record has this id."""
+
+    def __init__(self, record_id: str):
+        self.record_id = record_id
+        super().__init__(f"no record with id {record_id!r}")
+
+
+class RecordDeleted(RepositoryError):
+    """The record was deleted; its tombstone is kept."""
+
+    def __init__(self, record: object):
+        self.record = record
+        super().__init__(f"record {getattr(record, 'id', '?')!r} was deleted")
+
+
+class RevisionConflict(RepositoryError):
+    """The caller's revision is not the stored one (lost-update protection)."""
+
+    def __init__(self, record_id: str, expected: int, actual: int):
+        self.record_id, self.expected, self.actual = record_id, expected, actual
+        super().__init__(f"record {record_id!r} is at revision {actual}, not {expected}")
+
+
+class InvalidQuery(RepositoryError):
+    """A query string cannot be used; ``position`` is a 0-based offset if known."""
+
+    def __init__(self, message: str, *, query: str = "", position: int | None = None):
+        self.query, self.position = query, position
+        super().__init__(message)
+
+
+class UnreadableInput(RepositoryError):
+    """An import input is in no supported format, or is malformed."""
+
+    def __init__(self, message: str, *, source: str | None = None, line: int | None = None):
+        self.source, self.line = source, line
+        where = source or "<input>"
+        if line is not None:
+            where += f":{line}"
+        super().__init__(f"{where}: {message}")
+
+
+class SetNotFound(RepositoryError):
+    """No OAI set has this spec."""
+
+    def __init__(self, spec: str):
+        self.spec = spec
+        super().__init__(f"no set {spec!r}")
+
+
+class SetExists(RepositoryError):
+    """An OAI set with this spec exists already."""
+
+    def __init__(self, spec: str):
+        self.spec = spec
+        super().__init__(f"set {spec!r} exists already")

@@ -1,0 +1,20 @@
+"""Alembic environment: runs on the connection that ``schema.upgrade`` passes."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from repository_core.schema import target_metadata
+
+connection = context.config.attributes.get("connection")
+if connection is None:  # pragma: no cover - always called through schema.upgrade
+    raise RuntimeError("run migrations with `oaiserver db upgrade`")
+
+context.configure(
+    connection=connection,
+    target_metadata=target_metadata(),
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

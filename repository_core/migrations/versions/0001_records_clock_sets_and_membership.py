@@ -1,0 +1,89 @@
+"""records, clock, sets and membership
+
+Revision ID: 0001
+Revises: 
+Create Date: 2026-11-28
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from alembic import op
+
+import repository_core.db
+from sqlalchemy.dialects import postgresql
+
+revision = '0001'
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('datestamp_clock',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('last_datestamp', repository_core.db.UTCDateTime(), nullable=False),
+    sa.Column('served_until', repository_core.db.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_datestamp_clock'))
+    )
+    # The one clock row exists from the start, so writers only ever lock it.
+    epoch = datetime(1970, 1, 1)
+    op.bulk_insert(
+        sa.table('datestamp_clock', sa.column('id', sa.Integer()),
+                 sa.column('last_datestamp', sa.DateTime()),
+                 sa.column('served_until', sa.DateTime())),
+        [{'id': 1, 'last_datestamp': epoch, 'served_until': epoch}],
+    )
+    op.create_table('oai_sets',
+    sa.Column('spec', sa.String(length=255), nullable=False),
+    sa.Column('name', sa.Text(), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('query', sa.Text(), nullable=False),
+    sa.Column('created', repository_core.db.UTCDateTime(), nullable=False),
+    sa.Column('updated', repository_core.db.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('spec', name=op.f('pk_oai_sets'))
+    )
+    op.create_table('records',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('doi', sa.String(length=255), nullable=True),
+    sa.Column('metadata', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('collections', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('created', repository_core.db.UTCDateTime(), nullable=False),
+    sa.Column('datestamp', repository_core.db.UTCDateTime(), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_records')),
+    sa.UniqueConstraint('doi', name=op.f('uq_records_doi'))
+    )
+    with op.batch_alter_table('records', schema=None) as batch_op:
+        batch_op.create_index('ix_records_datestamp_id', ['datestamp', 'id'], unique=False)
+
+    op.create_table('set_membership',
+    sa.Column('set_spec', sa.String(length=255), nullable=False),
+    sa.Column('record_id', sa.String(length=64), nullable=False),
+    sa.Column('datestamp', repository_core.db.UTCDateTime(), nullable=False),
+    sa.Column('member', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['record_id'], ['records.id'], name=op.f('fk_set_membership_record_id_records'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['set_spec'], ['oai_sets.spec'], name=op.f('fk_set_membership_set_spec_oai_sets'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('set_spec', 'record_id', name=op.f('pk_set_membership'))
+    )
+    with op.batch_alter_table('set_membership', schema=None) as batch_op:
+        batch_op.create_index('ix_set_membership_record', ['record_id'], unique=False)
+        batch_op.create_index('ix_set_membership_spec_datestamp', ['set_spec', 'datestamp', 'record_id'], unique=False)
+
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('set_membership', schema=None) as batch_op:
+        batch_op.drop_index('ix_set_membership_spec_datestamp')
+        batch_op.drop_index('ix_set_membership_record')
+
+    op.drop_table('set_membership')
+    with op.batch_alter_table('records', schema=None) as batch_op:
+        batch_op.drop_index('ix_records_datestamp_id')
+
+    op.drop_table('records')
+    op.drop_table('oai_sets')
+    op.drop_table('datestamp_clock')

@@ -1,0 +1,91 @@
+"""The tables the domain owns: records, the datestamp clock, OAI sets.
+
+Other parts add their own tables to the same ``Base`` (the search index,
+the DOI outbox); ``repository_core.schema.all_tables()`` imports them all so
+that migrations see one metadata.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .db import Base, UTCDateTime
+
+__all__ = ["RecordRow", "ClockRow", "SetRow", "MembershipRow", "JSONType"]
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class RecordRow(Base):
+    """A record and its envelope; a deleted record stays as a tombstone."""
+
+    __tablename__ = "records"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    doi: Mapped[str | None] = mapped_column(String(255), unique=True, nullable=True)
+    metadata_json: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType)
+    collections: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    created: Mapped[datetime] = mapped_column(UTCDateTime())
+    datestamp: Mapped[datetime] = mapped_column(UTCDateTime())
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_records_datestamp_id", "datestamp", "id"),)
+
+
+class ClockRow(Base):
+    """One row: the last datestamp given to a write and the last one served.
+
+    Writers lock it, so datestamps increase strictly in commit order; a
+    harvest's first page raises ``served_until``, so no later write can get
+    a datestamp a harvester has already been told is past.
+    """
+
+    __tablename__ = "datestamp_clock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_datestamp: Mapped[datetime] = mapped_column(UTCDateTime())
+    served_until: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SetRow(Base):
+    """An OAI set defined by a search query."""
+
+    __tablename__ = "oai_sets"
+
+    spec: Mapped[str] = mapped_column(String(255), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    query: Mapped[str] = mapped_column(Text)
+    created: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MembershipRow(Base):
+    """Materialised set membership: (set, record) with the datestamp it changed.
+
+    ``member`` false means the record left the set: a set-selective harvest
+    shows it as deleted for that set. ``datestamp`` mirrors the record's
+    datestamp so that listing a set is one index range scan.
+    """
+
+    __tablename__ = "set_membership"
+
+    set_spec: Mapped[str] = mapped_column(
+        String(255), ForeignKey("oai_sets.spec", ondelete="CASCADE"), primary_key=True
+    )
+    record_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("records.id", ondelete="CASCADE"), primary_key=True
+    )
+    datestamp: Mapped[datetime] = mapped_column(UTCDateTime())
+    member: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    __table_args__ = (
+        Index("ix_set_membership_spec_datestamp", "set_spec", "datestamp", "record_id"),
+        Index("ix_set_membership_record", "record_id"),
+    )

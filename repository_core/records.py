@@ -1,0 +1,52 @@
+"""The record: DataCite JSON metadata inside an envelope that is ours.
+
+The metadata is the JSON form of the DataCite Metadata Schema, in the shape
+of the ``datacite`` package's kernel-4.5 JSON Schema (``doi``, ``titles``,
+``creators``, ``publisher`` as an object, ``alternateIdentifiers``,
+``types`` ...), extended with the kernel 4.6 and 4.7 vocabularies.
+
+The envelope (id, DOI, datestamps, revision, deleted flag, collections) is
+what the repository adds: it never travels inside the metadata, except the
+DOI, which is mirrored in ``metadata["doi"]`` so that a serializer sees one
+source of truth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+__all__ = ["Record", "oai_identifier", "local_id_from_oai_identifier"]
+
+
+@dataclass(frozen=True)
+class Record:
+    """One stored record, as every layer above the store sees it."""
+
+    id: str
+    metadata: dict[str, Any]
+    created: datetime
+    datestamp: datetime
+    revision: int = 1
+    doi: str | None = None
+    deleted: bool = False
+    collections: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def updated(self) -> datetime:
+        """The REST API's name for the datestamp."""
+        return self.datestamp
+
+
+def oai_identifier(repository_id: str, local_id: str) -> str:
+    """``oai:<repository-id>:<local-id>``, as the oai-identifier guidelines ask."""
+    return f"oai:{repository_id}:{local_id}"
+
+
+def local_id_from_oai_identifier(repository_id: str, identifier: str) -> str | None:
+    """The local id inside an OAI identifier of this repository, or None."""
+    prefix = f"oai:{repository_id}:"
+    if identifier.startswith(prefix) and len(identifier) > len(prefix):
+        return identifier[len(prefix):]
+    return None

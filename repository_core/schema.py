@@ -1,0 +1,54 @@
+"""The database schema as a whole: every table, and migrating to it.
+
+Tables are declared next to the code that owns them (records and sets in
+``models``, others beside their feature); ``target_metadata()`` imports them
+all so that Alembic sees one schema. ``upgrade(engine)`` is what
+``oaiserver db upgrade`` runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, MetaData
+
+from .db import Base
+
+__all__ = ["target_metadata", "upgrade", "current_revision", "head_revision", "alembic_config"]
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+TABLE_MODULES = ("repository_core.models",)
+
+
+def target_metadata() -> MetaData:
+    for name in TABLE_MODULES:
+        importlib.import_module(name)
+    return Base.metadata
+
+
+def alembic_config() -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the database to ``revision`` (idempotent)."""
+    cfg = alembic_config()
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()

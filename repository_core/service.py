@@ -1,0 +1,270 @@
+"""The record service: every write goes through here.
+
+When to use: for any change to a record (create, update, delete, restore),
+from the REST API, the CLI loader or the DOI worker. It validates, gives the
+write its datestamp and revision, and runs the write hooks (set membership,
+search index, DOI outbox) in the same transaction, so a record and
+everything derived from it commit together or not at all.
+
+When not to use: for reads in bulk (harvesting, search); those read the
+store directly in a session of their own.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from .datestamps import next_datestamp
+from .db import write_engine
+from .errors import (
+    InvalidRecord,
+    Problem,
+    RecordDeleted,
+    RecordNotFound,
+    RevisionConflict,
+)
+from .models import RecordRow
+from .records import Record
+from .store import Cursor, RecordStore, normalise_doi, row_to_record
+
+__all__ = ["RecordService", "WriteHook", "Validator", "new_record_id", "check_record_id"]
+
+Validator = Callable[[Mapping[str, Any]], list[Problem]]
+
+ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+class WriteHook(Protocol):
+    """Called inside the write's transaction, after the record row is written."""
+
+    def __call__(self, session: Session, record: Record, previous: Record | None) -> None: ...
+
+
+def new_record_id() -> str:
+    """A short random id like ``k3d9f-2m8qa`` (50 bits, unambiguous letters)."""
+    chars = "".join(secrets.choice(ID_ALPHABET) for _ in range(10))
+    return f"{chars[:5]}-{chars[5:]}"
+
+
+def check_record_id(record_id: str) -> list[Problem]:
+    if not ID_PATTERN.match(record_id):
+        return [Problem("/id", "an id is 1 to 64 letters, digits, '.', '_' or '-', "
+                               "starting with a letter or digit")]
+    return []
+
+
+def _default_validator() -> Validator:
+    from .metadata.validation import validate_metadata
+
+    return validate_metadata
+
+
+def _check_collections(collections: Sequence[str]) -> list[Problem]:
+    problems = []
+    if isinstance(collections, (str, bytes)) or not isinstance(collections, Sequence):
+        return [Problem("/collections", "collections is a list of strings")]
+    for i, tag in enumerate(collections):
+        if not isinstance(tag, str) or not tag.strip():
+            problems.append(Problem(f"/collections/{i}", "a collection tag is a non-empty string"))
+    return problems
+
+
+class RecordService:
+    """Create, update, delete and restore records; read one record."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        validate: Validator | None = None,
+        hooks: Sequence[WriteHook] = (),
+    ):
+        self.engine = engine
+        self._write_engine = write_engine(engine)
+        self.validate = validate or _default_validator()
+        self.hooks: list[WriteHook] = list(hooks)
+
+    # -- transactions ---------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A write transaction (``BEGIN IMMEDIATE`` on SQLite)."""
+        with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    # -- reads ------------------------------------------------------------
+    def get(self, record_id: str, *, include_deleted: bool = False) -> Record:
+        with self.reading() as session:
+            record = RecordStore(session).get(record_id)
+        return self._visible(record_id, record, include_deleted)
+
+    def get_by_doi(self, doi: str, *, include_deleted: bool = False) -> Record:
+        with self.reading() as session:
+            record = RecordStore(session).get_by_doi(doi)
+        return self._visible(doi, record, include_deleted)
+
+    def list(self, *, after: Cursor | None = None, limit: int = 25) -> tuple[list[Record], int]:
+        with self.reading() as session:
+            store = RecordStore(session)
+            return store.page(after=after, limit=limit), store.count()
+
+    @staticmethod
+    def _visible(key: str, record: Record | None, include_deleted: bool) -> Record:
+        if record is None:
+            raise RecordNotFound(key)
+        if record.deleted and not include_deleted:
+            raise RecordDeleted(record)
+        return record
+
+    # -- writes -----------------------------------------------------------
+    def create(
+        self,
+        metadata: Mapping[str, Any],
+        *,
+        collections: Sequence[str] = (),
+        record_id: str | None = None,
+        session: Session | None = None,
+    ) -> Record:
+        """Validate and store a new record; ``record_id`` is generated if not given."""
+        problems = self._problems(metadata, collections)
+        if record_id is not None:
+            problems += check_record_id(record_id)
+        if problems:
+            raise InvalidRecord(problems)
+        with self._maybe_transaction(session) as s:
+            store = RecordStore(s)
+            if record_id is None:
+                record_id = new_record_id()
+                while store.exists(record_id):
+                    record_id = new_record_id()
+            elif store.exists(record_id):
+                raise InvalidRecord([Problem("/id", f"a record with id {record_id!r} exists")])
+            doi = self._claim_doi(s, metadata, record_id)
+            stamp = next_datestamp(s)
+            row = RecordRow(
+                id=record_id,
+                doi=doi,
+                metadata_json=dict(metadata),
+                collections=list(collections),
+                created=stamp,
+                datestamp=stamp,
+                revision=1,
+                deleted=False,
+            )
+            store.add(row)
+            return self._after_write(s, row, None)
+
+    def update(
+        self,
+        record_id: str,
+        metadata: Mapping[str, Any],
+        *,
+        collections: Sequence[str] | None = None,
+        expected_revision: int | None = None,
+        session: Session | None = None,
+    ) -> Record:
+        """Replace a live record's metadata (and collections, if given)."""
+        problems = self._problems(metadata, collections if collections is not None else ())
+        if problems:
+            raise InvalidRecord(problems)
+        with self._maybe_transaction(session) as s:
+            row, previous = self._locked(s, record_id, expected_revision)
+            if row.deleted:
+                raise RecordDeleted(previous)
+            row.doi = self._claim_doi(s, metadata, record_id)
+            row.metadata_json = dict(metadata)
+            if collections is not None:
+                row.collections = list(collections)
+            return self._bump(s, row, previous)
+
+    def delete(
+        self,
+        record_id: str,
+        *,
+        expected_revision: int | None = None,
+        session: Session | None = None,
+    ) -> Record:
+        """Turn a record into a tombstone (kept forever, OAI ``persistent``)."""
+        with self._maybe_transaction(session) as s:
+            row, previous = self._locked(s, record_id, expected_revision)
+            if row.deleted:
+                raise RecordDeleted(previous)
+            row.deleted = True
+            return self._bump(s, row, previous)
+
+    def restore(
+        self,
+        record_id: str,
+        *,
+        expected_revision: int | None = None,
+        session: Session | None = None,
+    ) -> Record:
+        """Bring a tombstone back to life with its last metadata."""
+        with self._maybe_transaction(session) as s:
+            row, previous = self._locked(s, record_id, expected_revision)
+            if not row.deleted:
+                return previous
+            row.deleted = False
+            return self._bump(s, row, previous)
+
+    # -- internals ----------------------------------------------------------
+    @contextmanager
+    def _maybe_transaction(self, session: Session | None) -> Iterator[Session]:
+        if session is not None:
+            yield session
+        else:
+            with self.transaction() as s:
+                yield s
+
+    def _problems(self, metadata: Any, collections: Sequence[str]) -> list[Problem]:
+        if not isinstance(metadata, Mapping):
+            return [Problem("/metadata", "metadata is a JSON object")]
+        return list(self.validate(metadata)) + _check_collections(collections)
+
+    def _locked(
+        self, session: Session, record_id: str, expected_revision: int | None
+    ) -> tuple[RecordRow, Record]:
+        store = RecordStore(session)
+        row = store.row(record_id, for_update=True)
+        if row is None:
+            raise RecordNotFound(record_id)
+        if expected_revision is not None and row.revision != expected_revision:
+            raise RevisionConflict(record_id, expected_revision, row.revision)
+        return row, row_to_record(row)
+
+    @staticmethod
+    def _claim_doi(session: Session, metadata: Mapping[str, Any], record_id: str) -> str | None:
+        doi = metadata.get("doi")
+        if not doi:
+            return None
+        doi = normalise_doi(str(doi))
+        holder = session.execute(
+            select(RecordRow.id).where(RecordRow.doi == doi, RecordRow.id != record_id)
+        ).scalar_one_or_none()
+        if holder is not None:
+            raise InvalidRecord([Problem("/doi", f"DOI {doi} belongs to record {holder!r}")])
+        return doi
+
+    def _bump(self, session: Session, row: RecordRow, previous: Record) -> Record:
+        row.revision = previous.revision + 1
+        row.datestamp = next_datestamp(session)
+        session.flush()
+        return self._after_write(session, row, previous)
+
+    def _after_write(self, session: Session, row: RecordRow, previous: Record | None) -> Record:
+        record = row_to_record(row)
+        for hook in self.hooks:
+            hook(session, record, previous)
+        return record
