@@ -1,0 +1,3 @@
+from oaiserver.cli import main
+
+main()

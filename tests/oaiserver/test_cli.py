@@ -1,0 +1,96 @@
+"""The command line, run as a user would (in-process and as a real process)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from oaiserver.cli import cli
+from tests.sample_metadata import minimal
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "datacite-examples"
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("OAISERVER_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.delenv("OAISERVER_CONFIG", raising=False)
+    return tmp_path
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def count_records() -> int:
+    result = run("records", "show", "--help")
+    assert result.exit_code == 0
+    from oaiserver.config import load_config
+    from oaiserver.services import build_services
+
+    services = build_services(load_config())
+    try:
+        return services.records.list(limit=1)[1]
+    finally:
+        services.close()
+
+
+def test_load_folder_with_one_broken_file(env):
+    folder = env / "in"
+    folder.mkdir()
+    for example in sorted(EXAMPLES.glob("*.xml"))[:3]:
+        shutil.copy(example, folder / example.name)
+    (folder / "zz-broken.xml").write_text("<resource>\n  <unclosed>\n</resource>\n")
+    (folder / "notes.txt").write_text("not a record file")
+    result = run("load", str(folder))
+    assert result.exit_code == 1
+    assert "zz-broken.xml:" in result.stderr
+    assert "loaded 3 record(s), 1 file(s) failed" in result.stderr
+    assert count_records() == 3
+
+
+def test_invalid_record_in_json_lines_loads_nothing_of_that_file(env):
+    good = json.dumps({"metadata": minimal()})
+    bad = json.dumps({"metadata": minimal(publicationYear=1)})
+    path = env / "batch.jsonl"
+    path.write_text(f"{good}\n{bad}\n")
+    result = run("load", str(path))
+    assert result.exit_code == 1
+    assert "batch.jsonl (record 2)" in result.stderr and "/publicationYear" in result.stderr
+    assert count_records() == 0
+
+
+def test_load_from_stdin_and_show_and_delete(env):
+    result = run("load", "-", input=json.dumps({"id": "rec-1", "metadata": minimal()}))
+    assert result.exit_code == 0, result.stderr
+    shown = run("records", "show", "rec-1")
+    assert json.loads(shown.stdout)["id"] == "rec-1"
+    assert run("records", "delete", "rec-1").exit_code == 0
+    again = run("records", "delete", "rec-1")
+    assert again.exit_code == 1 and "already deleted" in again.stderr
+    assert run("records", "show", "nope").exit_code == 1
+
+
+def test_missing_file_is_reported(env):
+    result = run("load", str(env / "absent.xml"))
+    assert result.exit_code == 1 and "absent.xml" in result.stderr
+
+
+def test_bad_configuration_is_a_clear_error(env, monkeypatch):
+    monkeypatch.setenv("OAISERVER_OAI_PAGE_SIZE", "many")
+    result = run("db", "upgrade")
+    assert result.exit_code == 1
+    assert "OAISERVER_OAI_PAGE_SIZE" in result.stderr
+
+
+def test_real_process_help_and_usage_errors():
+    exe = [sys.executable, "-m", "oaiserver"]
+    assert subprocess.run([*exe, "--help"], capture_output=True).returncode == 0
+    usage = subprocess.run([*exe, "load"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "Missing argument" in usage.stderr
