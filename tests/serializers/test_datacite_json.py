@@ -1,0 +1,92 @@
+"""DataCite JSON (REST API attributes): out, back in, and the same XML."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from repository_core.metadata import read_records, validate_metadata
+from repository_core.records import Record
+from serializers.context import ExportContext
+from serializers.datacite_json import dump, metadata_to_attributes, request_document
+from serializers.datacite_xml import metadata_to_xml, to_bytes
+
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "datacite-examples"
+EXAMPLES = sorted(EXAMPLES_DIR.glob("*.xml"))
+TYPO_FIXES = [(b"affilicationIdentifierScheme=", b"affiliationIdentifierScheme="), (b"schemeURL=", b"schemeURI=")]
+NOW = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def example_metadata(path: Path) -> dict[str, Any]:
+    data = path.read_bytes()
+    for wrong, right in TYPO_FIXES:
+        data = data.replace(wrong, right)
+    return read_records(data, source=path.name)[0]["metadata"]
+
+
+def record(metadata: dict[str, Any], record_id: str = "r1") -> Record:
+    return Record(id=record_id, metadata=metadata, created=NOW, datestamp=NOW)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_json_round_trip_gives_the_same_xml(path: Path) -> None:
+    metadata = example_metadata(path)
+    xml_a = to_bytes(metadata_to_xml(metadata))
+
+    body = dump(record(metadata), ExportContext(base_url="https://repo.example.org"))
+    [imported] = read_records(body, source="export.json")
+    assert to_bytes(metadata_to_xml(imported["metadata"])) == xml_a
+    # the only addition is the landing page DataCite needs
+    assert imported["metadata"] == {**metadata, "url": "https://repo.example.org/records/r1"}
+    assert validate_metadata(imported["metadata"], check_identifiers=False) == []
+
+
+def test_attributes_use_rest_api_names() -> None:
+    metadata = {
+        "doi": "10.1234/abc",
+        "creators": [{"name": "Doe, Jane"}],
+        "titles": [{"title": "T"}],
+        "publisher": {"name": "P"},
+        "publicationYear": "2024",
+        "types": {"resourceTypeGeneral": "Dataset", "resourceType": "Survey"},
+        "alternateIdentifiers": [{"alternateIdentifier": "local-1", "alternateIdentifierType": "Local"}],
+    }
+    attributes = json.loads(dump(record(metadata), ExportContext()))
+    assert attributes["identifiers"] == [{"identifier": "local-1", "identifierType": "Local"}]
+    assert "alternateIdentifiers" not in attributes
+    assert attributes["types"] == {
+        "resourceTypeGeneral": "Dataset", "resourceType": "Survey",
+        "schemaOrg": "Dataset", "citeproc": "dataset", "bibtex": "misc", "ris": "DATA",
+    }
+    assert attributes["schemaVersion"] == "http://datacite.org/schema/kernel-4"
+    assert attributes["url"] == "http://127.0.0.1:5000/records/r1"
+    assert metadata_to_attributes(dict(metadata, url="https://elsewhere.org/x"), url="https://ignored")["url"] == (
+        "https://elsewhere.org/x"
+    )
+
+
+def test_request_document_is_json_api() -> None:
+    metadata = {"doi": "10.1234/abc", "creators": [{"name": "X"}], "titles": [{"title": "T"}],
+                "publisher": {"name": "P"}, "publicationYear": "2024",
+                "types": {"resourceTypeGeneral": "Dataset"}}
+    document = request_document(record(metadata), ExportContext(), event="publish")
+    assert document["data"]["type"] == "dois"
+    assert document["data"]["id"] == "10.1234/abc"
+    assert document["data"]["attributes"]["event"] == "publish"
+    # the importer reads the whole request document back (event is an action, ignored)
+    [back] = read_records(json.dumps(document).encode())
+    assert back["metadata"]["doi"] == "10.1234/abc"
+    assert "event" not in back["metadata"]
+
+
+def test_line_separator_survives_json() -> None:
+    metadata = {"creators": [{"name": "X"}], "titles": [{"title": "T"}], "publisher": {"name": "P"},
+                "publicationYear": "2024", "types": {"resourceTypeGeneral": "Text"},
+                "descriptions": [{"description": "a\u2028b", "descriptionType": "Abstract"}]}
+    body = dump(record(metadata), ExportContext())
+    [back] = read_records(body)
+    assert back["metadata"]["descriptions"][0]["description"] == "a\u2028b"
