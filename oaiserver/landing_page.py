@@ -1,0 +1,105 @@
+"""The HTML landing page of a record, and the HTML tombstone of a deleted one.
+
+Pure rendering (its own Jinja environment, autoescaping on; no Flask
+globals), so it can be tested and reused without an app. Every text from
+the metadata goes through Jinja's escaping; the JSON-LD goes into
+``<script type="application/ld+json">`` with ``<``, ``>`` and ``&`` written
+as JSON ``\\u`` escapes, so a title containing ``</script>`` cannot end the
+script element (the JSON stays equal after parsing).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup
+
+from oaiserver.signposting import export_url
+from repository_core.records import Record
+from serializers import citation, schema_org, tombstone
+from serializers.context import ExportContext
+from serializers.datacite_reading import (
+    doi_url,
+    issued_date,
+    main_title,
+    name_identifier_url,
+    publisher_name,
+    text,
+)
+from serializers.registry import Format
+
+__all__ = ["TEMPLATES", "render_landing_page", "render_tombstone_page", "script_json"]
+
+TEMPLATES = Path(__file__).resolve().parent / "templates" / "record_pages"
+_SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
+                   "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                       trim_blocks=False, lstrip_blocks=False)
+
+
+def script_json(data: Any) -> Markup:
+    """JSON safe to place inside a ``<script>`` element."""
+    encoded = json.dumps(data, ensure_ascii=False, indent=2)
+    for char, escape in _SCRIPT_ESCAPES.items():
+        encoded = encoded.replace(char, escape)
+    return Markup(encoded)
+
+
+def _page(record: Record, ctx: ExportContext, formats: Sequence[Format],
+          citation_text: str | None) -> dict[str, Any]:
+    metadata = record.metadata or {}
+    doi = record.doi or text(metadata.get("doi"))
+    creators = []
+    for creator in metadata.get("creators") or []:
+        orcid = next((url for url in (name_identifier_url(i) for i in creator.get("nameIdentifiers") or [])
+                      if url and url.startswith("https://orcid.org/")), None)
+        creators.append({"name": text(creator.get("name")), "orcid": orcid})
+    all_descriptions = [d for d in metadata.get("descriptions") or [] if text(d.get("description"))]
+    abstracts = [d for d in all_descriptions if d.get("descriptionType") == "Abstract"]
+    descriptions = [text(d["description"]).replace("\u2028", "\n")
+                    for d in abstracts or all_descriptions]
+    rights = [{"label": text(r.get("rights")) or text(r.get("rightsUri")),
+               "url": text(r.get("rightsUri")) if text(r.get("rightsUri")).startswith(("http://", "https://")) else None}
+              for r in metadata.get("rightsList") or [] if text(r.get("rights")) or text(r.get("rightsUri"))]
+    types = metadata.get("types") or {}
+    return {
+        "title": main_title(metadata) or record.id,
+        "language": text(metadata.get("language")).split("-")[0] or None,
+        "repository_name": ctx.repository_name,
+        "resource_type": text(types.get("resourceType")) or text(types.get("resourceTypeGeneral")),
+        "creators": creators,
+        "doi_url": doi_url(doi) if doi else None,
+        "cite_as": doi_url(doi) if doi else ctx.landing_url(record.id),
+        "publisher": publisher_name(metadata),
+        "year": issued_date(metadata),
+        "version": text(metadata.get("version")),
+        "rights": rights,
+        "descriptions": descriptions,
+        "citation": citation_text,
+        "exports": [{"label": fmt.title, "media_type": fmt.media_type,
+                     "url": export_url(ctx, record.id, fmt.name)} for fmt in formats if fmt.media_type],
+        "jsonld": script_json(schema_org.to_jsonld(record, ctx)),
+    }
+
+
+def render_landing_page(record: Record, ctx: ExportContext, formats: Sequence[Format],
+                        *, citation_text: str | None = None) -> str:
+    """The landing page; ``citation_text`` defaults to the APA (en-US) citation."""
+    if citation_text is None:
+        citation_text = citation.render(record, ctx)
+    return _environment().get_template("landing.html").render(
+        page=_page(record, ctx, formats, citation_text))
+
+
+def render_tombstone_page(record: Record, ctx: ExportContext) -> str:
+    return _environment().get_template("tombstone.html").render(
+        stone=tombstone.tombstone(record, ctx))

@@ -1,0 +1,231 @@
+"""Record pages: one URL per record, every registered format by content negotiation.
+
+Routes (the Blueprint ``bp``, registered without a URL prefix, since the
+export and linkset URLs are built from ``ExportContext.landing_url``):
+
+=================================  ===========================================
+``GET /records/<id>``              Accept / ``?format=`` -> landing page or a
+                                   format; ``Vary: Accept``; 406 lists types
+``GET /records/<id>/export/<fmt>`` one format as a download (Content-Disposition)
+``GET /records/<id>/linkset``      FAIR Signposting level 2 (linkset+json)
+``GET /doi/<doi>``                 302 to the record's landing page
+=================================  ===========================================
+
+Every representation has an ``ETag`` (record id, revision, format, params)
+and ``Last-Modified`` (the datestamp) and answers conditional GETs with 304;
+HEAD works everywhere (Flask derives it from GET). A deleted record answers
+410 Gone with a small tombstone: JSON for JSON clients, HTML for browsers,
+plain text otherwise. ``text/x-bibliography`` takes ``style`` and
+``locale`` as media type parameters or query arguments.
+
+The views only parse, call, and answer; the choices live in
+``oaiserver.negotiation`` (which format), ``oaiserver.landing_page`` (HTML),
+``oaiserver.signposting`` (links) and ``serializers`` (bytes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, Response, current_app, redirect, request
+
+from oaiserver.landing_page import render_landing_page, render_tombstone_page
+from oaiserver.negotiation import Choice, NotAcceptable, negotiate
+from oaiserver.signposting import LINKSET_MEDIA_TYPE, link_header, linkset, record_links
+from repository_core.errors import RecordDeleted, RecordNotFound
+from repository_core.records import Record
+from serializers import citation, tombstone
+from serializers.context import ExportContext
+from serializers.export_errors import UnknownLocale, UnknownStyle
+from serializers.registry import FORMATS, Format
+
+__all__ = ["bp"]
+
+bp = Blueprint("record_pages", __name__)
+
+_HTML = "text/html; charset=utf-8"
+_TEXT = "text/plain; charset=utf-8"
+
+
+def _services() -> Any:
+    return current_app.extensions["oaiserver"]
+
+
+def _plain(status: int, message: str) -> Response:
+    return Response(message.rstrip("\n") + "\n", status=status, content_type=_TEXT)
+
+
+def _load(record_id: str) -> Record:
+    """The live record; raises RecordNotFound / RecordDeleted (handled by the views)."""
+    record: Record = _services().records.get(record_id)
+    return record
+
+
+def _etag(record: Record, variant: str, params: Mapping[str, str] | None = None) -> str:
+    key = "\x00".join([record.id, str(record.revision), variant,
+                       *(f"{k}={v}" for k, v in sorted((params or {}).items()))])
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def _finish(response: Response, record: Record, variant: str,
+            params: Mapping[str, str] | None = None) -> Response:
+    response.set_etag(_etag(record, variant, params), weak=True)
+    response.last_modified = record.datestamp
+    return response.make_conditional(request)
+
+
+def _citation_params(choice_params: Mapping[str, str]) -> dict[str, str]:
+    style = request.args.get("style") or choice_params.get("style") or citation.DEFAULT_STYLE
+    locale = request.args.get("locale") or choice_params.get("locale") or citation.DEFAULT_LOCALE
+    return {"style": style, "locale": locale}
+
+
+def _body(record: Record, ctx: ExportContext, fmt: Format,
+          params: Mapping[str, str]) -> bytes:
+    if fmt.name == "citation":
+        return (citation.render(record, ctx, style=params["style"], locale=params["locale"])
+                + "\n").encode("utf-8")
+    return fmt.dump(record, ctx)
+
+
+def _format_response(record: Record, ctx: ExportContext, fmt: Format,
+                     choice_params: Mapping[str, str]) -> tuple[Response, dict[str, str]]:
+    params = _citation_params(choice_params) if fmt.name == "citation" else {}
+    try:
+        body = _body(record, ctx, fmt, params)
+    except UnknownStyle as exc:
+        return _plain(400, f"{exc}\nvalid styles:\n" + "\n".join(exc.available)), params
+    except UnknownLocale as exc:
+        return _plain(400, f"{exc}"), params
+    return Response(body, content_type=fmt.content_type), params
+
+
+def _landing_response(record: Record, ctx: ExportContext) -> Response:
+    formats = FORMATS.negotiable(record)
+    response = Response(render_landing_page(record, ctx, formats), content_type=_HTML)
+    response.headers["Link"] = link_header(record_links(record, ctx, formats))
+    return response
+
+
+def _tombstone_kind(choice: Choice | None) -> str:
+    if choice is None:
+        return "text"
+    if choice.is_landing_page:
+        return "html"
+    return "json" if choice.media_type.endswith("json") else "text"
+
+
+def _gone(record: Record, ctx: ExportContext, kind: str) -> Response:
+    """410 with a tombstone: ``kind`` is "json", "html" or "text"."""
+    if kind == "html":
+        response = Response(render_tombstone_page(record, ctx), status=410, content_type=_HTML)
+    elif kind == "json":
+        response = Response(tombstone.dump_json(record, ctx), status=410,
+                            content_type="application/json")
+    else:
+        response = Response(tombstone.dump_text(record, ctx), status=410, content_type=_TEXT)
+    response.last_modified = record.datestamp
+    return response
+
+
+def _not_acceptable(exc: NotAcceptable) -> Response:
+    lines = [f"406 Not Acceptable: cannot serve {exc.requested!r}.", "",
+             "Available media types:", *(f"  {t}" for t in exc.available), "",
+             "Or ask by name with ?format=<name>: " + ", ".join(["html", *exc.names])]
+    return _plain(406, "\n".join(lines))
+
+
+@bp.get("/records/<record_id>")
+def record_page(record_id: str) -> Response:
+    ctx: ExportContext = _services().export_context
+    deleted: Record | None = None
+    try:
+        record = _load(record_id)
+    except RecordNotFound:
+        return _plain(404, f"no record with id {record_id!r}")
+    except RecordDeleted as exc:
+        record = deleted = exc.record
+    formats = FORMATS.negotiable(record)
+    try:
+        choice: Choice | None = negotiate(request.headers.get("Accept"),
+                                          format_param=request.args.get("format"), formats=formats)
+    except NotAcceptable as exc:
+        if deleted is not None:
+            choice = None
+        else:
+            response = _not_acceptable(exc)
+            response.vary.add("Accept")
+            return response
+    if deleted is not None:
+        response = _gone(deleted, ctx, _tombstone_kind(choice))
+        response.vary.add("Accept")
+        return response
+    assert choice is not None
+    if choice.format is None:
+        response = _landing_response(record, ctx)
+        params: dict[str, str] = {}
+        variant = "html"
+    else:
+        response, params = _format_response(record, ctx, choice.format, choice.params)
+        variant = choice.format.name
+    response.vary.add("Accept")
+    if response.status_code != 200:
+        return response
+    return _finish(response, record, variant, params)
+
+
+@bp.get("/records/<record_id>/export/<name>")
+def export(record_id: str, name: str) -> Response:
+    ctx: ExportContext = _services().export_context
+    fmt = FORMATS.get(name)
+    if fmt is None or fmt.media_type is None:
+        names = ", ".join(f.name for f in FORMATS.negotiable())
+        return _plain(404, f"no export format {name!r}; formats: {names}")
+    try:
+        record = _load(record_id)
+    except RecordNotFound:
+        return _plain(404, f"no record with id {record_id!r}")
+    except RecordDeleted as exc:
+        gone = exc.record
+        return _gone(gone, ctx, _tombstone_kind(Choice(fmt, fmt.media_type)))
+    if not fmt.available(record):
+        return _plain(404, f"format {name!r} is not available for record {record_id!r} "
+                           "(DataCite XML needs a DOI)")
+    response, params = _format_response(record, ctx, fmt, {})
+    if response.status_code != 200:
+        return response
+    safe_id = re.sub(r"[^A-Za-z0-9._-]+", "_", record.id).strip("._") or "record"
+    response.headers.set("Content-Disposition", "attachment",
+                         filename=f"{safe_id}-{fmt.name}.{fmt.extension}")
+    return _finish(response, record, fmt.name, params)
+
+
+@bp.get("/records/<record_id>/linkset")
+def record_linkset(record_id: str) -> Response:
+    ctx: ExportContext = _services().export_context
+    try:
+        record = _load(record_id)
+    except RecordNotFound:
+        return _plain(404, f"no record with id {record_id!r}")
+    except RecordDeleted as exc:
+        gone = exc.record
+        return _gone(gone, ctx, "json")
+    body = json.dumps(linkset(record, ctx, FORMATS.negotiable(record)), indent=2)
+    response = Response(body, content_type=LINKSET_MEDIA_TYPE)
+    return _finish(response, record, "linkset")
+
+
+@bp.get("/doi/<path:doi>")
+def resolve_doi(doi: str) -> Response:
+    services = _services()
+    try:
+        record = services.records.get_by_doi(doi)
+    except RecordNotFound:
+        return _plain(404, f"no record with DOI {doi!r}")
+    except RecordDeleted as exc:
+        record = exc.record
+    return redirect(services.export_context.landing_url(record.id), code=302)

