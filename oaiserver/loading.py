@@ -33,6 +33,7 @@ class FileRejected(RepositoryError):
 class LoadReport:
     loaded: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -70,8 +71,29 @@ def _documents(data: bytes, source: str) -> list[dict[str, Any]]:
     return read_records(data, source=source)
 
 
-def load_source(service: RecordService, source: str, stream: BinaryIO | None = None) -> int:
-    """Load every record of one file (or stdin) in one transaction; return the count."""
+def _identifier_warnings(
+    service: RecordService, source: str, index: int, metadata: Any
+) -> list[str]:
+    """What the identifier checks would have refused, said as warnings."""
+    strict = set(service.validate(metadata, check_identifiers=True))
+    lenient = set(service.validate(metadata, check_identifiers=False))
+    return [f"{source} (record {index + 1}): /metadata{p.pointer}: {p.message} (kept as given)"
+            for p in sorted(strict - lenient, key=lambda p: p.pointer)]
+
+
+def load_source(
+    service: RecordService,
+    source: str,
+    stream: BinaryIO | None = None,
+    *,
+    lenient_identifiers: bool = False,
+    warnings: list[str] | None = None,
+) -> int:
+    """Load every record of one file (or stdin) in one transaction; return the count.
+
+    ``lenient_identifiers`` keeps identifiers that fail their checksum or
+    syntax check (legacy data), and appends a warning for each to ``warnings``.
+    """
     if stream is not None:
         data = stream.read()
     else:
@@ -88,7 +110,10 @@ def load_source(service: RecordService, source: str, stream: BinaryIO | None = N
                     collections=document.get("collections") or (),
                     record_id=document.get("id"),
                     session=session,
+                    check_identifiers=not lenient_identifiers,
                 )
+                if lenient_identifiers and warnings is not None:
+                    warnings += _identifier_warnings(service, source, index, document["metadata"])
             except InvalidRecord as exc:
                 raise FileRejected(source, index if len(documents) > 1 else None, exc) from None
     return len(documents)

@@ -36,7 +36,8 @@ from .store import Cursor, RecordStore, normalise_doi, row_to_record
 
 __all__ = ["RecordService", "WriteHook", "Validator", "new_record_id", "check_record_id"]
 
-Validator = Callable[[Mapping[str, Any]], list[Problem]]
+# validate(metadata, *, check_identifiers) -> problems, pointers relative to the metadata
+Validator = Callable[..., list[Problem]]
 
 ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -136,9 +137,14 @@ class RecordService:
         collections: Sequence[str] = (),
         record_id: str | None = None,
         session: Session | None = None,
+        check_identifiers: bool = True,
     ) -> Record:
-        """Validate and store a new record; ``record_id`` is generated if not given."""
-        problems = self._problems(metadata, collections)
+        """Validate and store a new record; ``record_id`` is generated if not given.
+
+        ``check_identifiers=False`` accepts identifiers that fail their
+        checksum or syntax check (legacy imports keep them verbatim).
+        """
+        problems = self._problems(metadata, collections, check_identifiers)
         if record_id is not None:
             problems += check_record_id(record_id)
         if problems:
@@ -174,9 +180,12 @@ class RecordService:
         collections: Sequence[str] | None = None,
         expected_revision: int | None = None,
         session: Session | None = None,
+        check_identifiers: bool = True,
     ) -> Record:
         """Replace a live record's metadata (and collections, if given)."""
-        problems = self._problems(metadata, collections if collections is not None else ())
+        problems = self._problems(
+            metadata, collections if collections is not None else (), check_identifiers
+        )
         if problems:
             raise InvalidRecord(problems)
         with self._maybe_transaction(session) as s:
@@ -228,10 +237,16 @@ class RecordService:
             with self.transaction() as s:
                 yield s
 
-    def _problems(self, metadata: Any, collections: Sequence[str]) -> list[Problem]:
+    def _problems(
+        self, metadata: Any, collections: Sequence[str], check_identifiers: bool = True
+    ) -> list[Problem]:
+        """Every problem, located in the record document ``{"metadata", "collections"}``."""
         if not isinstance(metadata, Mapping):
             return [Problem("/metadata", "metadata is a JSON object")]
-        return list(self.validate(metadata)) + _check_collections(collections)
+        found = self.validate(metadata, check_identifiers=check_identifiers)
+        return [Problem("/metadata" + p.pointer, p.message) for p in found] + _check_collections(
+            collections
+        )
 
     def _locked(
         self, session: Session, record_id: str, expected_revision: int | None

@@ -44,8 +44,9 @@ def count_records() -> int:
 def test_load_folder_with_one_broken_file(env):
     folder = env / "in"
     folder.mkdir()
-    for example in sorted(EXAMPLES.glob("*.xml"))[:3]:
-        shutil.copy(example, folder / example.name)
+    for name in ("datacite-example-dataset-v4.xml", "datacite-example-video-v4.xml",
+                 "datacite-example-GeoLocation-v4.xml"):
+        shutil.copy(EXAMPLES / name, folder / name)
     (folder / "zz-broken.xml").write_text("<resource>\n  <unclosed>\n</resource>\n")
     (folder / "notes.txt").write_text("not a record file")
     result = run("load", str(folder))
@@ -77,6 +78,25 @@ def test_load_from_stdin_and_show_and_delete(env):
     assert run("records", "show", "nope").exit_code == 1
 
 
+def test_official_examples_strictly_and_leniently(env, monkeypatch):
+    strict = run("load", str(EXAMPLES))
+    assert strict.exit_code == 1
+    assert "loaded 26 record(s), 5 file(s) failed" in strict.stderr
+
+    monkeypatch.setenv("OAISERVER_DATABASE_URL", f"sqlite:///{env / 'lenient.db'}")
+    lenient = run("load", "--lenient-identifiers", str(EXAMPLES))
+    assert lenient.exit_code == 1
+    # DataCite's all-fields example misspells attributes: refused, never dropped.
+    assert "all-fields-v4.4.xml:23" in lenient.stderr
+    assert "affilicationIdentifierScheme" in lenient.stderr
+    assert "(kept as given)" in lenient.stderr
+    # The dissertation and workflow examples share the DOI 10.5072/100044:
+    # the second one loaded is refused, since a DOI names one record.
+    assert "/doi: DOI 10.5072/100044 belongs to record" in lenient.stderr
+    assert "loaded 29 record(s), 2 file(s) failed" in lenient.stderr
+    assert count_records() == 29
+
+
 def test_missing_file_is_reported(env):
     result = run("load", str(env / "absent.xml"))
     assert result.exit_code == 1 and "absent.xml" in result.stderr
@@ -94,3 +114,29 @@ def test_real_process_help_and_usage_errors():
     assert subprocess.run([*exe, "--help"], capture_output=True).returncode == 0
     usage = subprocess.run([*exe, "load"], capture_output=True, text=True)
     assert usage.returncode == 2 and "Missing argument" in usage.stderr
+
+
+def test_export_prints_the_bytes_the_server_sends(env):
+    from oaiserver.app import create_app
+    from oaiserver.config import load_config
+    from oaiserver.services import build_services
+    from serializers.registry import FORMATS
+
+    assert run("load", str(EXAMPLES / "datacite-example-dataset-v4.xml")).exit_code == 0
+    services = build_services(load_config())
+    try:
+        [record], _ = services.records.list(limit=1)
+        client = create_app(services=services).test_client()
+        for fmt in FORMATS:
+            cli_bytes = CliRunner().invoke(cli, ["export", record.id, "--format", fmt.name],
+                                           catch_exceptions=False).stdout_bytes
+            if fmt.media_type is None:  # OAI-only wrapper: no HTTP export
+                assert cli_bytes.startswith(b"<?xml")
+                continue
+            served = client.get(f"/records/{record.id}/export/{fmt.name}")
+            assert served.status_code == 200, fmt.name
+            assert served.data == cli_bytes, fmt.name
+    finally:
+        services.close()
+    bad = run("export", record.id, "--format", "nope")
+    assert bad.exit_code == 2 and "unknown format" in bad.stderr

@@ -24,7 +24,7 @@ from repository_core.store import Cursor, RecordStore
 from tests.sample_metadata import minimal
 
 
-def no_problems(metadata):
+def no_problems(metadata, **options):
     return []
 
 
@@ -82,7 +82,7 @@ def test_missing_record(service):
 
 
 def test_validation_problems_stop_the_write(engine):
-    def strict(metadata):
+    def strict(metadata, **options):
         return [Problem("/titles", "required")] if "titles" not in metadata else []
 
     service = RecordService(engine, validate=strict)
@@ -91,7 +91,7 @@ def test_validation_problems_stop_the_write(engine):
     with pytest.raises(InvalidRecord) as info:
         service.create(bad, collections=["ok", ""])
     pointers = [p.pointer for p in info.value.problems]
-    assert pointers == ["/titles", "/collections/1"]
+    assert pointers == ["/metadata/titles", "/collections/1"]
     with Session(engine) as s:
         assert s.execute(select(func.count()).select_from(RecordRow)).scalar_one() == 0
 
