@@ -31,15 +31,28 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 class Context:
     def __init__(self) -> None:
         self._services: Services | None = None
+        self.overrides: dict[str, Any] = {}
 
     @property
     def services(self) -> Services:
         if self._services is None:
             try:
-                self._services = build_services(load_config())
+                self._services = build_services(load_config(self.overrides))
             except ConfigError as exc:
                 raise click.ClickException(str(exc)) from None
         return self._services
+
+    def listen_on(self, host: str, port: int) -> None:
+        """Without a configured public URL, the server's own address is it."""
+        try:
+            configured = "base_url" in load_config().explicit
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+        if not configured:
+            shown = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
+            if ":" in shown:
+                shown = f"[{shown}]"
+            self.overrides["base_url"] = f"http://{shown}:{port}"
 
 
 pass_context = click.make_pass_decorator(Context, ensure=True)
@@ -128,10 +141,10 @@ def _serve(services: Services, host: str, port: int, threads: int) -> None:
     from .app import create_app
 
     app = create_app(services=services)
-    click.echo(f"oaiserver listening on http://{host}:{port}/ "
-               f"(public URL {services.config.base_url})", err=True)
-    click.echo(f"  records: {services.config.base_url.rstrip('/')}/api/records", err=True)
-    click.echo(f"  OAI-PMH: {services.config.base_url.rstrip('/')}/oai?verb=Identify", err=True)
+    base = services.config.base_url.rstrip("/")
+    click.echo(f"oaiserver listening on {host}:{port}, public URL {base}/", err=True)
+    click.echo(f"  records: {base}/api/records", err=True)
+    click.echo(f"  OAI-PMH: {base}/oai?verb=Identify", err=True)
     waitress.serve(app, host=host, port=port, threads=threads, ident="oaiserver")
 
 
@@ -142,6 +155,7 @@ def _serve(services: Services, host: str, port: int, threads: int) -> None:
 @pass_context
 def serve(ctx: Context, host: str, port: int, threads: int) -> None:
     """Serve HTTP with a production WSGI server (waitress)."""
+    ctx.listen_on(host, port)
     upgrade(ctx.services.engine)
     _serve(ctx.services, host, port, threads)
 
@@ -152,6 +166,7 @@ def serve(ctx: Context, host: str, port: int, threads: int) -> None:
 @pass_context
 def demo(ctx: Context, host: str, port: int) -> None:
     """Set up the database, load the demo records on first start, and serve."""
+    ctx.listen_on(host, port)
     services = ctx.services
     upgrade(services.engine)
     _, total = services.records.list(limit=1)

@@ -50,6 +50,7 @@ class Config:
     datacite_worker: bool = False
     datacentre_symbol: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
+    explicit: frozenset[str] = frozenset()  # the keys set by file, environment or overrides
 
     @property
     def effective_database_url(self) -> str:
@@ -95,7 +96,7 @@ def load_config(
     """Build the configuration from defaults, TOML file, environment, overrides."""
     env = os.environ if environ is None else environ
     hints = get_type_hints(Config)
-    names = {f.name for f in dataclasses.fields(Config)} - {"extra"}
+    names = {f.name for f in dataclasses.fields(Config)} - {"extra", "explicit"}
     values: dict[str, Any] = {}
     extra: dict[str, Any] = {}
 
@@ -124,7 +125,7 @@ def load_config(
             raise ConfigError(f"unknown configuration key {key!r}")
         values[key] = _coerce(key, hints[key], value)
 
-    config = Config(**values, extra=extra)
+    config = Config(**values, extra=extra, explicit=frozenset(values))
     if config.oai_page_size < 1:
         raise ConfigError("oai_page_size must be at least 1")
     return config

@@ -140,3 +140,48 @@ def test_export_prints_the_bytes_the_server_sends(env):
         services.close()
     bad = run("export", record.id, "--format", "nope")
     assert bad.exit_code == 2 and "unknown format" in bad.stderr
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_demo_serves_the_demo_records_over_http(tmp_path):
+    """What `make serve` runs: a real process, a real port, the demo records."""
+    import os
+    import time
+
+    import requests
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OAISERVER_")}
+    env["OAISERVER_DATA_DIR"] = str(tmp_path / "data")
+    log = tmp_path / "demo.log"
+    with log.open("wb") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "oaiserver", "demo", "--port", str(port)],
+            env=env, stdout=subprocess.DEVNULL, stderr=err)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    response = requests.get(f"http://127.0.0.1:{port}/api/records?size=100",
+                                            timeout=5)
+                    break
+                except requests.ConnectionError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise AssertionError(log.read_text()) from None
+                    time.sleep(0.3)
+            hits = response.json()["hits"]
+            assert hits["total"] == 29
+            assert hits["hits"][0]["links"]["self"].startswith(
+                f"http://127.0.0.1:{port}/api/records/")
+            assert (tmp_path / "data" / "oaiserver.db").exists()
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    assert "loaded 29 demo record(s)" in log.read_text()
