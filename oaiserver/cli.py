@@ -20,6 +20,7 @@ from repository_core.schema import upgrade
 from serializers.registry import FORMATS
 
 from .config import ConfigError, load_config
+from .doi_cli import doi
 from .loading import LoadReport, expand_paths, load_source
 from .services import Services, build_services
 
@@ -141,11 +142,29 @@ def _serve(services: Services, host: str, port: int, threads: int) -> None:
     from .app import create_app
 
     app = create_app(services=services)
+    worker = _start_doi_worker(services)
     base = services.config.base_url.rstrip("/")
     click.echo(f"oaiserver listening on {host}:{port}, public URL {base}/", err=True)
     click.echo(f"  records: {base}/api/records", err=True)
     click.echo(f"  OAI-PMH: {base}/oai?verb=Identify", err=True)
-    waitress.serve(app, host=host, port=port, threads=threads, ident="oaiserver")
+    try:
+        waitress.serve(app, host=host, port=port, threads=threads, ident="oaiserver")
+    finally:
+        if worker is not None:
+            worker.stop()
+
+
+def _start_doi_worker(services: Services) -> Any:
+    """With OAISERVER_DATACITE_WORKER, the DOI outbox is sent from a thread of the server."""
+    from datacite_client.worker import WorkerThread
+
+    doi_worker = services.parts["doi"].worker
+    if not services.config.datacite_worker or doi_worker is None:
+        return None
+    thread = WorkerThread(doi_worker)
+    thread.start()
+    click.echo("  DOI worker: sending the outbox to DataCite in the background", err=True)
+    return thread
 
 
 @cli.command()
@@ -242,6 +261,9 @@ def export(ctx: Context, record_id: str, format_name: str, output: Any) -> None:
         output.write(fmt.dump(record, ctx.services.export_context))
     except (RepositoryError, ExportError) as exc:
         raise click.ClickException(str(exc)) from None
+
+
+cli.add_command(doi)
 
 
 def main(argv: Sequence[str] | None = None) -> Any:

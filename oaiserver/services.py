@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from repository_core.db import make_engine
+from repository_core.outbox import outbox_hook
 from repository_core.service import RecordService
 from serializers.context import ExportContext
 
@@ -30,17 +31,37 @@ class Services:
     export_context: ExportContext
     parts: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def signing_key(self) -> str:
+        """Key for signed tokens: configured, or the installation's own random key."""
+        if self.config.secret_key:
+            return self.config.secret_key
+        if "signing_key" not in self.parts:
+            from repository_core.instance import instance_secret
+
+            self.parts["signing_key"] = instance_secret(self.engine)
+        return str(self.parts["signing_key"])
+
     def close(self) -> None:
         self.engine.dispose()
 
 
 def build_services(config: Config, *, engine: Engine | None = None) -> Services:
+    """Wire the parts. Write hooks run in this order inside every write's
+    transaction: DOI outbox, then (auto mode) minting a DOI for a new record,
+    which updates the record and so runs the hooks once more."""
+    from .doi_parts import build_doi_parts
+
     engine = engine or make_engine(config.effective_database_url)
-    records = RecordService(engine)
+    records = RecordService(engine, hooks=[outbox_hook])
     context = ExportContext(
         base_url=config.base_url.rstrip("/"),
         repository_id=config.repository_id,
         repository_name=config.repository_name,
         datacentre_symbol=config.datacentre_symbol or None,
     )
-    return Services(config=config, engine=engine, records=records, export_context=context)
+    services = Services(config=config, engine=engine, records=records, export_context=context)
+    doi = services.parts["doi"] = build_doi_parts(config, records, engine, context)
+    if config.datacite_auto and config.doi_minting_enabled:
+        records.hooks.append(doi.lifecycle.auto_mint_hook())
+    return services

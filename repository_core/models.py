@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import Base, UTCDateTime
 
-__all__ = ["RecordRow", "ClockRow", "SetRow", "MembershipRow", "JSONType"]
+__all__ = ["RecordRow", "ClockRow", "SetRow", "MembershipRow", "InstanceSettingRow", "JSONType"]
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
@@ -89,3 +89,16 @@ class MembershipRow(Base):
         Index("ix_set_membership_spec_datestamp", "set_spec", "datestamp", "record_id"),
         Index("ix_set_membership_record", "record_id"),
     )
+
+
+class InstanceSettingRow(Base):
+    """Values an installation makes once and keeps, e.g. its signing key.
+
+    Kept in the database so that every server process of an installation
+    shares them without configuration, across restarts.
+    """
+
+    __tablename__ = "instance_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -22,7 +22,7 @@ from .db import Base
 __all__ = ["target_metadata", "upgrade", "current_revision", "head_revision", "alembic_config"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-TABLE_MODULES = ("repository_core.models",)
+TABLE_MODULES = ("repository_core.models", "repository_core.outbox")
 
 
 def target_metadata() -> MetaData:

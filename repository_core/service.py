@@ -282,4 +282,5 @@ class RecordService:
         record = row_to_record(row)
         for hook in self.hooks:
             hook(session, record, previous)
-        return record
+        # A hook may have written the record again (auto DOI): answer with the last state.
+        return row_to_record(row)

@@ -1,4 +1,4 @@
-"""records, clock, sets and membership
+"""initial schema
 
 Revision ID: 0001
 Revises: 
@@ -36,6 +36,31 @@ def upgrade() -> None:
                  sa.column('served_until', sa.DateTime())),
         [{'id': 1, 'last_datestamp': epoch, 'served_until': epoch}],
     )
+    op.create_table('doi_outbox',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('doi', sa.String(length=255), nullable=False),
+    sa.Column('record_id', sa.String(length=64), nullable=False),
+    sa.Column('reason', sa.String(length=16), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('not_before', repository_core.db.UTCDateTime(), nullable=False),
+    sa.Column('lease_until', repository_core.db.UTCDateTime(), nullable=True),
+    sa.Column('claim', sa.String(length=32), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('created', repository_core.db.UTCDateTime(), nullable=False),
+    sa.Column('finished', repository_core.db.UTCDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_doi_outbox'))
+    )
+    with op.batch_alter_table('doi_outbox', schema=None) as batch_op:
+        batch_op.create_index('ix_doi_outbox_doi_state', ['doi', 'state'], unique=False)
+        batch_op.create_index('ix_doi_outbox_state_id', ['state', 'id'], unique=False)
+
+    op.create_table('instance_settings',
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('value', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_instance_settings'))
+    )
     op.create_table('oai_sets',
     sa.Column('spec', sa.String(length=255), nullable=False),
     sa.Column('name', sa.Text(), nullable=False),
@@ -60,6 +85,18 @@ def upgrade() -> None:
     with op.batch_alter_table('records', schema=None) as batch_op:
         batch_op.create_index('ix_records_datestamp_id', ['datestamp', 'id'], unique=False)
 
+    op.create_table('doi_registrations',
+    sa.Column('doi', sa.String(length=255), nullable=False),
+    sa.Column('record_id', sa.String(length=64), nullable=False),
+    sa.Column('intended_state', sa.String(length=16), nullable=False),
+    sa.Column('confirmed_state', sa.String(length=16), nullable=True),
+    sa.Column('confirmed_at', repository_core.db.UTCDateTime(), nullable=True),
+    sa.Column('created', repository_core.db.UTCDateTime(), nullable=False),
+    sa.Column('updated', repository_core.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['record_id'], ['records.id'], name=op.f('fk_doi_registrations_record_id_records'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('doi', name=op.f('pk_doi_registrations')),
+    sa.UniqueConstraint('record_id', name=op.f('uq_doi_registrations_record_id'))
+    )
     op.create_table('set_membership',
     sa.Column('set_spec', sa.String(length=255), nullable=False),
     sa.Column('record_id', sa.String(length=64), nullable=False),
@@ -81,9 +118,16 @@ def downgrade() -> None:
         batch_op.drop_index('ix_set_membership_record')
 
     op.drop_table('set_membership')
+    op.drop_table('doi_registrations')
     with op.batch_alter_table('records', schema=None) as batch_op:
         batch_op.drop_index('ix_records_datestamp_id')
 
     op.drop_table('records')
     op.drop_table('oai_sets')
+    op.drop_table('instance_settings')
+    with op.batch_alter_table('doi_outbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_doi_outbox_state_id')
+        batch_op.drop_index('ix_doi_outbox_doi_state')
+
+    op.drop_table('doi_outbox')
     op.drop_table('datestamp_clock')

@@ -1,0 +1,306 @@
+"""The DOI life cycle of a record: decide, check, store, queue.
+
+When to use: to give a record a DOI (``request``: reserve = draft,
+register, publish), to read where a record's DOI stands (``status``), and as
+the write hook that gives every new record a DOI when
+``OAISERVER_DATACITE_AUTO`` is on (``auto_mint_hook``).
+
+The order is what makes "never lose a DOI, never mint two" hold:
+
+1. the DOI is decided here, locally (``DOIPolicy``), under the record's row
+   lock;
+2. the metadata that would be sent is checked first (DataCite's
+   requirements for the state, and our DataCite XML against the XSD); a
+   record that can't be registered raises ``NotRegistrable`` naming the
+   fields by JSON pointer, and nothing is stored or queued;
+3. the DOI is written into the record (``RecordService.update``) together
+   with its ``DOIRegistrationRow`` and an outbox row, in one transaction;
+4. only the worker (``worker.py``) talks to DataCite, later.
+
+Updates, deletes (-> hide) and restores (-> publish again) need nothing
+from here: ``repository_core.outbox.outbox_hook`` queues them on every write.
+
+A record imported with a DOI under another prefix keeps it; asking for a
+DOI for it raises ``ForeignDOI`` and it is never sent to DataCite.
+
+Not for: HTTP (``client.py``), sending (``worker.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from repository_core.datestamps import utcnow
+from repository_core.errors import Problem, RecordDeleted, RecordNotFound
+from repository_core.outbox import (
+    DOI_STATES,
+    DOIRegistrationRow,
+    enqueue,
+    failed_rows,
+    outbox_hook,
+    pending_count,
+)
+from repository_core.records import Record
+from repository_core.service import RecordService, WriteHook
+from repository_core.store import RecordStore, row_to_record
+from serializers.context import ExportContext
+
+from .doi_policy import DOIPolicy
+from .errors import ForeignDOI, IllegalTransition, MintingDisabled, NotRegistrable
+
+__all__ = [
+    "AttributesFor",
+    "DOILifecycle",
+    "DOIStatus",
+    "RecordCheck",
+    "registration_problems",
+    "serializer_attributes",
+    "xsd_problems",
+]
+
+#: Extra checks of a record before it is queued (e.g. XSD validity of its XML).
+RecordCheck = Callable[[Record, ExportContext], list[Problem]]
+#: The REST API ``attributes`` of a record (the DataCite JSON serializer).
+AttributesFor = Callable[[Record, ExportContext], dict[str, Any]]
+
+YEAR = re.compile(r"^\d{4}$")
+
+
+def registration_problems(metadata: Mapping[str, Any], url: str | None) -> list[Problem]:
+    """What DataCite requires of a registered or findable DOI and is missing.
+
+    creators, titles, publisher, publicationYear, types.resourceTypeGeneral
+    (the kernel's mandatory properties besides the identifier) and the url
+    the DOI resolves to.
+    """
+    problems: list[Problem] = []
+
+    def named_list(key: str, inner: str) -> None:
+        items = metadata.get(key)
+        if not isinstance(items, list) or not items:
+            problems.append(Problem(f"/{key}", f"at least one {key[:-1]} is required"))
+            return
+        for i, item in enumerate(items):
+            if not isinstance(item, Mapping) or not str(item.get(inner) or "").strip():
+                problems.append(Problem(f"/{key}/{i}/{inner}", f"{inner} is required"))
+
+    named_list("creators", "name")
+    named_list("titles", "title")
+    publisher = metadata.get("publisher")
+    name = publisher.get("name") if isinstance(publisher, Mapping) else publisher
+    if not isinstance(name, str) or not name.strip():
+        problems.append(Problem("/publisher", "a publisher (name) is required"))
+    year = str(metadata.get("publicationYear") or "")
+    if not YEAR.match(year):
+        problems.append(Problem("/publicationYear", "a four-digit publicationYear is required"))
+    types = metadata.get("types")
+    general = types.get("resourceTypeGeneral") if isinstance(types, Mapping) else None
+    if not isinstance(general, str) or not general.strip():
+        problems.append(Problem("/types/resourceTypeGeneral", "resourceTypeGeneral is required"))
+    if not url or not url.startswith(("http://", "https://")):
+        problems.append(Problem("/url", "an http(s) landing-page URL is required"))
+    return problems
+
+
+def xsd_problems(record: Record, ctx: ExportContext) -> list[Problem]:
+    """Our DataCite XML of the record, validated against the kernel-4 XSD."""
+    from serializers import datacite_xml
+    from serializers.xsd import validate_xml
+
+    try:
+        document = datacite_xml.dump(record, ctx)
+    except ValueError as exc:  # MissingDOI and the like
+        return [Problem("", f"no DataCite XML for this record: {exc}")]
+    return [Problem("", f"DataCite XML: {message}") for message in validate_xml(document, "datacite")]
+
+
+def serializer_attributes(record: Record, ctx: ExportContext) -> dict[str, Any]:
+    """The attributes from our DataCite JSON serializer (``serializers.datacite_json``)."""
+    from serializers import datacite_json  # type: ignore[attr-defined]
+
+    attributes = json.loads(datacite_json.dump(record, ctx))
+    if not isinstance(attributes, dict):
+        raise TypeError("serializers.datacite_json.dump did not give a JSON object")
+    return attributes
+
+
+@dataclass(frozen=True)
+class DOIStatus:
+    """Where a record's DOI stands: ours or not, asked-for and confirmed state, work left."""
+
+    record_id: str
+    doi: str | None
+    managed: bool  # a DOI this repository registers (False: none, or imported)
+    requested_state: str | None = None
+    state: str | None = None  # as DataCite last confirmed (None: not yet)
+    confirmed_at: datetime | None = None
+    pending: int = 0
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    url: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "record": self.record_id,
+            "doi": self.doi,
+            "managed": self.managed,
+            "requested_state": self.requested_state,
+            "state": self.state,
+            "confirmed_at": self.confirmed_at.isoformat().replace("+00:00", "Z")
+            if self.confirmed_at else None,
+            "pending": self.pending,
+            "failed": self.failed,
+            "url": self.url,
+            "doi_url": f"https://doi.org/{self.doi}" if self.doi else None,
+        }
+
+
+class DOILifecycle:
+    """Give records DOIs and queue their registration; the record service does the rest."""
+
+    def __init__(
+        self,
+        records: RecordService,
+        *,
+        policy: DOIPolicy | None,
+        context: ExportContext,
+        checks: tuple[RecordCheck, ...] = (xsd_problems,),
+    ):
+        if outbox_hook not in records.hooks:
+            raise ValueError("the RecordService needs repository_core.outbox.outbox_hook "
+                             "among its hooks, or DOI updates would never be queued")
+        self.records = records
+        self.policy = policy
+        self.context = context
+        self.checks = checks
+
+    # -- checks -----------------------------------------------------------------
+    def problems(self, record: Record, state: str) -> list[Problem]:
+        """Why ``record`` cannot be ``state`` on DataCite ([] when it can)."""
+        if state == "draft":
+            return []  # DataCite takes a draft with any metadata, even none
+        url = self.context.landing_url(record.id)
+        problems = registration_problems(record.metadata, url)
+        if not problems:  # the XML check repeats the missing fields less clearly
+            for check in self.checks:
+                problems += check(record, self.context)
+        return problems
+
+    # -- writes -------------------------------------------------------------------
+    def request(
+        self, record_id: str, state: str = "findable", *, session: Session | None = None
+    ) -> DOIStatus:
+        """Give the record a DOI if it has none, and queue it to reach ``state``."""
+        if state not in DOI_STATES:
+            raise ValueError(f"state must be one of {', '.join(DOI_STATES)}, not {state!r}")
+        with self._transaction(session) as s:
+            row = RecordStore(s).row(record_id, for_update=True)
+            if row is None:
+                raise RecordNotFound(record_id)
+            record = row_to_record(row)
+            if record.deleted:
+                raise RecordDeleted(record)
+            policy = self.policy
+            if policy is None:
+                raise MintingDisabled()
+            if record.doi and not policy.is_own(record.doi):
+                raise ForeignDOI(record.doi, policy.prefix)
+            doi = record.doi or policy.mint(record.id)
+            policy.check(doi)
+
+            registration = s.get(DOIRegistrationRow, doi)
+            known = registration.confirmed_state if registration else None
+            asked = registration.intended_state if registration else None
+            if state == "draft" and ({known, asked} & {"registered", "findable"}):
+                raise IllegalTransition(doi, known or asked or "draft", state)
+
+            metadata = {**record.metadata, "doi": doi}
+            candidate = replace(record, doi=doi, metadata=metadata)
+            problems = self.problems(candidate, state)
+            if problems:
+                raise NotRegistrable(record.id, state, problems)
+
+            now = utcnow()
+            if registration is None:
+                s.add(DOIRegistrationRow(doi=doi, record_id=record.id, intended_state=state,
+                                         created=now, updated=now))
+            else:
+                registration.intended_state, registration.updated = state, now
+            s.flush()
+            if record.doi != doi or record.metadata.get("doi") != doi:
+                self.records.update(record.id, metadata, session=s)  # the hook queues it
+            else:
+                enqueue(s, record, "request")
+            return self._status(s, record_id)
+
+    def reserve(self, record_id: str) -> DOIStatus:
+        """A draft DOI: known to DataCite, not resolvable, deletable."""
+        return self.request(record_id, "draft")
+
+    def register(self, record_id: str) -> DOIStatus:
+        """A registered DOI: resolves, but is not in DataCite's search."""
+        return self.request(record_id, "registered")
+
+    def publish(self, record_id: str) -> DOIStatus:
+        """A findable DOI: resolves to the landing page and is in DataCite's search."""
+        return self.request(record_id, "findable")
+
+    def auto_mint_hook(self, state: str = "findable") -> WriteHook:
+        """A write hook giving every record created without a DOI one (auto mode).
+
+        Put it *last* in the service's hooks: it updates the record (adding the
+        DOI) in the same transaction, which runs all hooks again with the new
+        revision. A record that cannot be ``state`` is refused (``NotRegistrable``)
+        and its creation rolled back: nothing is created without its DOI.
+        """
+
+        def auto_mint(session: Session, record: Record, previous: Record | None) -> None:
+            if previous is None and not record.doi and not record.deleted:
+                self.request(record.id, state, session=session)
+
+        return auto_mint
+
+    # -- reads --------------------------------------------------------------------
+    def status(self, record_id: str) -> DOIStatus:
+        with self.records.reading() as s:
+            return self._status(s, record_id)
+
+    def _status(self, s: Session, record_id: str) -> DOIStatus:
+        record = RecordStore(s).get(record_id)
+        if record is None:
+            raise RecordNotFound(record_id)
+        doi = record.doi
+        registration = s.get(DOIRegistrationRow, doi) if doi else None
+        if doi is None or registration is None:
+            return DOIStatus(record_id=record_id, doi=doi, managed=False)
+        failed = [
+            {"id": r.id, "reason": r.reason, "error": r.last_error, "attempts": r.attempts,
+             "at": r.finished.isoformat().replace("+00:00", "Z") if r.finished else None}
+            for r in failed_rows(s, doi)
+        ]
+        return DOIStatus(
+            record_id=record_id,
+            doi=doi,
+            managed=True,
+            requested_state=registration.intended_state,
+            state=registration.confirmed_state,
+            confirmed_at=registration.confirmed_at,
+            pending=pending_count(s, doi),
+            failed=failed,
+            url=self.context.landing_url(record_id),
+        )
+
+    @contextmanager
+    def _transaction(self, session: Session | None) -> Iterator[Session]:
+        if session is not None:
+            yield session
+        else:
+            with self.records.transaction() as s:
+                yield s

@@ -1,0 +1,317 @@
+"""The outbox worker: pushes queued DOI work to DataCite, reliably.
+
+When to use: ``oaiserver doi sync`` runs ``OutboxWorker.run`` until the queue
+is empty (or for ever with ``--loop``); ``oaiserver serve`` may run it in a
+``WorkerThread``. Several workers may run at once (leases keep one DOI with
+one worker at a time).
+
+How it stays correct when anything fails:
+
+- each batch is *claimed* in a short transaction of its own (rows become
+  ``sending`` under a lease), sent with no transaction open, then marked
+  ``done`` (or ``failed``, or given back) in another short transaction;
+- a worker killed at any point (SIGKILL included) leaves rows ``sending``;
+  their lease runs out and the next worker claims and sends them again,
+  which is safe because every write is a PUT by DOI (an upsert);
+- what is sent is the record *as it is when sending*, so all pending rows of
+  a DOI collapse into one request, and stale metadata can't win;
+- DataCite down (429, 5xx, no answer, after the client's own retries): the
+  rows go back to ``pending`` with a later ``not_before`` and the worker
+  pauses, backing off exponentially with jitter;
+- a permanent error (a 4xx other than 429) marks the rows ``failed`` with
+  DataCite's reason (``oaiserver doi status`` lists them); bad credentials
+  (401) stop the worker instead, leaving every row pending.
+
+What DataCite should hold, from the record and its registration row:
+live record -> the requested state (draft / registered / findable) with the
+current metadata and ``url`` = the landing page; deleted record -> hidden
+(registered) if it ever was registered or findable, else the draft is
+deleted; restored record -> the requested state again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from repository_core import outbox
+from repository_core.datestamps import utcnow
+from repository_core.db import write_engine
+from repository_core.outbox import Claim, DOIRegistrationRow, OutboxRow
+from repository_core.records import Record
+from repository_core.store import RecordStore
+from serializers.context import ExportContext
+
+from .client import DataCiteClient
+from .errors import (
+    BadCredentials,
+    DataCiteError,
+    DOINotFound,
+    MethodNotAllowed,
+    PermanentError,
+    TransientError,
+)
+from .lifecycle import AttributesFor, serializer_attributes
+from .retry import RetryPolicy
+
+__all__ = ["BatchResult", "OutboxWorker", "WorkerThread", "desired_state"]
+
+log = logging.getLogger(__name__)
+
+#: Keys of the attributes that are not metadata (set by the worker / DataCite).
+NOT_METADATA = ("doi", "event", "state", "prefix", "suffix", "id")
+
+
+def desired_state(record: Record, registration: DOIRegistrationRow) -> str:
+    """What DataCite should hold: draft | registered | findable | absent."""
+    if not record.deleted:
+        return registration.intended_state
+    if registration.confirmed_state in ("registered", "findable"):
+        return "registered"  # a registered DOI is for ever: hide it
+    return "absent"  # a draft (or nothing yet): delete it
+
+
+@dataclass
+class BatchResult:
+    claimed: int = 0  # DOIs claimed
+    sent: int = 0  # DOIs DataCite confirmed
+    failed: int = 0  # DOIs whose rows failed for good
+    deferred: int = 0  # DOIs given back for later (DataCite unavailable)
+    rows_finished: int = 0  # outbox rows done or failed
+
+
+class OutboxWorker:
+    """Claims outbox rows, sends them with a ``DataCiteClient``, records the outcome."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        client: DataCiteClient,
+        context: ExportContext,
+        *,
+        attributes_for: AttributesFor = serializer_attributes,
+        lease: timedelta = timedelta(minutes=5),
+        batch: int = 20,
+        backoff: RetryPolicy | None = None,
+        idle_interval: float = 5.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.engine = engine
+        self._write_engine = write_engine(engine)
+        self.client = client
+        self.context = context
+        self.attributes_for = attributes_for
+        self.lease = lease
+        self.batch = batch
+        self.backoff = backoff or RetryPolicy(base=2.0, cap=300.0)
+        self.idle_interval = idle_interval
+        self._sleep = sleep
+        self._failures = 0  # consecutive transient failures
+        self._pause_until = 0.0  # monotonic
+
+    # -- transactions -------------------------------------------------------------
+    def _tx(self) -> Session:
+        return Session(self._write_engine, expire_on_commit=False)
+
+    # -- one batch ------------------------------------------------------------------
+    def run_once(self) -> BatchResult:
+        """Claim up to ``batch`` DOIs and sync each; stops early if DataCite is down."""
+        result = BatchResult()
+        with self._tx() as s, s.begin():
+            claims = outbox.claim(s, lease=self.lease, limit=self.batch)
+        result.claimed = len(claims)
+        for i, claim in enumerate(claims):
+            try:
+                finished = self._sync(claim, result)
+            except (TransientError, BadCredentials) as exc:
+                self._give_back(claims[i + 1:], attempted=False)
+                if isinstance(exc, BadCredentials):
+                    self._give_back([claim], attempted=False)
+                    raise
+                self._defer(claim, exc)
+                result.deferred += len(claims) - i
+                break
+            result.rows_finished += finished
+        return result
+
+    def _sync(self, claim: Claim, result: BatchResult) -> int:
+        with Session(self.engine, expire_on_commit=False) as s, s.begin():
+            record = RecordStore(s).get(claim.record_id)
+            registration = s.get(DOIRegistrationRow, claim.doi)
+        try:
+            if record is None or registration is None or record.doi != claim.doi:
+                raise LookupError(f"DOI {claim.doi} no longer belongs to record {claim.record_id}")
+            confirmed = self._send(record, registration)
+        except (TransientError, BadCredentials):
+            raise
+        except PermanentError as exc:
+            return self._fail(claim, exc, result)
+        except DataCiteError as exc:  # pragma: no cover - every DataCiteError is one of both
+            return self._fail(claim, exc, result)
+        except Exception as exc:  # our side (serializer, a record that changed hands)
+            log.exception("DOI %s: cannot build the request", claim.doi)
+            return self._fail(claim, exc, result)
+        self._failures = 0
+        with self._tx() as s, s.begin():
+            done = outbox.complete(s, claim, confirmed_state=confirmed)
+        result.sent += 1
+        log.info("DOI %s: %s (%s)", claim.doi, confirmed, ", ".join(claim.reasons))
+        return done
+
+    def _send(self, record: Record, registration: DOIRegistrationRow) -> str:
+        """Make DataCite match; return the state DataCite confirmed."""
+        doi = registration.doi
+        target = desired_state(record, registration)
+        if target == "absent":
+            try:
+                self.client.delete_doi(doi)
+                return "absent"
+            except DOINotFound:
+                return "absent"
+            except MethodNotAllowed:  # it got registered after all (an unconfirmed send)
+                target = "registered"
+        attributes = {
+            k: v for k, v in self.attributes_for(record, self.context).items()
+            if k not in NOT_METADATA
+        }
+        attributes["url"] = self.context.landing_url(record.id)
+        if target == "findable":
+            return self.client.put_doi(doi, attributes, event="publish").state
+        if target == "registered":
+            answer = self.client.put_doi(doi, attributes, event="register")
+            if answer.state == "findable":
+                answer = self.client.hide(doi)
+            return answer.state
+        return self.client.put_doi(doi, attributes).state  # draft, or stays as it is
+
+    def _fail(self, claim: Claim, exc: BaseException, result: BatchResult) -> int:
+        reason = f"{type(exc).__name__}: {exc}"
+        log.warning("DOI %s failed: %s", claim.doi, reason)
+        with self._tx() as s, s.begin():
+            n = outbox.fail(s, claim, reason)
+        result.failed += 1
+        return n
+
+    def _defer(self, claim: Claim, exc: BaseException) -> None:
+        self._failures += 1
+        wait = self.backoff.backoff(self._failures - 1)
+        self._pause_until = time.monotonic() + wait
+        log.warning("DataCite unavailable (%s); pausing %.3fs", exc, wait)
+        with self._tx() as s, s.begin():
+            outbox.release(s, claim, not_before=utcnow() + timedelta(seconds=wait),
+                           error=f"{type(exc).__name__}: {exc}")
+
+    def _give_back(self, claims: list[Claim], *, attempted: bool) -> None:
+        if not claims:
+            return
+        with self._tx() as s, s.begin():
+            for claim in claims:
+                outbox.release(s, claim, not_before=utcnow(), error=None, attempted=attempted)
+
+    # -- loops --------------------------------------------------------------------------
+    def remaining(self) -> int:
+        """Rows still to send (pending, or in flight under some worker's lease)."""
+        with Session(self.engine) as s, s.begin():
+            return outbox.pending_count(s)
+
+    def _next_due(self) -> float:
+        """Seconds until some row becomes claimable (0 if one is now)."""
+        now = utcnow()
+        with Session(self.engine) as s, s.begin():
+            pending = s.execute(
+                select(func.min(OutboxRow.not_before)).where(OutboxRow.state == "pending")
+            ).scalar_one()
+            leased = s.execute(
+                select(func.min(OutboxRow.lease_until)).where(OutboxRow.state == "sending")
+            ).scalar_one()
+        times = [t for t in (pending, leased) if t is not None]
+        if not times:
+            return self.idle_interval
+        return max((min(times) - now).total_seconds(), 0.0)
+
+    def run(
+        self,
+        *,
+        until_empty: bool = True,
+        stop: threading.Event | None = None,
+        on_progress: Callable[[BatchResult], None] | None = None,
+    ) -> BatchResult:
+        """Work until the queue is empty (or ``stop`` is set, if not ``until_empty``).
+
+        Failed rows do not count as work left. Returns the totals.
+        """
+        total = BatchResult()
+        stop = stop or threading.Event()
+        while not stop.is_set():
+            pause = self._pause_until - time.monotonic()
+            if pause > 0:
+                self._wait(stop, pause)
+                continue
+            batch = self.run_once()
+            for name in ("claimed", "sent", "failed", "deferred", "rows_finished"):
+                setattr(total, name, getattr(total, name) + getattr(batch, name))
+            if on_progress is not None and batch.claimed:
+                on_progress(batch)
+            if batch.claimed:
+                continue
+            if until_empty and self.remaining() == 0:
+                break
+            self._wait(stop, min(max(self._next_due(), 0.001), self.idle_interval))
+        return total
+
+    def _wait(self, stop: threading.Event, seconds: float) -> None:
+        if self._sleep is time.sleep:
+            stop.wait(seconds)
+        else:
+            self._sleep(seconds)
+
+
+class WorkerThread:
+    """The worker in a daemon thread of ``oaiserver serve``: ``start()``, ``stop()``.
+
+    Errors never kill the thread silently: a failed batch is logged and
+    retried after ``idle_interval``; ``BadCredentials`` is logged as an error
+    and retried too (an operator may fix the configuration).
+    """
+
+    def __init__(self, worker: OutboxWorker, *, name: str = "doi-outbox"):
+        self.worker = worker
+        self.name = name
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.last_error: BaseException | None = None
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._main, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float | None = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _main(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.worker.run(until_empty=False, stop=self._stop)
+            except Exception as exc:  # keep serving; say why
+                self.last_error = exc
+                log.exception("DOI outbox worker stopped; restarting")
+                self._stop.wait(self.worker.idle_interval)
+
+

@@ -1,0 +1,128 @@
+"""``oaiserver doi``: push queued DOI work to DataCite, and show the queue.
+
+``doi sync`` runs the outbox worker until the queue is empty (``--loop``:
+for ever), with a progress bar; ``doi status`` prints the rows by state
+and every failed row with DataCite's reason; ``doi retry`` puts failed rows
+back in the queue once their cause is fixed.
+
+The group finds the services on the click context object (the main CLI's
+``Context.services``, or a ``Services``); run alone it builds them from
+configuration (``python -m oaiserver.doi_cli sync``).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from datetime import timedelta
+from typing import Any
+
+import click
+from sqlalchemy.orm import Session
+
+from datacite_client.errors import BadCredentials
+from datacite_client.worker import BatchResult
+from repository_core import outbox
+from repository_core.db import write_engine
+
+from .config import ConfigError, load_config
+from .doi_api import doi_parts
+from .services import Services, build_services
+
+__all__ = ["doi"]
+
+
+def _services(ctx: click.Context) -> Services:
+    obj = ctx.find_root().obj
+    if isinstance(obj, Services):
+        return obj
+    services = getattr(obj, "services", None)
+    if isinstance(services, Services):
+        return services
+    try:
+        services = build_services(load_config())
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    ctx.find_root().obj = services
+    return services
+
+
+@click.group()
+def doi() -> None:
+    """Register DOIs with DataCite (the outbox worker)."""
+
+
+@doi.command()
+@click.option("--loop", is_flag=True, help="Keep running, waiting for new work.")
+@click.option("--lease", type=float, default=None,
+              help="Seconds a claimed row is ours before another worker may take it "
+                   "(default 300): after a crash, its rows wait this long.")
+@click.option("--batch", type=int, default=None,
+              help="DOIs claimed at a time (default 20).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.pass_context
+def sync(ctx: click.Context, loop: bool, lease: float | None, batch: int | None,
+         quiet: bool) -> None:
+    """Send queued DOI work to DataCite until the queue is empty."""
+    services = _services(ctx)
+    worker = doi_parts(services).worker
+    if worker is None:
+        raise click.ClickException("DOI minting is not configured (OAISERVER_DATACITE_URL, "
+                                   "_USERNAME, _PASSWORD, _PREFIX)")
+    if lease is not None:
+        worker.lease = timedelta(seconds=lease)
+    if batch is not None:
+        worker.batch = batch
+    total = worker.remaining()
+    stop = threading.Event()
+    with click.progressbar(length=max(total, 1), label="DOIs", file=sys.stderr,
+                           hidden=quiet or loop or total == 0) as bar:
+        def progress(result: BatchResult) -> None:
+            bar.update(result.rows_finished)
+
+        try:
+            result = worker.run(until_empty=not loop, stop=stop, on_progress=progress)
+        except BadCredentials as exc:
+            raise click.ClickException(f"DataCite refused the credentials: {exc}") from None
+        except KeyboardInterrupt:  # pragma: no cover - interactive
+            stop.set()
+            raise click.Abort() from None
+    click.echo(f"sent {result.sent} DOI(s), {result.failed} failed, "
+               f"{result.rows_finished} queue row(s) finished")
+    if result.failed:
+        ctx.exit(1)
+
+
+@doi.command()
+@click.option("--limit", type=int, default=50, show_default=True, help="Failed rows to list.")
+@click.pass_context
+def status(ctx: click.Context, limit: int) -> None:
+    """Queue rows by state; failed rows with the reason."""
+    services = _services(ctx)
+    with Session(services.engine) as s, s.begin():
+        counts = outbox.counts(s)
+        failed = outbox.failed_rows(s, limit=limit)
+        for state, n in counts.items():
+            click.echo(f"{state:<11} {n}")
+        for row in failed:
+            click.echo(f"failed #{row.id} {row.doi} (record {row.record_id}, {row.reason}, "
+                       f"{row.attempts} attempt(s)): {row.last_error}")
+
+
+@doi.command()
+@click.argument("dois", nargs=-1)
+@click.pass_context
+def retry(ctx: click.Context, dois: tuple[str, ...]) -> None:
+    """Queue failed rows again (all, or those of the DOIs given)."""
+    services = _services(ctx)
+    with Session(write_engine(services.engine)) as s, s.begin():
+        n = outbox.requeue_failed(s, [d.lower() for d in dois] if dois else None)
+    click.echo(f"{n} row(s) queued again")
+
+
+def main(argv: list[str] | None = None, obj: Any = None) -> None:
+    doi.main(args=argv, obj=obj, prog_name="oaiserver doi")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,332 @@
+"""The DOI outbox: what must still be told to DataCite, committed with the record.
+
+When to use: ``outbox_hook`` is a ``WriteHook`` of the ``RecordService``. A
+write to a record that has a DOI of ours (one with a ``DOIRegistrationRow``)
+adds an ``OutboxRow`` in the same transaction, so the record and the promise
+to tell DataCite about it commit together or not at all. The worker
+(``datacite_client.worker``) claims rows, sends, and marks them done, each
+step in a short transaction of its own (functions below), so it can be
+killed at any point: a row claimed but never finished is claimed again when
+its lease runs out, and sent again (safe: the send is an idempotent PUT).
+
+A row says "DOI X needs syncing"; it carries no payload. The worker sends
+the record's metadata *as it is when sending*, so pending rows for one DOI
+collapse into one request, and an older row can never overwrite newer
+metadata. ``DOIRegistrationRow`` holds, per DOI, the state we asked for and
+the state DataCite last confirmed.
+
+When not to use: nothing here talks HTTP or decides DOIs (that is
+``datacite_client``); this module only imports ``repository_core``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, and_, func, or_, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .datestamps import utcnow
+from .db import Base, UTCDateTime
+from .errors import InvalidRecord, Problem
+from .records import Record
+
+__all__ = [
+    "DOI_STATES",
+    "ROW_STATES",
+    "Claim",
+    "DOIRegistrationRow",
+    "OutboxRow",
+    "claim",
+    "complete",
+    "counts",
+    "enqueue",
+    "fail",
+    "failed_rows",
+    "outbox_hook",
+    "pending_count",
+    "release",
+    "requeue_failed",
+]
+
+DOI_STATES = ("draft", "registered", "findable")
+ROW_STATES = ("pending", "sending", "done", "failed", "superseded")
+
+
+class DOIRegistrationRow(Base):
+    """A DOI this repository manages at DataCite: one per record, never reused."""
+
+    __tablename__ = "doi_registrations"
+
+    doi: Mapped[str] = mapped_column(String(255), primary_key=True)
+    record_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("records.id", ondelete="RESTRICT"), unique=True
+    )
+    intended_state: Mapped[str] = mapped_column(String(16))  # draft|registered|findable
+    confirmed_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OutboxRow(Base):
+    """One unit of work: "make DataCite's copy of ``doi`` match the record"."""
+
+    __tablename__ = "doi_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    doi: Mapped[str] = mapped_column(String(255))
+    record_id: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(16))  # create|update|delete|restore|request
+    revision: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    claim: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    __table_args__ = (
+        Index("ix_doi_outbox_state_id", "state", "id"),
+        Index("ix_doi_outbox_doi_state", "doi", "state"),
+    )
+
+
+# -- enqueueing (inside the record's transaction) ------------------------------
+
+
+def _reason(record: Record, previous: Record | None) -> str:
+    if previous is None:
+        return "create"
+    if record.deleted and not previous.deleted:
+        return "delete"
+    if previous.deleted and not record.deleted:
+        return "restore"
+    return "update"
+
+
+def enqueue(session: Session, record: Record, reason: str) -> OutboxRow:
+    """Add a row for ``record.doi`` to the outbox in the caller's transaction."""
+    if not record.doi:
+        raise ValueError(f"record {record.id!r} has no DOI to sync")
+    now = utcnow()
+    row = OutboxRow(
+        doi=record.doi,
+        record_id=record.id,
+        reason=reason,
+        revision=record.revision,
+        state="pending",
+        attempts=0,
+        not_before=now,
+        created=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def outbox_hook(session: Session, record: Record, previous: Record | None) -> None:
+    """``WriteHook``: queue a sync of the record's DOI, if it is one we manage.
+
+    Also refuses a write that would take away or change a DOI we manage
+    (a DOI is for ever): the whole write is rolled back.
+    """
+    if (previous is not None and previous.doi and previous.doi != record.doi
+            and session.get(DOIRegistrationRow, previous.doi) is not None):
+        raise InvalidRecord([Problem(
+            "/doi", f"the record's DOI {previous.doi} is registered with DataCite; "
+                    "it cannot be removed or changed")])
+    if not record.doi:
+        return
+    registration = session.get(DOIRegistrationRow, record.doi)
+    if registration is None or registration.record_id != record.id:
+        return  # imported DOI (another prefix, or ours but not requested): never sent
+    enqueue(session, record, _reason(record, previous))
+
+
+# -- the worker's side: each function is meant for its own short transaction -----
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The rows of one DOI a worker holds until ``lease_until``."""
+
+    token: str
+    doi: str
+    record_id: str
+    row_ids: tuple[int, ...]
+    reasons: tuple[str, ...]
+
+    @property
+    def last_id(self) -> int:
+        return max(self.row_ids)
+
+
+def _claimable(now: datetime) -> object:
+    return or_(
+        and_(OutboxRow.state == "pending", OutboxRow.not_before <= now),
+        and_(OutboxRow.state == "sending", OutboxRow.lease_until < now),
+    )
+
+
+def claim(
+    session: Session, *, now: datetime | None = None, lease: timedelta, limit: int = 20
+) -> list[Claim]:
+    """Claim the work of up to ``limit`` DOIs, oldest first.
+
+    Skips a DOI whose rows another worker holds under a live lease, so the
+    rows of one DOI are sent by one worker at a time, in order.
+    """
+    now = now or utcnow()
+    busy = select(OutboxRow.doi).where(
+        OutboxRow.state == "sending", OutboxRow.lease_until >= now
+    )
+    first = (
+        select(OutboxRow.doi, func.min(OutboxRow.id).label("first"))
+        .where(_claimable(now), OutboxRow.doi.not_in(busy))
+        .group_by(OutboxRow.doi)
+        .order_by(func.min(OutboxRow.id))
+        .limit(limit)
+    )
+    dois = [d for d, _ in session.execute(first)]
+    if not dois:
+        return []
+    rows = session.execute(
+        select(OutboxRow)
+        .where(OutboxRow.doi.in_(dois), _claimable(now))
+        .order_by(OutboxRow.id)
+        .with_for_update(skip_locked=True)
+    ).scalars().all()
+    by_doi: dict[str, list[OutboxRow]] = {}
+    for row in rows:
+        by_doi.setdefault(row.doi, []).append(row)
+    claims = []
+    for doi in dois:
+        group = by_doi.get(doi)
+        if not group:
+            continue
+        token = secrets.token_hex(8)
+        for row in group:
+            row.state, row.claim = "sending", token
+            row.lease_until = now + lease
+            row.attempts += 1
+        claims.append(Claim(
+            token=token,
+            doi=doi,
+            record_id=group[-1].record_id,
+            row_ids=tuple(r.id for r in group),
+            reasons=tuple(r.reason for r in group),
+        ))
+    session.flush()
+    return claims
+
+
+def complete(
+    session: Session, claim_: Claim, *, confirmed_state: str | None, now: datetime | None = None
+) -> int:
+    """Mark a claim's rows done; older rows of the DOI not in flight are superseded.
+
+    Records DataCite's answer as the DOI's confirmed state. Returns how many
+    rows this finished (0 if the lease was lost to another worker).
+    """
+    now = now or utcnow()
+    done = session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.claim == claim_.token, OutboxRow.state == "sending")
+        .values(state="done", finished=now, lease_until=None, last_error=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.execute(
+        update(OutboxRow)
+        .where(
+            OutboxRow.doi == claim_.doi,
+            OutboxRow.id < claim_.last_id,
+            OutboxRow.state.in_(("pending", "failed")),
+        )
+        .values(state="superseded", finished=now)
+        .execution_options(synchronize_session=False)
+    )
+    registration = session.get(DOIRegistrationRow, claim_.doi)
+    if registration is not None and done:
+        registration.confirmed_state = confirmed_state
+        registration.confirmed_at = now
+        registration.updated = now
+    return int(done or 0)
+
+
+def fail(session: Session, claim_: Claim, reason: str, *, now: datetime | None = None) -> int:
+    """Mark a claim's rows failed for good (a permanent error), with the reason."""
+    now = now or utcnow()
+    return int(session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.claim == claim_.token, OutboxRow.state == "sending")
+        .values(state="failed", finished=now, lease_until=None, last_error=reason[:4000])
+        .execution_options(synchronize_session=False)
+    ).rowcount or 0)
+
+
+def release(
+    session: Session,
+    claim_: Claim,
+    *,
+    not_before: datetime,
+    error: str | None,
+    attempted: bool = True,
+) -> int:
+    """Give a claim's rows back (a transient error, or never tried): pending again."""
+    values: dict[str, object] = {
+        "state": "pending", "lease_until": None, "claim": None, "not_before": not_before,
+    }
+    if error is not None:
+        values["last_error"] = error[:4000]
+    if not attempted:
+        values["attempts"] = OutboxRow.attempts - 1
+    return int(session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.claim == claim_.token, OutboxRow.state == "sending")
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount or 0)
+
+
+def requeue_failed(session: Session, dois: Iterable[str] | None = None) -> int:
+    """Put failed rows back in the queue (after the cause was fixed)."""
+    stmt = update(OutboxRow).where(OutboxRow.state == "failed")
+    if dois is not None:
+        stmt = stmt.where(OutboxRow.doi.in_(list(dois)))
+    return int(session.execute(
+        stmt.values(state="pending", not_before=utcnow(), claim=None, finished=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount or 0)
+
+
+# -- reading -----------------------------------------------------------------------
+
+
+def counts(session: Session) -> dict[str, int]:
+    """Rows by state, every state present (zeros included)."""
+    found = dict(session.execute(
+        select(OutboxRow.state, func.count()).group_by(OutboxRow.state)
+    ).all())
+    return {state: int(found.get(state, 0)) for state in ROW_STATES}
+
+
+def pending_count(session: Session, doi: str | None = None) -> int:
+    stmt = select(func.count()).select_from(OutboxRow).where(
+        OutboxRow.state.in_(("pending", "sending"))
+    )
+    if doi is not None:
+        stmt = stmt.where(OutboxRow.doi == doi)
+    return int(session.execute(stmt).scalar_one())
+
+
+def failed_rows(session: Session, doi: str | None = None, limit: int = 100) -> list[OutboxRow]:
+    stmt = select(OutboxRow).where(OutboxRow.state == "failed")
+    if doi is not None:
+        stmt = stmt.where(OutboxRow.doi == doi)
+    return list(session.execute(stmt.order_by(OutboxRow.id).limit(limit)).scalars())

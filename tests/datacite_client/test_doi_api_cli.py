@@ -1,0 +1,110 @@
+"""The DOI HTTP endpoints and the ``doi`` CLI group, on the parts of the other tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+
+from oaiserver.app import create_app
+from oaiserver.config import load_config
+from oaiserver.doi_parts import DOIParts
+from oaiserver.doi_cli import doi
+from oaiserver.services import Services
+from tests.sample_metadata import minimal
+
+from .conftest import CONTEXT, PREFIX, Parts, build_parts
+from .standin import DataCiteStandIn
+
+TOKEN = "t0ken"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def services_for(parts: Parts, **config: Any) -> Services:
+    services = Services(config=load_config({"api_tokens": TOKEN, **config}, environ={}),
+                        engine=parts.engine, records=parts.records, export_context=CONTEXT)
+    services.parts["doi"] = DOIParts(parts.lifecycle, parts.client, parts.worker)
+    return services
+
+
+@pytest.fixture
+def app(parts: Parts) -> Flask:
+    app = create_app(services=services_for(parts))
+    return app
+
+
+def test_post_gives_a_doi_and_queues_it(app: Flask, parts: Parts,
+                                        standin: DataCiteStandIn) -> None:
+    parts.records.create(minimal(), record_id="a1")
+    http = app.test_client()
+    answer = http.post("/api/records/a1/doi", json={"state": "findable"}, headers=AUTH)
+    assert answer.status_code == 202, answer.get_json()
+    body = answer.get_json()
+    assert body["doi"] == f"{PREFIX}/a1" and body["requested_state"] == "findable"
+    assert body["pending"] == 1 and body["state"] is None
+    parts.worker.run()
+    shown = http.get("/api/records/a1/doi").get_json()
+    assert (shown["state"], shown["pending"], shown["failed"]) == ("findable", 0, [])
+    assert standin.dois[f"{PREFIX}/a1"].state == "findable"
+
+
+def test_post_needs_a_token(app: Flask, parts: Parts) -> None:
+    parts.records.create(minimal(), record_id="a2")
+    answer = app.test_client().post("/api/records/a2/doi", json={})
+    assert answer.status_code == 401
+    assert answer.mimetype == "application/problem+json"
+
+
+def test_missing_fields_are_422_by_pointer(app: Flask, parts: Parts) -> None:
+    parts.records.validate = lambda m, **kw: []
+    incomplete = minimal()
+    del incomplete["titles"]
+    parts.records.create(incomplete, record_id="a3")
+    answer = app.test_client().post("/api/records/a3/doi", headers=AUTH)
+    assert answer.status_code == 422 and answer.mimetype == "application/problem+json"
+    assert [e["pointer"] for e in answer.get_json()["errors"]] == ["/titles"]
+    answer = app.test_client().post("/api/records/a3/doi", json={"state": "gone"}, headers=AUTH)
+    assert answer.status_code == 422
+
+
+def test_foreign_prefix_and_disabled_minting_are_409(parts: Parts, engine, client) -> None:  # type: ignore[no-untyped-def]
+    app = create_app(services=services_for(parts))
+    parts.records.create(minimal(doi="10.5555/theirs"), record_id="f1")
+    answer = app.test_client().post("/api/records/f1/doi", headers=AUTH)
+    assert answer.status_code == 409 and "10.5555/theirs" in answer.get_json()["detail"]
+    assert app.test_client().get("/api/records/f1/doi").get_json()["managed"] is False
+
+    disabled = build_parts(engine, client, prefix=None)
+    app2 = create_app(services=services_for(disabled))
+    answer = app2.test_client().post("/api/records/f1/doi", headers=AUTH)
+    assert answer.status_code == 409 and answer.get_json()["title"] == "DOI minting is disabled"
+
+
+def test_unknown_record_is_404(app: Flask) -> None:
+    assert app.test_client().get("/api/records/nope/doi").status_code == 404
+    assert app.test_client().post("/api/records/nope/doi", headers=AUTH).status_code == 404
+
+
+def test_cli_sync_and_status(parts: Parts, standin: DataCiteStandIn, engine) -> None:  # type: ignore[no-untyped-def]
+    from datacite_client.doi_policy import DOIPolicy
+
+    for i in range(3):
+        parts.records.create(minimal(), record_id=f"c{i}")
+        parts.lifecycle.publish(f"c{i}")
+    wrong = build_parts(engine, parts.client)
+    wrong.lifecycle.policy = DOIPolicy("10.9999")
+    parts.records.create(minimal(), record_id="c9")
+    wrong.lifecycle.publish("c9")
+    services = services_for(parts)
+    runner = CliRunner()
+    result = runner.invoke(doi, ["sync"], obj=services)
+    assert result.exit_code == 1, result.output  # one row failed for good
+    assert "sent 3 DOI(s), 1 failed" in result.output
+    result = runner.invoke(doi, ["status"], obj=services)
+    assert result.exit_code == 0
+    assert "done        3" in result.output and "failed      1" in result.output
+    assert "10.9999/c9" in result.output and "ForbiddenPrefix" in result.output
+    result = runner.invoke(doi, ["retry"], obj=services)
+    assert "1 row(s) queued again" in result.output

@@ -1,0 +1,58 @@
+"""DOI minting as an operator configures it: environment, REST API, `oaiserver doi sync`."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from oaiserver.app import create_app
+from oaiserver.cli import cli
+from tests.sample_metadata import minimal
+
+from .conftest import PASSWORD, PREFIX, USER
+
+TOKEN = "tok"
+
+
+@pytest.fixture
+def configured(standin, tmp_path, monkeypatch):
+    for key, value in {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'doi.db'}",
+        "API_TOKENS": TOKEN,
+        "BASE_URL": "https://repo.example.org",
+        "DATACITE_URL": standin.url,
+        "DATACITE_USERNAME": USER,
+        "DATACITE_PASSWORD": PASSWORD,
+        "DATACITE_PREFIX": PREFIX,
+        "DATACITE_AUTO": "true",
+    }.items():
+        monkeypatch.setenv(f"OAISERVER_{key}", value)
+    monkeypatch.delenv("OAISERVER_CONFIG", raising=False)
+    assert CliRunner().invoke(cli, ["db", "upgrade"]).exit_code == 0
+    return standin
+
+
+def test_auto_mode_mints_on_create_and_sync_publishes(configured):
+    from oaiserver.config import load_config
+    from oaiserver.services import build_services
+
+    services = build_services(load_config())
+    client = create_app(services=services).test_client()
+    created = client.post("/api/records", headers={"Authorization": f"Bearer {TOKEN}"},
+                          json={"metadata": minimal()})
+    assert created.status_code == 201
+    document = created.get_json()
+    assert document["doi"] == f"{PREFIX}/{document['id']}".lower()
+    assert document["metadata"]["doi"].lower() == document["doi"]
+    status = client.get(f"/api/records/{document['id']}/doi").get_json()
+    assert status["pending"] >= 1 and status["state"] is None
+    services.close()
+
+    result = CliRunner().invoke(cli, ["doi", "sync", "-q"])
+    assert result.exit_code == 0, result.output
+    assert [doi.lower() for doi in configured.dois] == [document["doi"]]
+    [stored] = configured.dois.values()
+    assert stored.state == "findable"
+    assert stored.attributes["url"] == f"https://repo.example.org/records/{document['id']}"
+    status = CliRunner().invoke(cli, ["doi", "status"])
+    assert status.exit_code == 0 and "failed" in status.output

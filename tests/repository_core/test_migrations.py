@@ -1,0 +1,22 @@
+"""The Alembic migrations build exactly the schema the models declare."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from repository_core.schema import current_revision, head_revision, target_metadata, upgrade
+
+
+def test_migrated_database_matches_the_models(engine):
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diff = compare_metadata(context, target_metadata())
+    assert diff == []
+
+
+def test_upgrade_is_idempotent(engine):
+    upgrade(engine)
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
