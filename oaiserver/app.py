@@ -18,6 +18,7 @@ from repository_core.errors import RecordDeleted, RepositoryError
 from .api.documents import isoformat
 from .api.records import bp as records_api
 from .doi_api import bp as doi_api
+from .oai import bp as oai_endpoint
 from .record_pages import bp as record_pages
 from .config import Config, load_config
 from .problems import problem, problem_from_error, problem_from_http
@@ -39,6 +40,7 @@ def create_app(config: Config | None = None, *, services: Services | None = None
     app.register_blueprint(records_api)
     app.register_blueprint(record_pages)
     app.register_blueprint(doi_api)
+    app.register_blueprint(oai_endpoint)
     _register_errors(app)
 
     @app.get("/")

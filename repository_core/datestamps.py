@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from .models import ClockRow
 
-__all__ = ["utcnow", "next_datestamp", "serve_bound", "EPOCH"]
+__all__ = ["utcnow", "next_datestamp", "serve_bound", "ceil_second", "EPOCH"]
 
 TICK = timedelta(microseconds=1)
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -49,16 +49,23 @@ def next_datestamp(session: Session, now: datetime | None = None) -> datetime:
     return stamp
 
 
+def ceil_second(value: datetime) -> datetime:
+    """The first whole second at or after ``value``."""
+    whole = value.replace(microsecond=0)
+    return whole if whole == value else whole + timedelta(seconds=1)
+
+
 def serve_bound(session: Session, now: datetime | None = None) -> datetime:
     """Promise that no later write gets a datestamp <= the returned bound.
 
     Waits for writes in flight (they hold the clock row), so that once the
     caller's transaction commits, a fresh read sees every record whose
     datestamp is <= the bound. The bound is a whole second (OAI datestamps
-    are): a harvester that comes back with ``from=<responseDate>`` gets every
-    record written after it, since all of them are later than the bound.
+    are), at or after ``now`` and after every datestamp already given, so a
+    harvest includes every write committed before it began, and a harvester
+    that comes back with ``from=<bound>`` gets every write after it.
     """
     row = _clock(session)
-    bound = max((now or utcnow()).replace(microsecond=0), row.served_until)
+    bound = max(ceil_second(now or utcnow()), ceil_second(row.last_datestamp), row.served_until)
     row.served_until = bound
     return bound

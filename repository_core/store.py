@@ -118,6 +118,9 @@ class RecordStore:
     ) -> list[Any]:
         clauses: list[Any] = []
         if after is not None:
+            # The plain range term lets SQLite walk the (datestamp, id) index
+            # from the cursor on instead of sorting everything after it.
+            clauses.append(RecordRow.datestamp >= after.datestamp)
             clauses.append(
                 or_(
                     RecordRow.datestamp > after.datestamp,

@@ -1,0 +1,147 @@
+"""Checking a request's verb and arguments, every error found at once.
+
+``check_request(params)`` turns the raw ``key -> [values]`` of a GET query
+or a POST form into a :class:`OAIRequest`, or into the list of every
+``badVerb`` / ``badArgument`` condition it has (spec 3.6: repositories
+should report all errors). It knows nothing of the repository: whether a
+metadataPrefix exists or an identifier is known is decided later.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .dates import UTCDate, parse_utc_date
+from .errors import BadArgument, BadVerb, OAIError
+from .namespaces import VERBS
+
+__all__ = ["RULES", "ArgumentRules", "OAIRequest", "check_request"]
+
+#: metadataPrefixType and setSpecType of OAI-PMH.xsd (URI unreserved characters).
+_PREFIX = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+$")
+_SET_SPEC = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+(:[A-Za-z0-9\-_.!~*'()]+)*$")
+#: Characters XML 1.0 cannot carry (a value with one could not be echoed in <request>).
+_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+@dataclass(frozen=True)
+class ArgumentRules:
+    """The arguments of one verb, as section 4 of the spec lists them."""
+
+    required: frozenset[str] = frozenset()
+    optional: frozenset[str] = frozenset()
+    exclusive: frozenset[str] = frozenset()
+
+    @property
+    def allowed(self) -> frozenset[str]:
+        return self.required | self.optional | self.exclusive
+
+
+_LIST = ArgumentRules(
+    required=frozenset({"metadataPrefix"}),
+    optional=frozenset({"from", "until", "set"}),
+    exclusive=frozenset({"resumptionToken"}),
+)
+RULES: dict[str, ArgumentRules] = {
+    "GetRecord": ArgumentRules(required=frozenset({"identifier", "metadataPrefix"})),
+    "Identify": ArgumentRules(),
+    "ListIdentifiers": _LIST,
+    "ListMetadataFormats": ArgumentRules(optional=frozenset({"identifier"})),
+    "ListRecords": _LIST,
+    "ListSets": ArgumentRules(exclusive=frozenset({"resumptionToken"})),
+}
+assert set(RULES) == set(VERBS)
+
+
+@dataclass(frozen=True)
+class OAIRequest:
+    """A request whose verb and arguments are syntactically legal."""
+
+    verb: str
+    arguments: tuple[tuple[str, str], ...]  # verbatim, in request order, for <request>
+    identifier: str | None = None
+    metadata_prefix: str | None = None
+    from_: UTCDate | None = None
+    until: UTCDate | None = None
+    set_spec: str | None = None
+    resumption_token: str | None = None
+
+
+def check_request(params: Mapping[str, Sequence[str]]) -> OAIRequest | list[OAIError]:
+    """The request, or every badVerb/badArgument error it has."""
+    verbs = list(params.get("verb", ()))
+    if not verbs:
+        return [BadVerb("The verb argument is missing.")]
+    if len(verbs) > 1:
+        return [BadVerb("The verb argument is repeated.")]
+    verb = verbs[0]
+    if verb not in RULES:
+        return [BadVerb(f"{verb!r} is not a legal OAI-PMH verb.")]
+    rules = RULES[verb]
+
+    errors: list[OAIError] = []
+    values: dict[str, str] = {}
+    for key, given in params.items():
+        if key == "verb":
+            continue
+        if key not in rules.allowed:
+            errors.append(BadArgument(f"{key!r} is not an argument of {verb}."))
+            continue
+        if len(given) > 1:
+            errors.append(BadArgument(f"The argument {key!r} is repeated."))
+            continue
+        if not given or given[0] == "":
+            errors.append(BadArgument(f"The argument {key!r} has an empty value."))
+            continue
+        if _NOT_XML.search(given[0]):
+            errors.append(BadArgument(f"The argument {key!r} has characters XML cannot carry."))
+            continue
+        values[key] = given[0]
+
+    present = {k for k in params if k != "verb"}
+    if present & rules.exclusive:
+        others = sorted(present - rules.exclusive)
+        if others:
+            errors.append(
+                BadArgument(
+                    "resumptionToken is an exclusive argument; "
+                    f"it cannot be combined with {', '.join(others)}."
+                )
+            )
+    else:
+        for key in sorted(rules.required - present):
+            errors.append(BadArgument(f"The required argument {key!r} is missing."))
+
+    if "metadataPrefix" in values and not _PREFIX.match(values["metadataPrefix"]):
+        errors.append(BadArgument("The metadataPrefix has an illegal syntax."))
+    if "set" in values and not _SET_SPEC.match(values["set"]):
+        errors.append(BadArgument("The set argument is not a legal setSpec."))
+
+    dates: dict[str, UTCDate] = {}
+    for key in ("from", "until"):
+        if key in values:
+            try:
+                dates[key] = parse_utc_date(values[key])
+            except ValueError as exc:
+                errors.append(BadArgument(f"The {key} argument: {exc}."))
+    if "from" in dates and "until" in dates:
+        if dates["from"].granularity is not dates["until"].granularity:
+            errors.append(BadArgument("The from and until arguments have different granularities."))
+        elif dates["from"].start > dates["until"].start:
+            errors.append(BadArgument("The from argument is later than the until argument."))
+
+    if errors:
+        return errors
+    order = [k for k in params if k != "verb"]
+    return OAIRequest(
+        verb=verb,
+        arguments=(("verb", verb),) + tuple((k, values[k]) for k in order),
+        identifier=values.get("identifier"),
+        metadata_prefix=values.get("metadataPrefix"),
+        from_=dates.get("from"),
+        until=dates.get("until"),
+        set_spec=values.get("set"),
+        resumption_token=values.get("resumptionToken"),
+    )

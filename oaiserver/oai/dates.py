@@ -1,0 +1,65 @@
+"""UTCdatetime as OAI-PMH uses it: two granularities in requests, seconds in responses.
+
+Requests may use ``YYYY-MM-DD`` or ``YYYY-MM-DDThh:mm:ssZ`` (spec 3.3.1).
+Bounds are inclusive and cover their whole unit: ``until=2024-05-01``
+covers the whole day, ``until=2024-05-01T10:00:00Z`` the whole second, so a
+record shown with datestamp D is always selected by ``from=D`` and
+``until=D`` although stored datestamps carry microseconds.
+
+Not for the datestamp clock (``repository_core.datestamps``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+
+from .namespaces import DATESTAMP_FORMAT
+
+__all__ = ["Granularity", "UTCDate", "format_datestamp", "parse_utc_date"]
+
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_SECOND = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$")
+
+
+class Granularity(Enum):
+    DAY = "YYYY-MM-DD"
+    SECOND = "YYYY-MM-DDThh:mm:ssZ"
+
+
+@dataclass(frozen=True)
+class UTCDate:
+    """A ``from`` or ``until`` value: its start and its granularity."""
+
+    start: datetime
+    granularity: Granularity
+
+    @property
+    def end(self) -> datetime:
+        """The last microsecond this value covers (for an inclusive ``until``)."""
+        unit = timedelta(days=1) if self.granularity is Granularity.DAY else timedelta(seconds=1)
+        return self.start + unit - timedelta(microseconds=1)
+
+
+def parse_utc_date(text: str) -> UTCDate:
+    """Parse a request's UTCdatetime; ``ValueError`` names what is wrong."""
+    if m := _DAY.match(text):
+        granularity = Granularity.DAY
+    elif m := _SECOND.match(text):
+        granularity = Granularity.SECOND
+    else:
+        raise ValueError(
+            f"{text!r} is not a UTCdatetime of the form YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ"
+        )
+    try:
+        start = datetime(*(int(g) for g in m.groups()), tzinfo=UTC)  # type: ignore[misc]
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a valid date: {exc}") from None
+    return UTCDate(start, granularity)
+
+
+def format_datestamp(value: datetime) -> str:
+    """A datestamp in the repository's granularity (seconds), in UTC."""
+    return value.astimezone(UTC).strftime(DATESTAMP_FORMAT)

@@ -1,0 +1,97 @@
+"""The HTTP face of OAI-PMH: the Flask blueprint ``bp`` at ``/oai``.
+
+Three lines of protocol per request (parse the arguments, ask the endpoint,
+return bytes) plus what belongs to HTTP only:
+
+- GET query and POST ``application/x-www-form-urlencoded`` body give
+  identical results (spec 3.1.1); ``text/xml; charset=utf-8``; OAI errors
+  travel in ``200 OK``.
+- Flow control: beyond ``oai_max_concurrent_lists`` concurrent ListRecords /
+  ListIdentifiers requests in this process, ``503 Service Unavailable`` with
+  ``Retry-After`` (spec 3.1.2.2) at once, never a queue that times out.
+- ``gzip`` / ``deflate`` content coding by ``Accept-Encoding`` (spec 3.1.3).
+- ``static/oai2.xsl`` makes the pages readable in a browser.
+
+The endpoint (:class:`~.endpoint.OAIEndpoint`) is built once per app from
+``app.extensions["oaiserver"]`` and kept in its ``parts["oai"]``; a test
+may put its own there.
+"""
+
+from __future__ import annotations
+
+import gzip
+import threading
+import zlib
+
+from flask import Blueprint, Response, current_app, request, url_for
+
+from .endpoint import OAIEndpoint, endpoint_from_services
+from .namespaces import LIST_VERBS
+
+__all__ = ["bp", "get_endpoint"]
+
+bp = Blueprint(
+    "oai", __name__, url_prefix="/oai", static_folder="static", static_url_path="/static"
+)
+
+_build_lock = threading.Lock()
+
+
+def get_endpoint() -> OAIEndpoint:
+    """This app's endpoint (built on first use from its services)."""
+    services = current_app.extensions["oaiserver"]
+    endpoint = services.parts.get("oai")
+    if endpoint is None:
+        with _build_lock:
+            endpoint = services.parts.get("oai")
+            if endpoint is None:
+                endpoint = services.parts["oai"] = endpoint_from_services(services)
+    return endpoint  # type: ignore[no-any-return]
+
+
+def _arguments() -> dict[str, list[str]]:
+    params: dict[str, list[str]] = {k: request.args.getlist(k) for k in request.args}
+    if request.method == "POST":
+        for key in request.form:
+            params.setdefault(key, []).extend(request.form.getlist(key))
+    return params
+
+
+@bp.route("", methods=["GET", "POST"], strict_slashes=False)
+def oai() -> Response:
+    endpoint = get_endpoint()
+    params = _arguments()
+    gated = params.get("verb", [None])[0] in LIST_VERBS
+    if gated and not endpoint.gate.acquire(blocking=False):
+        return _busy(endpoint.retry_after_seconds)
+    try:
+        body = endpoint.respond(params, stylesheet=url_for("oai.static", filename="oai2.xsl"))
+    finally:
+        if gated:
+            endpoint.gate.release()
+    return _encoded(body)
+
+
+def _busy(seconds: int) -> Response:
+    response = Response(
+        f"Too many harvests at once; retry in {seconds} seconds.\n",
+        status=503, mimetype="text/plain",
+    )
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def _encoded(body: bytes) -> Response:
+    """The response, gzip- or deflate-coded when the harvester accepts it."""
+    accepted = request.accept_encodings
+    coding = max(("gzip", "deflate"), key=lambda c: accepted[c])
+    response = Response(content_type="text/xml; charset=utf-8")
+    response.vary.add("Accept-Encoding")
+    if accepted[coding] > 0:
+        if coding == "gzip":
+            body = gzip.compress(body, compresslevel=6, mtime=0)
+        else:
+            body = zlib.compress(body, 6)
+        response.content_encoding = coding
+    response.set_data(body)
+    return response

@@ -1,0 +1,204 @@
+"""One row per error and exception condition of OAI-PMH 2.0 (spec 3.6 and section 4).
+
+Each row: the request, the error codes expected (all of them, in order), and
+what the repository looks like. Every response is validated against
+OAI-PMH.xsd; after badVerb/badArgument the <request> element has no attributes
+(spec 3.2), after any other error it echoes the arguments.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import pytest
+from werkzeug.datastructures import MultiDict
+
+from serializers.registry import FORMATS, Registry
+
+from .oai_support import OAI, check_response, define_sets, error_codes, make_app, populate
+
+
+class Case(NamedTuple):
+    name: str
+    query: list[tuple[str, str]]
+    codes: list[str]
+    sets: bool = True  # whether the repository defines sets
+    doi_formats_only: bool = False  # the repository offers only the DOI-bound formats
+
+
+R0 = "oai:oaiserver.example.org:r0000"  # has a DOI
+R1 = "oai:oaiserver.example.org:r0001"  # has none
+
+CASES = [
+    # badVerb: missing, unknown, repeated
+    Case("verb missing", [], ["badVerb"]),
+    Case("verb missing, other arguments", [("metadataPrefix", "oai_dc")], ["badVerb"]),
+    Case("verb unknown", [("verb", "nastyVerb")], ["badVerb"]),
+    Case("verb empty", [("verb", "")], ["badVerb"]),
+    Case("verb repeated", [("verb", "Identify"), ("verb", "Identify")], ["badVerb"]),
+    # badArgument: illegal, repeated, missing, syntax, granularity, order, exclusive
+    Case("Identify with an argument", [("verb", "Identify"), ("set", "physics")],
+         ["badArgument"]),
+    Case("unknown argument", [("verb", "ListSets"), ("foo", "bar")], ["badArgument"]),
+    Case("argument repeated",
+         [("verb", "ListRecords"), ("metadataPrefix", "oai_dc"), ("metadataPrefix", "oai_dc")],
+         ["badArgument"]),
+    Case("empty argument value", [("verb", "ListRecords"), ("metadataPrefix", "")],
+         ["badArgument"]),
+    Case("GetRecord without metadataPrefix", [("verb", "GetRecord"), ("identifier", R0)],
+         ["badArgument"]),
+    Case("GetRecord without any argument", [("verb", "GetRecord")],
+         ["badArgument", "badArgument"]),
+    Case("ListRecords without metadataPrefix", [("verb", "ListRecords")], ["badArgument"]),
+    Case("ListIdentifiers without metadataPrefix",
+         [("verb", "ListIdentifiers"), ("from", "2020-01-01")], ["badArgument"]),
+    Case("from with bad syntax",
+         [("verb", "ListRecords"), ("metadataPrefix", "oai_dc"), ("from", "2020-1-1")],
+         ["badArgument"]),
+    Case("until not a date",
+         [("verb", "ListIdentifiers"), ("metadataPrefix", "oai_dc"), ("until", "2020-02-30")],
+         ["badArgument"]),
+    Case("finer granularity than the repository's",
+         [("verb", "ListRecords"), ("metadataPrefix", "oai_dc"),
+          ("from", "2020-01-01T00:00:00.5Z")], ["badArgument"]),
+    Case("time without Z",
+         [("verb", "ListRecords"), ("metadataPrefix", "oai_dc"), ("from", "2020-01-01T00:00:00")],
+         ["badArgument"]),
+    Case("from and until of different granularity",
+         [("verb", "ListRecords"), ("metadataPrefix", "oai_dc"), ("from", "2020-01-01"),
+          ("until", "2021-01-01T00:00:00Z")], ["badArgument"]),
+    Case("from later than until",
+         [("verb", "ListRecords"), ("metadataPrefix", "oai_dc"), ("from", "2021-01-02"),
+          ("until", "2021-01-01")], ["badArgument"]),
+    Case("resumptionToken with other arguments",
+         [("verb", "ListRecords"), ("metadataPrefix", "oai_dc"), ("resumptionToken", "x")],
+         ["badArgument"]),
+    Case("set with illegal syntax",
+         [("verb", "ListRecords"), ("metadataPrefix", "oai_dc"), ("set", "a b")],
+         ["badArgument"]),
+    Case("metadataPrefix with illegal syntax",
+         [("verb", "ListRecords"), ("metadataPrefix", "oai dc")], ["badArgument"]),
+    Case("every argument error at once",
+         [("verb", "ListRecords"), ("from", "yesterday"), ("foo", "1")],
+         ["badArgument", "badArgument", "badArgument"]),
+    Case("ListSets with metadataPrefix", [("verb", "ListSets"), ("metadataPrefix", "oai_dc")],
+         ["badArgument"]),
+    # badResumptionToken
+    Case("forged resumptionToken", [("verb", "ListRecords"), ("resumptionToken", "abc.def")],
+         ["badResumptionToken"]),
+    Case("forged resumptionToken, ListSets", [("verb", "ListSets"), ("resumptionToken", "x")],
+         ["badResumptionToken"]),
+    # cannotDisseminateFormat: not in the repository, or not for this item
+    Case("ListRecords, unknown prefix", [("verb", "ListRecords"), ("metadataPrefix", "marc21")],
+         ["cannotDisseminateFormat"]),
+    Case("ListIdentifiers, unknown prefix",
+         [("verb", "ListIdentifiers"), ("metadataPrefix", "all")], ["cannotDisseminateFormat"]),
+    Case("GetRecord, unknown prefix",
+         [("verb", "GetRecord"), ("identifier", R0), ("metadataPrefix", "marc21")],
+         ["cannotDisseminateFormat"]),
+    Case("GetRecord, format not available for the item (no DOI)",
+         [("verb", "GetRecord"), ("identifier", R1), ("metadataPrefix", "datacite")],
+         ["cannotDisseminateFormat"]),
+    Case("GetRecord, oai_datacite without DOI",
+         [("verb", "GetRecord"), ("identifier", R1), ("metadataPrefix", "oai_datacite")],
+         ["cannotDisseminateFormat"]),
+    # idDoesNotExist: unknown or illegal
+    Case("GetRecord, unknown identifier",
+         [("verb", "GetRecord"), ("identifier", "oai:oaiserver.example.org:nope"),
+          ("metadataPrefix", "oai_dc")], ["idDoesNotExist"]),
+    Case("GetRecord, identifier of another repository",
+         [("verb", "GetRecord"), ("identifier", "oai:arXiv.org:r0000"),
+          ("metadataPrefix", "oai_dc")], ["idDoesNotExist"]),
+    Case("GetRecord, illegal identifier",
+         [("verb", "GetRecord"), ("identifier", "r0000"), ("metadataPrefix", "oai_dc")],
+         ["idDoesNotExist"]),
+    Case("ListMetadataFormats, unknown identifier",
+         [("verb", "ListMetadataFormats"), ("identifier", "oai:oaiserver.example.org:nope")],
+         ["idDoesNotExist"]),
+    Case("GetRecord, unknown prefix and unknown identifier",
+         [("verb", "GetRecord"), ("identifier", "oai:oaiserver.example.org:nope"),
+          ("metadataPrefix", "marc21")], ["cannotDisseminateFormat", "idDoesNotExist"]),
+    # noRecordsMatch
+    Case("ListRecords, from in the future",
+         [("verb", "ListRecords"), ("metadataPrefix", "oai_dc"), ("from", "2100-01-01")],
+         ["noRecordsMatch"]),
+    Case("ListIdentifiers, until before the first record",
+         [("verb", "ListIdentifiers"), ("metadataPrefix", "oai_dc"), ("until", "1999-12-31")],
+         ["noRecordsMatch"]),
+    Case("ListRecords, set with no members",
+         [("verb", "ListRecords"), ("metadataPrefix", "oai_dc"), ("set", "chemistry")],
+         ["noRecordsMatch"]),
+    # noMetadataFormats
+    Case("ListMetadataFormats, no format for the item",
+         [("verb", "ListMetadataFormats"), ("identifier", R1)], ["noMetadataFormats"],
+         doi_formats_only=True),
+    # noSetHierarchy
+    Case("ListSets without sets", [("verb", "ListSets")], ["noSetHierarchy"], sets=False),
+    Case("ListRecords with set, without sets",
+         [("verb", "ListRecords"), ("metadataPrefix", "oai_dc"), ("set", "physics")],
+         ["noSetHierarchy"], sets=False),
+    Case("ListIdentifiers with set, without sets",
+         [("verb", "ListIdentifiers"), ("metadataPrefix", "oai_dc"), ("set", "physics")],
+         ["noSetHierarchy"], sets=False),
+    Case("unknown prefix and set, without sets",
+         [("verb", "ListIdentifiers"), ("metadataPrefix", "marc21"), ("set", "physics")],
+         ["cannotDisseminateFormat", "noSetHierarchy"], sets=False),
+]
+
+
+@pytest.fixture(scope="module")
+def clients(tmp_path_factory: pytest.TempPathFactory):
+    from repository_core.db import make_engine
+    from repository_core.schema import upgrade
+
+    from .oai_support import make_services
+
+    made = {}
+    for sets in (True, False):
+        path = tmp_path_factory.mktemp("oai-errors") / "db.sqlite"
+        engine = make_engine(f"sqlite:///{path}")
+        upgrade(engine)
+        services = make_services(engine)
+        if sets:
+            define_sets(services)
+        populate(services, 4)
+        made[sets] = (make_app(services).test_client(), services)
+    yield made
+    for _, services in made.values():
+        services.close()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_error_condition(clients, case: Case, method: str) -> None:
+    client, services = clients[case.sets]
+    if case.doi_formats_only:
+        from oaiserver.oai.endpoint import endpoint_from_services
+
+        endpoint = endpoint_from_services(services)
+        endpoint.formats = Registry(f for f in FORMATS if f.oai_prefix in ("datacite",))
+        services.parts["oai"] = endpoint
+    try:
+        if method == "GET":
+            response = client.get("/oai", query_string=MultiDict(case.query))
+        else:
+            response = client.post("/oai", data=MultiDict(case.query))
+    finally:
+        services.parts.pop("oai", None)
+    assert response.status_code == 200
+    assert response.content_type == "text/xml; charset=utf-8"
+    doc = check_response(response.data)
+    assert error_codes(doc) == case.codes
+    assert all(e.text for e in doc.findall(f"{OAI}error")), "each error explains itself"
+    request = doc.find(f"{OAI}request")
+    assert request.text == "http://127.0.0.1:5000/oai"
+    if {"badVerb", "badArgument"} & set(case.codes):
+        assert dict(request.attrib) == {}
+    else:
+        assert dict(request.attrib) == dict(case.query)
+
+
+def test_every_error_code_has_a_row() -> None:
+    from oaiserver.oai.errors import ERRORS
+
+    assert {code for case in CASES for code in case.codes} == set(ERRORS)
