@@ -20,6 +20,7 @@ from .api.records import bp as records_api
 from .doi_api import bp as doi_api
 from .oai import bp as oai_endpoint
 from .record_pages import bp as record_pages
+from .sets_api import bp as sets_api
 from .config import Config, load_config
 from .problems import problem, problem_from_error, problem_from_http
 from .services import Services, build_services
@@ -41,6 +42,7 @@ def create_app(config: Config | None = None, *, services: Services | None = None
     app.register_blueprint(record_pages)
     app.register_blueprint(doi_api)
     app.register_blueprint(oai_endpoint)
+    app.register_blueprint(sets_api)
     _register_errors(app)
 
     @app.get("/")

@@ -21,6 +21,7 @@ from serializers.registry import FORMATS
 
 from .config import ConfigError, load_config
 from .doi_cli import doi
+from .sets_cli import sets
 from .loading import LoadReport, expand_paths, load_source
 from .services import Services, build_services
 
@@ -264,6 +265,7 @@ def export(ctx: Context, record_id: str, format_name: str, output: Any) -> None:
 
 
 cli.add_command(doi)
+cli.add_command(sets)
 
 
 def main(argv: Sequence[str] | None = None) -> Any:

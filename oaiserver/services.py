@@ -13,8 +13,13 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from sqlalchemy.orm import Session
+
 from repository_core.db import make_engine
 from repository_core.outbox import outbox_hook
+from repository_core.query import index_record_terms
+from repository_core.search import index_search_document
+from repository_core.sets import SetMembershipHook
 from repository_core.service import RecordService
 from serializers.context import ExportContext
 
@@ -47,13 +52,21 @@ class Services:
 
 
 def build_services(config: Config, *, engine: Engine | None = None) -> Services:
-    """Wire the parts. Write hooks run in this order inside every write's
-    transaction: DOI outbox, then (auto mode) minting a DOI for a new record,
-    which updates the record and so runs the hooks once more."""
+    """Wire the parts.
+
+    Write hooks run in this order inside every write's transaction: the
+    query terms (what set queries and search match), the full-text row, set
+    membership, the DOI outbox, the Elasticsearch queue (if configured),
+    then (auto mode) minting a DOI for a new record, which updates the
+    record and so runs the hooks once more.
+    """
     from .doi_parts import build_doi_parts
+    from .search_api import make_search_api
 
     engine = engine or make_engine(config.effective_database_url)
-    records = RecordService(engine, hooks=[outbox_hook])
+    records = RecordService(engine, hooks=[
+        index_record_terms, index_search_document, SetMembershipHook(), outbox_hook,
+    ])
     context = ExportContext(
         base_url=config.base_url.rstrip("/"),
         repository_id=config.repository_id,
@@ -61,6 +74,17 @@ def build_services(config: Config, *, engine: Engine | None = None) -> Services:
         datacentre_symbol=config.datacentre_symbol or None,
     )
     services = Services(config=config, engine=engine, records=records, export_context=context)
+    services.parts["search_api"] = make_search_api(services)
+    if config.search_url:
+        from .search_backend_es import ElasticsearchBackend, make_client, queue_hook, restamp_hook
+
+        backend = ElasticsearchBackend(make_client(config.search_url),
+                                       prefix=config.search_index_prefix,
+                                       sessions=lambda: Session(engine))
+        records.hooks.append(queue_hook)
+        services.parts["search_backend"] = backend
+        services.parts["search_api"] = make_search_api(services, backend)
+        services.parts["sets_on_restamp"] = restamp_hook
     doi = services.parts["doi"] = build_doi_parts(config, records, engine, context)
     if config.datacite_auto and config.doi_minting_enabled:
         records.hooks.append(doi.lifecycle.auto_mint_hook())

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from .models import ClockRow
 
-__all__ = ["utcnow", "next_datestamp", "serve_bound", "ceil_second", "EPOCH"]
+__all__ = ["EPOCH", "ceil_second", "lock_clock", "next_datestamp", "serve_bound", "utcnow"]
 
 TICK = timedelta(microseconds=1)
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -39,6 +39,16 @@ def _clock(session: Session) -> ClockRow:
         session.add(row)
         session.flush()
     return row
+
+
+def lock_clock(session: Session) -> None:
+    """Take the clock row first in a write that will lock record rows.
+
+    Every writer takes the clock before any record row (set changes lock the
+    clock, then many records), so writers never wait on each other in a
+    cycle on PostgreSQL.
+    """
+    _clock(session)
 
 
 def next_datestamp(session: Session, now: datetime | None = None) -> datetime:

@@ -19,10 +19,28 @@ from sqlalchemy import Engine, MetaData
 
 from .db import Base
 
-__all__ = ["target_metadata", "upgrade", "current_revision", "head_revision", "alembic_config"]
+__all__ = [
+    "alembic_config", "current_revision", "head_revision", "include_object", "target_metadata",
+    "upgrade",
+]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-TABLE_MODULES = ("repository_core.models", "repository_core.outbox")
+TABLE_MODULES = (
+    "repository_core.models",
+    "repository_core.outbox",
+    "repository_core.query.models",
+    "repository_core.search",
+)
+# SQLite's FTS5 table and its shadow tables: made by search.create_search_schema,
+# not declared in the metadata, so comparisons must not see them.
+UNDECLARED_TABLE_PREFIX = "search_fts"
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool,
+                   compare_to: object) -> bool:
+    """Alembic filter: leave out tables the metadata cannot declare."""
+    return not (type_ == "table" and name is not None
+                and name.startswith(UNDECLARED_TABLE_PREFIX))
 
 
 def target_metadata() -> MetaData:

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from .datestamps import next_datestamp
+from .datestamps import lock_clock, next_datestamp
 from .db import write_engine
 from .errors import (
     InvalidRecord,
@@ -251,6 +251,7 @@ class RecordService:
     def _locked(
         self, session: Session, record_id: str, expected_revision: int | None
     ) -> tuple[RecordRow, Record]:
+        lock_clock(session)  # the clock before the record: one lock order for all writers
         store = RecordStore(session)
         row = store.row(record_id, for_update=True)
         if row is None:

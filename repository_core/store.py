@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
+from .db import UTCDateTime
 from .models import RecordRow
 from .records import Record
 
@@ -122,10 +123,8 @@ class RecordStore:
             # from the cursor on instead of sorting everything after it.
             clauses.append(RecordRow.datestamp >= after.datestamp)
             clauses.append(
-                or_(
-                    RecordRow.datestamp > after.datestamp,
-                    and_(RecordRow.datestamp == after.datestamp, RecordRow.id > after.id),
-                )
+                tuple_(RecordRow.datestamp, RecordRow.id)
+                > tuple_(literal(after.datestamp, UTCDateTime()), literal(after.id))
             )
         if since is not None:
             clauses.append(RecordRow.datestamp >= since)

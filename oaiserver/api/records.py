@@ -15,6 +15,7 @@ from repository_core.errors import InvalidRecord, Problem
 from repository_core.store import Cursor
 
 from ..auth import require_token
+from ..search_api import SEARCH_ARGS
 from .documents import (
     decode_cursor,
     encode_cursor,
@@ -31,7 +32,6 @@ __all__ = ["bp", "MAX_PAGE_SIZE"]
 bp = Blueprint("records_api", __name__, url_prefix="/api/records")
 
 MAX_PAGE_SIZE = 1000
-SEARCH_ARGS = {"q", "sort", "facets", "page"}
 
 
 def _services() -> Any:

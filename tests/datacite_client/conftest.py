@@ -19,7 +19,8 @@ from datacite_client.doi_policy import DOIPolicy
 from datacite_client.lifecycle import DOILifecycle, serializer_attributes
 from datacite_client.retry import RetryPolicy
 from datacite_client.worker import OutboxWorker
-from repository_core.db import Base, make_engine
+from repository_core.db import make_engine
+from repository_core.schema import upgrade
 from repository_core.outbox import outbox_hook
 from repository_core.service import RecordService
 from serializers.context import ExportContext
@@ -59,7 +60,7 @@ def client(standin: DataCiteStandIn) -> DataCiteClient:
 
 def make_sqlite(path: Path) -> Engine:
     engine = make_engine(f"sqlite:///{path}")
-    Base.metadata.create_all(engine)
+    upgrade(engine)
     return engine
 
 

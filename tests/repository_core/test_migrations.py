@@ -5,13 +5,19 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from repository_core.schema import current_revision, head_revision, target_metadata, upgrade
+from repository_core.schema import (
+    current_revision,
+    head_revision,
+    include_object,
+    target_metadata,
+    upgrade,
+)
 
 
 def test_migrated_database_matches_the_models(engine):
     assert current_revision(engine) == head_revision()
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": include_object})
         diff = compare_metadata(context, target_metadata())
     assert diff == []
 

@@ -11,9 +11,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import repository_core.db
-from sqlalchemy.dialects import postgresql
+from repository_core.search import create_search_schema
 
 revision = '0001'
 down_revision = None
@@ -85,6 +86,14 @@ def upgrade() -> None:
     with op.batch_alter_table('records', schema=None) as batch_op:
         batch_op.create_index('ix_records_datestamp_id', ['datestamp', 'id'], unique=False)
 
+    op.create_table('search_index_queue',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('record_id', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_search_index_queue'))
+    )
+    with op.batch_alter_table('search_index_queue', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_search_index_queue_record_id'), ['record_id'], unique=False)
+
     op.create_table('doi_registrations',
     sa.Column('doi', sa.String(length=255), nullable=False),
     sa.Column('record_id', sa.String(length=64), nullable=False),
@@ -97,6 +106,33 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('doi', name=op.f('pk_doi_registrations')),
     sa.UniqueConstraint('record_id', name=op.f('uq_doi_registrations_record_id'))
     )
+    op.create_table('query_terms',
+    sa.Column('record_id', sa.String(length=64), nullable=False),
+    sa.Column('field', sa.String(length=64), nullable=False),
+    sa.Column('ord', sa.Integer(), nullable=False),
+    sa.Column('pos', sa.Integer(), nullable=False),
+    sa.Column('term', sa.String(length=600).with_variant(sa.String(length=600, collation='C'), 'postgresql'), nullable=True),
+    sa.Column('num', sa.BigInteger(), nullable=True),
+    sa.Column('raw', sa.String(length=600), nullable=True),
+    sa.ForeignKeyConstraint(['record_id'], ['records.id'], name=op.f('fk_query_terms_record_id_records'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('record_id', 'field', 'ord', 'pos', name=op.f('pk_query_terms'))
+    )
+    with op.batch_alter_table('query_terms', schema=None) as batch_op:
+        batch_op.create_index('ix_query_terms_field_num', ['field', 'num', 'record_id'], unique=False)
+        batch_op.create_index('ix_query_terms_field_term', ['field', 'term', 'record_id'], unique=False)
+
+    op.create_table('search_documents',
+    sa.Column('doc_id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('record_id', sa.String(length=64), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('tsv', sa.Text().with_variant(postgresql.TSVECTOR(), 'postgresql'), nullable=True),
+    sa.ForeignKeyConstraint(['record_id'], ['records.id'], name=op.f('fk_search_documents_record_id_records'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('doc_id', name=op.f('pk_search_documents')),
+    sa.UniqueConstraint('record_id', name=op.f('uq_search_documents_record_id'))
+    )
+    with op.batch_alter_table('search_documents', schema=None) as batch_op:
+        batch_op.create_index('ix_search_documents_tsv', ['tsv'], unique=False, postgresql_using='gin')
+
     op.create_table('set_membership',
     sa.Column('set_spec', sa.String(length=255), nullable=False),
     sa.Column('record_id', sa.String(length=64), nullable=False),
@@ -110,15 +146,32 @@ def upgrade() -> None:
         batch_op.create_index('ix_set_membership_record', ['record_id'], unique=False)
         batch_op.create_index('ix_set_membership_spec_datestamp', ['set_spec', 'datestamp', 'record_id'], unique=False)
 
+    # What the metadata cannot declare: SQLite's FTS5 full-text table.
+    create_search_schema(op.get_bind())
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute('DROP TABLE IF EXISTS search_fts')
     with op.batch_alter_table('set_membership', schema=None) as batch_op:
         batch_op.drop_index('ix_set_membership_spec_datestamp')
         batch_op.drop_index('ix_set_membership_record')
 
     op.drop_table('set_membership')
+    with op.batch_alter_table('search_documents', schema=None) as batch_op:
+        batch_op.drop_index('ix_search_documents_tsv', postgresql_using='gin')
+
+    op.drop_table('search_documents')
+    with op.batch_alter_table('query_terms', schema=None) as batch_op:
+        batch_op.drop_index('ix_query_terms_field_term')
+        batch_op.drop_index('ix_query_terms_field_num')
+
+    op.drop_table('query_terms')
     op.drop_table('doi_registrations')
+    with op.batch_alter_table('search_index_queue', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_search_index_queue_record_id'))
+
+    op.drop_table('search_index_queue')
     with op.batch_alter_table('records', schema=None) as batch_op:
         batch_op.drop_index('ix_records_datestamp_id')
 

@@ -1,0 +1,120 @@
+"""The search behind ``GET /api/records?q=...``: request arguments in, a plain dict out.
+
+The lead's list handler calls ``services.parts["search_api"](request.args)``
+when search arguments are present; :func:`make_search_api` builds that
+callable. Arguments:
+
+``q``         the query language (``repository_core.query``); blank = everything
+``sort``      ``relevance`` (default), ``newest``, ``oldest``
+``size``      1..100 (default 20)
+``page``      the opaque cursor from ``links.next`` (keyset; no offsets)
+``facets``    ``0``/``false`` to leave facet counts out
+``resource_type``, ``year``, ``subject``, ``language``
+              facet filters; repeat a parameter to accept any of its values
+
+Errors are domain errors (``InvalidQuery`` -> 400 naming the position,
+``InvalidRecord`` for a bad ``size``); the app turns them into problems.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+from urllib.parse import urlencode
+
+from sqlalchemy.orm import Session
+
+from repository_core.errors import InvalidRecord, Problem
+from repository_core.search import FACETS, MAX_SIZE, SearchResult, search
+
+from .api.documents import record_document
+
+__all__ = [
+    "SEARCH_ARGS",
+    "EmbeddedSearch",
+    "SearchBackend",
+    "make_search_api",
+    "search_records",
+]
+
+#: arguments that make a list request a search
+SEARCH_ARGS = frozenset({"q", "sort", "facets", "page", *FACETS})
+
+
+class SearchBackend(Protocol):
+    def search(self, q: str | None, *, sort: str, size: int, cursor: str | None,
+               filters: Mapping[str, list[str]], facets: bool) -> SearchResult: ...
+
+
+class EmbeddedSearch:
+    """The default backend: the database's own full-text index."""
+
+    def __init__(self, session_factory: Callable[[], Any]):
+        self.session_factory = session_factory
+
+    def search(self, q: str | None, *, sort: str, size: int, cursor: str | None,
+               filters: Mapping[str, list[str]], facets: bool) -> SearchResult:
+        with self.session_factory() as session:
+            assert isinstance(session, Session)
+            return search(session, q, sort=sort, size=size, cursor=cursor,
+                          filters=filters, facets=facets)
+
+
+def _getlist(args: Mapping[str, Any], name: str) -> list[str]:
+    if hasattr(args, "getlist"):
+        return [v for v in args.getlist(name) if v != ""]
+    value = args.get(name)
+    if value is None:
+        return []
+    return [v for v in (value if isinstance(value, list) else [value]) if v != ""]
+
+
+def search_records(backend: SearchBackend, args: Mapping[str, Any], *,
+                   base_url: str) -> dict[str, Any]:
+    """Run one search request; the result is ready for ``jsonify``."""
+    q = args.get("q") or None
+    sort = args.get("sort") or "relevance"
+    raw_size = args.get("size") or "20"
+    try:
+        size = int(raw_size)
+    except ValueError:
+        size = 0
+    if not 1 <= size <= MAX_SIZE:
+        raise InvalidRecord([Problem("/size", f"size is a whole number from 1 to {MAX_SIZE}")])
+    with_facets = str(args.get("facets", "1")).lower() not in {"0", "false", "no", "off"}
+    filters = {name: _getlist(args, name) for name in FACETS if _getlist(args, name)}
+    result = backend.search(q, sort=sort, size=size, cursor=args.get("page") or None,
+                            filters=filters, facets=with_facets)
+
+    base = base_url.rstrip("/")
+    keep: list[tuple[str, str]] = [(k, v) for k in ("q", "sort", "facets") if (v := args.get(k))]
+    keep += [(name, v) for name, values in filters.items() for v in values]
+    keep.append(("size", str(size)))
+    links = {"self": f"{base}/api/records?{urlencode(keep + ([('page', args['page'])] if args.get('page') else []))}"}
+    if result.next_cursor:
+        links["next"] = f"{base}/api/records?{urlencode(keep + [('page', result.next_cursor)])}"
+    body: dict[str, Any] = {
+        "hits": {"hits": [record_document(r, base) for r in result.hits],
+                 "total": result.total},
+        "sort": sort,
+        "links": links,
+    }
+    if with_facets:
+        body["aggregations"] = {
+            name: {"buckets": [{"key": f.key, "label": f.label, "doc_count": f.count}
+                               for f in values]}
+            for name, values in result.facets.items()
+        }
+    return body
+
+
+def make_search_api(services: Any, backend: SearchBackend | None = None
+                    ) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    """The callable to put in ``services.parts["search_api"]``."""
+    chosen = backend or EmbeddedSearch(services.records.reading)
+    base_url = services.config.base_url
+
+    def search_api(args: Mapping[str, Any]) -> dict[str, Any]:
+        return search_records(chosen, args, base_url=base_url)
+
+    return search_api

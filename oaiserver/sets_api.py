@@ -1,0 +1,130 @@
+"""``/api/sets``: define, read, change and remove OAI sets.
+
+Reads are public; writes need a bearer token (``OAISERVER_API_TOKENS``).
+A set document is ``{"spec", "name", "description", "query"}``; the query
+is parsed when it is given, so a query that does not parse is refused with
+400 and the position (``InvalidQuery``), and nothing is stored. Errors are
+RFC 9457 problems, made by the app's one error table.
+
+``POST /api/sets``            create (201, Location)
+``GET /api/sets``             list
+``GET /api/sets/<spec>``      one set, with its member count
+``PUT /api/sets/<spec>``      replace name, description, query
+``DELETE /api/sets/<spec>``   remove (204)
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from repository_core.errors import InvalidRecord, Problem, UnreadableInput
+from repository_core.sets import (
+    SetDefinition,
+    create_set,
+    delete_set,
+    get_set,
+    list_sets,
+    membership_count,
+    update_set,
+)
+
+from .auth import require_token
+
+__all__ = ["bp"]
+
+bp = Blueprint("sets_api", __name__, url_prefix="/api/sets")
+
+
+def _services() -> Any:
+    return current_app.extensions["oaiserver"]
+
+
+def _document(definition: SetDefinition, members: int | None = None) -> dict[str, Any]:
+    base = _services().config.base_url.rstrip("/")
+    doc = definition.as_dict()
+    if members is not None:
+        doc["members"] = members
+    doc["links"] = {
+        "self": f"{base}/api/sets/{quote(definition.spec, safe=':')}",
+        "oai": f"{base}/oai?verb=ListRecords&metadataPrefix=oai_dc&set="
+               f"{quote(definition.spec, safe=':')}",
+    }
+    return doc
+
+
+def _body(*, spec_required: bool) -> dict[str, Any]:
+    try:
+        body = json.loads(request.get_data() or b"null")
+    except ValueError as exc:
+        raise UnreadableInput(f"the body is not JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise InvalidRecord([Problem("", "the body is a JSON object")])
+    problems = []
+    required = ("spec", "name", "query") if spec_required else ("name", "query")
+    for key in required:
+        if not isinstance(body.get(key), str) or not body[key].strip():
+            problems.append(Problem(f"/{key}", f"{key} is a non-empty string"))
+    if body.get("description") is not None and not isinstance(body["description"], str):
+        problems.append(Problem("/description", "description is a string or null"))
+    if problems:
+        raise InvalidRecord(problems)
+    return body
+
+
+def _on_restamp() -> Any:
+    return _services().parts.get("sets_on_restamp")
+
+
+@bp.get("")
+def list_all() -> Response:
+    with _services().records.reading() as session:
+        found = list_sets(session)
+    return jsonify({"hits": {"hits": [_document(s) for s in found], "total": len(found)}})
+
+
+@bp.get("/<path:spec>")
+def read(spec: str) -> Response:
+    with _services().records.reading() as session:
+        definition = get_set(session, spec)
+        members = membership_count(session, spec)  # rows, members and former members
+    return jsonify(_document(definition, members))
+
+
+@bp.post("")
+@require_token
+def create() -> Response:
+    body = _body(spec_required=True)
+    with _services().records.transaction() as session:
+        definition = create_set(session, body["spec"], name=body["name"], query=body["query"],
+                                description=body.get("description"),
+                                on_restamp=_on_restamp())
+    response = jsonify(_document(definition))
+    response.status_code = 201
+    response.headers["Location"] = _document(definition)["links"]["self"]
+    return response
+
+
+@bp.put("/<path:spec>")
+@require_token
+def replace(spec: str) -> Response:
+    body = _body(spec_required=False)
+    if "spec" in body and body["spec"] != spec:
+        raise InvalidRecord([Problem("/spec", "the spec in the body differs from the URL; "
+                                              "a set's spec cannot change")])
+    with _services().records.transaction() as session:
+        definition = update_set(session, spec, name=body["name"], query=body["query"],
+                                description=body.get("description"),
+                                on_restamp=_on_restamp())
+    return jsonify(_document(definition))
+
+
+@bp.delete("/<path:spec>")
+@require_token
+def remove(spec: str) -> Response:
+    with _services().records.transaction() as session:
+        delete_set(session, spec, on_restamp=_on_restamp())
+    return Response(status=204)

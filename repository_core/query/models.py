@@ -1,0 +1,55 @@
+"""Tables of the query package: the extracted terms of every record.
+
+``query_terms`` holds one row a keyword value, a text token, or a number /
+date value, per record and field. It is what the SQL evaluator queries with
+EXISTS subqueries; a write hook (:func:`.sql.index_record_terms`) rewrites a
+record's rows in the record's own transaction, so it is never stale.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base
+
+__all__ = ["IndexQueueRow", "TermRow", "TermString"]
+
+#: byte-wise (code point) ordering on PostgreSQL, as on SQLite and in Python
+TermString = String(600).with_variant(String(600, collation="C"), "postgresql")
+
+
+class TermRow(Base):
+    """One extracted value: (record, field, value number, token position)."""
+
+    __tablename__ = "query_terms"
+
+    record_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("records.id", ondelete="CASCADE"), primary_key=True
+    )
+    field: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ord: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pos: Mapped[int] = mapped_column(Integer, primary_key=True)
+    term: Mapped[str | None] = mapped_column(TermString, nullable=True)
+    num: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    #: the value as written, for keyword fields shown as facets (labels)
+    raw: Mapped[str | None] = mapped_column(String(600), nullable=True)
+
+    __table_args__ = (
+        Index("ix_query_terms_field_term", "field", "term", "record_id"),
+        Index("ix_query_terms_field_num", "field", "num", "record_id"),
+    )
+
+
+class IndexQueueRow(Base):
+    """A record waiting to be (re)indexed in the external search engine.
+
+    Written in the record's own transaction (a write hook), removed only
+    after the engine has taken the record, so no write is lost while the
+    cluster is down. Several rows for one record are harmless.
+    """
+
+    __tablename__ = "search_index_queue"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    record_id: Mapped[str] = mapped_column(String(64), index=True)

@@ -1,0 +1,253 @@
+"""Evaluator (b): a query as a SQLAlchemy clause over ``records``.
+
+``select(RecordRow).where(to_sql(tree))`` works on SQLite and PostgreSQL
+with one code path. Every leaf is an ``EXISTS`` over ``query_terms`` (the
+values :func:`.fields.extract` gives, kept by the write hook
+:func:`index_record_terms`), except the envelope dates, which are read from
+the ``records`` columns. Keyword values and tokens are stored normalised,
+so equality, ``LIKE`` and ranges compare exactly what the in-memory
+evaluator compares; the column is ``COLLATE "C"`` on PostgreSQL so string
+ranges order by code point there too.
+
+The clause does not filter deleted records: callers add
+``RecordRow.deleted.is_(False)`` where tombstones must not appear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, false, not_, or_, select, true
+from sqlalchemy.orm import Session, aliased
+
+from ..models import RecordRow
+from .fields import (
+    FIELDS,
+    FULL_TEXT,
+    FULL_TEXT_SOURCES,
+    extract,
+    from_micros,
+    raw_keyword_values,
+    tokens,
+)
+from .models import TermRow
+from .tree import (
+    And,
+    Exists,
+    Interval,
+    MatchAll,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    StrRange,
+    Term,
+    Wildcard,
+)
+
+__all__ = ["index_record_terms", "reindex_terms", "term_rows", "to_sql"]
+
+#: keyword fields whose values as written are kept (facet labels)
+LABELLED_FIELDS = frozenset({"types.resourceTypeGeneral", "subjects.subject", "language"})
+
+#: the stored fields whose rows make up ``_text``: text sources keep their own
+#: rows; keyword sources are tokenised into rows of field ``_text``
+_TEXT_FIELDS = tuple(sorted({n for n in FULL_TEXT_SOURCES if FIELDS[n].type == "text"}
+                            | {FULL_TEXT}))
+_KEYWORD_TEXT_SOURCES = tuple(n for n in FULL_TEXT_SOURCES if FIELDS[n].type == "keyword")
+
+_COLUMNS = {"created": RecordRow.created, "datestamp": RecordRow.datestamp}
+
+
+def to_sql(node: Node, record_id: Any = None) -> ColumnElement[bool]:
+    """The clause for ``node``; ``record_id`` is the column it correlates to."""
+    return _Compiler(RecordRow.id if record_id is None else record_id).compile(node)
+
+
+class _Compiler:
+    def __init__(self, record_id: Any):
+        self.record_id = record_id
+
+    def exists(self, field: str, *conditions: Any) -> ColumnElement[bool]:
+        # ``id IN (uncorrelated subquery)``: evaluated once through the
+        # (field, term|num) index, a semi-join on both databases
+        t = aliased(TermRow)
+        return self.record_id.in_(
+            select(t.record_id).where(_field_is(t, field), *[c(t) for c in conditions]))
+
+    def compile(self, node: Node) -> ColumnElement[bool]:
+        if isinstance(node, And):
+            return and_(*[self.compile(c) for c in node.children])
+        if isinstance(node, Or):
+            return or_(*[self.compile(c) for c in node.children])
+        if isinstance(node, Not):
+            return not_(self.compile(node.child))
+        if isinstance(node, MatchAll):
+            return true()
+        if isinstance(node, Exists):
+            if node.field in _COLUMNS:
+                return true()
+            return self.exists(node.field)
+        if isinstance(node, Term):
+            return self.exists(node.field, lambda t: t.term == node.value)
+        if isinstance(node, Phrase):
+            return self.phrase(node)
+        if isinstance(node, Wildcard):
+            return self.wildcard(node)
+        if isinstance(node, Interval):
+            return self.interval(node)
+        if isinstance(node, StrRange):
+            return self.str_range(node)
+        raise TypeError(f"not a query node: {node!r}")
+
+    def phrase(self, node: Phrase) -> ColumnElement[bool]:
+        first = aliased(TermRow)
+        stmt = select(first.record_id).where(
+            _field_is(first, node.field), first.term == node.tokens[0],
+        )
+        for i, token in enumerate(node.tokens[1:], start=1):
+            nxt = aliased(TermRow)
+            stmt = stmt.join(nxt, and_(
+                nxt.record_id == first.record_id, nxt.field == first.field,
+                nxt.ord == first.ord, nxt.pos == first.pos + i, nxt.term == token,
+            ))
+        return self.record_id.in_(stmt)
+
+    def wildcard(self, node: Wildcard) -> ColumnElement[bool]:
+        pattern = "".join(
+            _like_escape(text) if kind == "lit" else ("%" if kind == "*" else "_")
+            for kind, text in node.segments
+        )
+        prefix = node.prefix
+        conditions = [lambda t: t.term.like(pattern, escape="\\")]
+        if prefix:  # an index range for the literal prefix
+            conditions.append(lambda t: t.term >= prefix)
+            upper = _successor(prefix)
+            if upper is not None:
+                conditions.append(lambda t: t.term < upper)
+        return self.exists(node.field, *conditions)
+
+    def interval(self, node: Interval) -> ColumnElement[bool]:
+        column = _COLUMNS.get(node.field)
+        if column is not None:
+            clauses: list[Any] = []
+            if node.gte is not None:
+                bound = _moment(node.gte)
+                if bound is False:
+                    return false()
+                if bound is not None:
+                    clauses.append(column >= bound)
+            if node.lt is not None:
+                bound = _moment(node.lt)
+                if bound is None:
+                    return false()
+                if bound is not False:
+                    clauses.append(column < bound)
+            return and_(true(), *clauses)
+        conditions = []
+        if node.gte is not None:
+            conditions.append(lambda t: t.num >= node.gte)
+        if node.lt is not None:
+            conditions.append(lambda t: t.num < node.lt)
+        return self.exists(node.field, *conditions)
+
+    def str_range(self, node: StrRange) -> ColumnElement[bool]:
+        conditions = []
+        if node.lower is not None:
+            lower = node.lower
+            conditions.append((lambda t: t.term >= lower) if node.include_lower
+                              else (lambda t: t.term > lower))
+        if node.upper is not None:
+            upper = node.upper
+            conditions.append((lambda t: t.term <= upper) if node.include_upper
+                              else (lambda t: t.term < upper))
+        return self.exists(node.field, *conditions)
+
+
+def _field_is(t: Any, field: str) -> ColumnElement[bool]:
+    """``_text`` is stored as the rows of its text sources plus its own rows."""
+    if field == FULL_TEXT:
+        return t.field.in_(_TEXT_FIELDS)
+    return t.field == field
+
+
+def _moment(micros: int) -> datetime | None | bool:
+    """A datetime for a bound; None if before year 1, False if after year 9999."""
+    try:
+        return from_micros(micros)
+    except OverflowError:
+        return None if micros < 0 else False
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _successor(prefix: str) -> str | None:
+    last = ord(prefix[-1])
+    if last >= 0x10FFFF:
+        return None
+    nxt = last + 1
+    if 0xD800 <= nxt <= 0xDFFF:  # surrogates cannot be encoded
+        nxt = 0xE000
+    return prefix[:-1] + chr(nxt)
+
+
+# -- the term index ---------------------------------------------------------
+
+def term_rows(record: Any) -> list[dict[str, Any]]:
+    """The ``query_terms`` rows for a record (envelope dates live in ``records``)."""
+    rows: list[dict[str, Any]] = []
+    doc = extract(record)
+    text_ord = 0
+    for source in _KEYWORD_TEXT_SOURCES:
+        for value in doc.get(source, ()):
+            toks = tokens(value)
+            if toks:
+                rows.extend({"record_id": record.id, "field": FULL_TEXT, "ord": text_ord,
+                             "pos": pos, "term": tok, "num": None, "raw": None}
+                            for pos, tok in enumerate(toks))
+                text_ord += 1
+    for name, values in doc.items():
+        if name in _COLUMNS or name == FULL_TEXT:
+            continue
+        kind = FIELDS[name].type
+        labels = ([raw for _, raw in raw_keyword_values(record, name)]
+                  if name in LABELLED_FIELDS else None)
+        for ord_, value in enumerate(values):
+            if kind == "text":
+                rows.extend({"record_id": record.id, "field": name, "ord": ord_, "pos": pos,
+                             "term": tok, "num": None, "raw": None}
+                            for pos, tok in enumerate(value))
+            elif kind == "keyword":
+                rows.append({"record_id": record.id, "field": name, "ord": ord_, "pos": 0,
+                             "term": value, "num": None,
+                             "raw": labels[ord_] if labels else None})
+            else:
+                rows.append({"record_id": record.id, "field": name, "ord": ord_, "pos": 0,
+                             "term": None, "num": value, "raw": None})
+    return rows
+
+
+def index_record_terms(session: Session, record: Any, previous: Any = None) -> None:
+    """Write hook: replace the record's rows in ``query_terms``."""
+    session.flush()
+    if previous is not None:
+        session.execute(delete(TermRow).where(TermRow.record_id == record.id))
+    rows = term_rows(record)
+    if rows:
+        session.execute(TermRow.__table__.insert(), rows)
+
+
+def reindex_terms(session: Session, records: Iterable[Any]) -> int:
+    """Rebuild the rows of many records (a backfill after installing the table)."""
+    count = 0
+    for record in records:
+        session.execute(delete(TermRow).where(TermRow.record_id == record.id))
+        rows = term_rows(record)
+        if rows:
+            session.execute(TermRow.__table__.insert(), rows)
+        count += 1
+    return count

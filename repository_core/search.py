@@ -1,0 +1,346 @@
+"""The embedded search: query language filter, full-text ranking, facets, keyset pages.
+
+What it is for: the search API of an installation without Elasticsearch.
+Everything lives in the records' own database and is written by write hooks
+in the record's transaction, so a search never sees a half-written record.
+
+* **Matching** is the query language (:mod:`repository_core.query`),
+  evaluated exactly in SQL (``query_terms``); tombstones never match.
+* **Relevance** ranks the matches by the query's bare words with SQLite
+  FTS5 (``bm25``) or PostgreSQL ``tsvector`` (``ts_rank``, the ``simple``
+  configuration: no stemming, any language). Ranking never changes *which*
+  records match, only their order; a query without bare words sorts
+  relevance like ``newest``.
+* **Facets**: resource type, publication year, subject, language, counted
+  over the matching records; labels are the values as written.
+* **Sorts**: ``relevance``, ``newest`` / ``oldest`` (by creation), always
+  ending with the record id, so pages are stable.
+* **Pages** are keyset pages: a cursor names the last hit's sort key, and a
+  deep page costs what the first costs. No offsets.
+
+What it is not for: OAI-PMH harvesting (that is the store's datestamp order
+and the set membership table).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    and_,
+    cast,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import REGCONFIG as _REGCONFIG
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .db import Base
+from .errors import InvalidQuery
+from .models import RecordRow
+from .query.fields import FIELDS, FULL_TEXT_SOURCES, _raw_values, _scalar_text, normalise
+from .query.models import TermRow
+from .query.parser import parse_query
+from .query.sql import to_sql
+from .query.tree import And, Interval, Node, Or, Term, positive_words
+from .records import Record
+from .store import row_to_record
+
+__all__ = [
+    "FACETS",
+    "SORTS",
+    "FacetValue",
+    "SearchDocumentRow",
+    "SearchResult",
+    "create_search_schema",
+    "document_body",
+    "facet_filter",
+    "index_search_document",
+    "reindex_search",
+    "search",
+    "search_tables",
+]
+
+#: facet name -> field
+FACETS: Mapping[str, str] = {
+    "resource_type": "types.resourceTypeGeneral",
+    "year": "publicationYear",
+    "subject": "subjects.subject",
+    "language": "language",
+}
+SORTS = ("relevance", "newest", "oldest")
+MAX_SIZE = 100
+FACET_SIZE = 20
+
+SearchVector = Text().with_variant(TSVECTOR(), "postgresql")
+
+
+class SearchDocumentRow(Base):
+    """The full text of one live record (FTS5 keeps its index by ``doc_id``)."""
+
+    __tablename__ = "search_documents"
+
+    doc_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    record_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("records.id", ondelete="CASCADE"), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    tsv: Mapped[str | None] = mapped_column(SearchVector, nullable=True)
+
+    # GIN on PostgreSQL; on SQLite a (tiny, unused) index on an empty column
+    __table_args__ = (Index("ix_search_documents_tsv", "tsv", postgresql_using="gin"),)
+
+
+def search_tables() -> list[Table]:
+    return [SearchDocumentRow.__table__]  # type: ignore[list-item]
+
+
+def create_search_schema(connection: Connection) -> None:
+    """The part SQLAlchemy metadata cannot declare: SQLite's FTS5 table (idempotent).
+
+    Its tables (``search_fts`` and FTS5's ``search_fts_*`` shadow tables) are
+    not in the metadata; migration comparisons must skip them.
+    """
+    if connection.dialect.name == "sqlite":
+        connection.execute(text(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(body)"))
+
+
+# -- indexing ----------------------------------------------------------------
+
+def document_body(record: Record) -> str:
+    """The text full-text ranking sees: the values of the ``_text`` sources."""
+    parts: list[str] = []
+    for name in FULL_TEXT_SOURCES:
+        for raw in _raw_values(FIELDS[name], record):
+            value = _scalar_text(raw)
+            if value:
+                parts.append(value)
+    return "\n".join(parts)
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def index_search_document(session: Session, record: Record, previous: Record | None = None
+                          ) -> None:
+    """Write hook: keep the record's full-text row (removed for tombstones)."""
+    sqlite = _is_sqlite(session)
+    doc_id = session.execute(
+        select(SearchDocumentRow.doc_id).where(SearchDocumentRow.record_id == record.id)
+    ).scalar_one_or_none()
+    if record.deleted:
+        if doc_id is not None:
+            if sqlite:
+                session.execute(text("DELETE FROM search_fts WHERE rowid = :d"), {"d": doc_id})
+            session.execute(delete(SearchDocumentRow).where(SearchDocumentRow.doc_id == doc_id))
+        return
+    body = document_body(record)
+    tsv: Any = None if sqlite else func.to_tsvector(literal("simple").cast(_REGCONFIG), body)
+    if doc_id is None:
+        doc_id = session.execute(
+            SearchDocumentRow.__table__.insert()  # type: ignore[attr-defined]
+            .values(record_id=record.id, body=body, tsv=tsv)
+            .returning(SearchDocumentRow.doc_id)
+        ).scalar_one()
+    else:
+        session.execute(update(SearchDocumentRow).where(SearchDocumentRow.doc_id == doc_id)
+                        .values(body=body, tsv=tsv))
+        if sqlite:
+            session.execute(text("DELETE FROM search_fts WHERE rowid = :d"), {"d": doc_id})
+    if sqlite:
+        session.execute(text("INSERT INTO search_fts(rowid, body) VALUES (:d, :b)"),
+                        {"d": doc_id, "b": body})
+
+
+def reindex_search(session: Session) -> int:
+    """Rebuild every live record's full-text row (after installing the tables)."""
+    count = 0
+    for row in session.execute(select(RecordRow)).scalars():
+        index_search_document(session, row_to_record(row))
+        count += 1
+    return count
+
+
+# -- searching ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FacetValue:
+    key: str      # what to pass back as a filter
+    label: str    # the value as written
+    count: int
+
+
+@dataclass
+class SearchResult:
+    hits: list[Record]
+    total: int
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    next_cursor: str | None = None
+    scores: list[float | None] = field(default_factory=list)
+
+
+def _encode(payload: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, sort: str) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        payload = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        valid = (isinstance(payload, list) and len(payload) == 3 and payload[0] == sort
+                 and isinstance(payload[2], str))
+    except (ValueError, TypeError, UnicodeDecodeError):
+        valid = False
+    if not valid:
+        raise InvalidQuery("the cursor is not one this search gave out (or the sort changed)",
+                           query=cursor)
+    return payload
+
+
+def facet_filter(name: str, values: Sequence[str]) -> Node:
+    """A filter node for facet ``name`` taking any of ``values``."""
+    fld = FACETS.get(name)
+    if fld is None:
+        raise InvalidQuery(f"unknown facet {name!r}")
+    nodes: list[Node] = []
+    for value in values:
+        if FIELDS[fld].type == "number":
+            try:
+                n = int(value)
+            except ValueError:
+                raise InvalidQuery(f"facet {name!r} takes integers, not {value!r}") from None
+            nodes.append(Interval(fld, n, n + 1))
+        else:
+            nodes.append(Term(fld, normalise(value)))
+    return nodes[0] if len(nodes) == 1 else Or(tuple(nodes))
+
+
+def _rank_subquery(session: Session, words: list[str]) -> Any:
+    if _is_sqlite(session):
+        match = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
+        fts = text("SELECT rowid AS doc_id, -bm25(search_fts) AS score FROM search_fts "
+                   "WHERE search_fts MATCH :m").bindparams(m=match)
+        ranked = fts.columns(doc_id=Integer, score=Float).subquery("fts")
+        return (select(SearchDocumentRow.record_id.label("record_id"),
+                       ranked.c.score.label("score"))
+                .join(ranked, ranked.c.doc_id == SearchDocumentRow.doc_id)
+                .subquery("rank"))
+    tsquery = func.to_tsquery(literal("simple").cast(_REGCONFIG),
+                              " | ".join("'" + w.replace("'", "''") + "'" for w in words))
+    return (select(SearchDocumentRow.record_id.label("record_id"),
+                   cast(func.ts_rank(SearchDocumentRow.tsv, tsquery), Float).label("score"))
+            .where(SearchDocumentRow.tsv.op("@@")(tsquery))
+            .subquery("rank"))
+
+
+def search(
+    session: Session,
+    q: str | None = None,
+    *,
+    sort: str = "relevance",
+    size: int = 20,
+    cursor: str | None = None,
+    filters: Mapping[str, Sequence[str]] | None = None,
+    facets: bool = True,
+) -> SearchResult:
+    """One page of live records matching ``q`` (None or blank: everything)."""
+    if sort not in SORTS:
+        raise InvalidQuery(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
+    size = max(1, min(int(size), MAX_SIZE))
+    nodes: list[Node] = []
+    tree: Node | None = parse_query(q) if q and q.strip() else None
+    if tree is not None:
+        nodes.append(tree)
+    for name, values in (filters or {}).items():
+        if values:
+            nodes.append(facet_filter(name, values))
+    where: list[Any] = [RecordRow.deleted.is_(False)]
+    if nodes:
+        where.append(to_sql(nodes[0] if len(nodes) == 1 else And(tuple(nodes))))
+
+    total = int(session.execute(
+        select(func.count()).select_from(RecordRow).where(*where)).scalar_one())
+
+    words = sorted(set(positive_words(tree))) if tree is not None else []
+    if sort == "relevance" and not words:
+        sort_key = "newest"
+    else:
+        sort_key = sort
+    after = _decode(cursor, sort) if cursor else None
+
+    stmt: Any
+    if sort_key == "relevance":
+        rank = _rank_subquery(session, words)
+        score = func.coalesce(rank.c.score, 0.0)
+        stmt = (select(RecordRow, score.label("score"))
+                .outerjoin(rank, rank.c.record_id == RecordRow.id).where(*where))
+        if after is not None:
+            s = float(after[1])
+            stmt = stmt.where(or_(score < s, and_(score == s, RecordRow.id > after[2])))
+        stmt = stmt.order_by(score.desc(), RecordRow.id)
+    else:
+        newest = sort_key == "newest"
+        stmt = select(RecordRow, literal(None).label("score")).where(*where)
+        if after is not None:
+            created = datetime.fromisoformat(str(after[1]))
+            op_before = RecordRow.created < created if newest else RecordRow.created > created
+            stmt = stmt.where(or_(op_before,
+                                  and_(RecordRow.created == created, RecordRow.id > after[2])))
+        stmt = stmt.order_by(RecordRow.created.desc() if newest else RecordRow.created,
+                             RecordRow.id)
+    rows = session.execute(stmt.limit(size + 1)).all()
+    more = len(rows) > size
+    rows = rows[:size]
+    hits = [row_to_record(r[0]) for r in rows]
+    scores = [None if r[1] is None else float(r[1]) for r in rows]
+
+    next_cursor = None
+    if more and rows:
+        last, last_score = rows[-1][0], rows[-1][1]
+        key: Any = float(last_score) if sort_key == "relevance" else last.created.isoformat()
+        next_cursor = _encode([sort, key, last.id])
+
+    facet_values = _facets(session, where) if facets else {}
+    return SearchResult(hits, total, facet_values, next_cursor, scores)
+
+
+def _facets(session: Session, where: list[Any]) -> dict[str, list[FacetValue]]:
+    matching = select(RecordRow.id).where(*where)
+    out: dict[str, list[FacetValue]] = {}
+    for name, fld in FACETS.items():
+        count = func.count(TermRow.record_id.distinct())
+        if FIELDS[fld].type == "number":
+            stmt = (select(TermRow.num, count.label("n"))
+                    .where(TermRow.field == fld, TermRow.record_id.in_(matching))
+                    .group_by(TermRow.num).order_by(count.desc(), TermRow.num.desc())
+                    .limit(FACET_SIZE))
+            out[name] = [FacetValue(str(v), str(v), int(n)) for v, n in session.execute(stmt)]
+        else:
+            stmt = (select(TermRow.term, func.max(TermRow.raw), count.label("n"))
+                    .where(TermRow.field == fld, TermRow.record_id.in_(matching))
+                    .group_by(TermRow.term).order_by(count.desc(), TermRow.term)
+                    .limit(FACET_SIZE))
+            out[name] = [FacetValue(t, label or t, int(n))
+                         for t, label, n in session.execute(stmt)]
+    return out
+

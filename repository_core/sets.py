@@ -1,0 +1,464 @@
+"""OAI sets defined by queries, and their materialised membership.
+
+A set is (spec, name, description, query). Which records are in it is kept
+in ``set_membership`` so that a set-selective harvest is one index range
+scan. The membership is kept exact two ways:
+
+* on every record write, :class:`SetMembershipHook` (a ``WriteHook``)
+  evaluates every set's query against the record in memory;
+* when a set is created, its query changes, or it is deleted,
+  :func:`create_set` / :func:`update_set` / :func:`delete_set` evaluate the
+  query in SQL over the whole store in a few set-wise statements.
+
+Rules (what a harvester sees):
+
+* **Hierarchy.** A record in ``a:b`` is in ``a``: the membership of a set is
+  the union of its own query and the queries of all its defined descendants
+  (``a:b``, ``a:b:c`` ...). A parent need not be defined; if it is not, it
+  has no membership of its own. Changing a child re-evaluates its defined
+  ancestors.
+* **Datestamps.** Every membership row carries its record's datestamp (an
+  invariant: ``membership.datestamp == records.datestamp``). When a set
+  change moves records into or out of a set, those records get one new
+  datestamp (:func:`~repository_core.datestamps.next_datestamp`) on the
+  record row and all their membership rows, so an incremental harvest of
+  the set (or of the whole repository, whose headers list the sets) sees
+  them again. Records that leave a set keep a row with ``member=False``:
+  the OAI layer shows them as deleted for that set.
+* **Deleted records** keep their rows as they were at deletion (only the
+  datestamp follows the tombstone's) and set changes do not evaluate
+  tombstones; restoring a record is an ordinary write.
+* **Queries** are parsed when the set is defined (``for_sets=True``: the
+  ``datestamp`` field is refused because it changes on every write); a
+  query that does not parse raises ``InvalidQuery`` and nothing is stored.
+
+The caller owns the session and its transaction; use a write transaction
+(``RecordService.transaction()``, ``BEGIN IMMEDIATE`` on SQLite). Every set
+change takes the datestamp clock lock first, which serialises it with
+record writes (they hold the same lock while their hooks run).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+    tuple_,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from .datestamps import next_datestamp, utcnow
+from .db import UTCDateTime
+from .errors import InvalidRecord, Problem, SetExists, SetNotFound
+from .models import MembershipRow, RecordRow, SetRow
+from .query.fields import extract
+from .query.memory import matches, prepare
+from .query.parser import parse_query
+from .query.sql import to_sql
+from .query.tree import Node, Or
+from .records import Record
+from .store import Cursor, row_to_record
+
+__all__ = [
+    "SPEC_PATTERN",
+    "RestampHook",
+    "SetDefinition",
+    "SetMembershipHook",
+    "check_spec",
+    "create_set",
+    "delete_set",
+    "get_set",
+    "list_sets",
+    "membership_count",
+    "membership_page",
+    "rebuild_membership",
+    "set_query_tree",
+    "sets_of",
+    "update_set",
+]
+
+#: OAI-PMH setSpec: segments of unreserved characters joined by ':'
+SPEC_PATTERN = re.compile(r"^[A-Za-z0-9_!'$()+.\-]+(?::[A-Za-z0-9_!'$()+.\-]+)*$")
+
+#: called with the new datestamp after a set change re-stamped records
+#: (``records.datestamp == stamp`` selects them), e.g. to queue reindexing
+RestampHook = Callable[[Session, datetime], None]
+
+_UNSET: Any = object()
+
+
+@dataclass(frozen=True)
+class SetDefinition:
+    spec: str
+    name: str
+    description: str | None
+    query: str
+    created: datetime
+    updated: datetime
+
+    @classmethod
+    def from_row(cls, row: SetRow) -> SetDefinition:
+        return cls(row.spec, row.name, row.description, row.query, row.created, row.updated)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "spec": self.spec, "name": self.name, "description": self.description,
+            "query": self.query, "created": self.created.isoformat(),
+            "updated": self.updated.isoformat(),
+        }
+
+
+def check_spec(spec: Any) -> str:
+    """The spec if it is a valid OAI setSpec, else ``InvalidRecord`` (/spec)."""
+    if not isinstance(spec, str) or not SPEC_PATTERN.match(spec) or len(spec) > 255:
+        raise InvalidRecord([Problem(
+            "/spec", "a setSpec is 1 to 255 characters: letters, digits and _!'$()+.- "
+                     "in segments joined by ':'")])
+    return spec
+
+
+def _check_name(name: Any) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidRecord([Problem("/name", "a set has a non-empty name")])
+    return name
+
+
+@lru_cache(maxsize=8192)
+def set_query_tree(query: str) -> Node:
+    """The parsed tree of a set query (cached; raises ``InvalidQuery``)."""
+    return parse_query(query, for_sets=True)
+
+
+def _ancestors(spec: str) -> list[str]:
+    parts = spec.split(":")
+    return [":".join(parts[:i]) for i in range(1, len(parts))]
+
+
+def _is_descendant(spec: str, of: str) -> bool:
+    return spec.startswith(of + ":")
+
+
+# -- reads ------------------------------------------------------------------
+
+def get_set(session: Session, spec: str) -> SetDefinition:
+    row = session.get(SetRow, spec)
+    if row is None:
+        raise SetNotFound(spec)
+    return SetDefinition.from_row(row)
+
+
+def list_sets(session: Session) -> list[SetDefinition]:
+    rows = session.execute(select(SetRow).order_by(SetRow.spec)).scalars()
+    return [SetDefinition.from_row(r) for r in rows]
+
+
+def sets_of(session: Session, record_id: str) -> list[str]:
+    """Specs the record is a member of (for its OAI header), sorted."""
+    return list(session.execute(
+        select(MembershipRow.set_spec)
+        .where(MembershipRow.record_id == record_id, MembershipRow.member.is_(True))
+        .order_by(MembershipRow.set_spec)
+    ).scalars())
+
+
+def _page_filters(spec: str, after: Cursor | None, since: datetime | None,
+                  until: datetime | None) -> list[Any]:
+    clauses: list[Any] = [MembershipRow.set_spec == spec]
+    if after is not None:
+        # a row-value comparison: one index range even when a set change gave
+        # thousands of records the same datestamp
+        clauses.append(tuple_(MembershipRow.datestamp, MembershipRow.record_id)
+                       > tuple_(literal(after.datestamp, UTCDateTime()), literal(after.id)))
+    if since is not None:
+        clauses.append(MembershipRow.datestamp >= since)
+    if until is not None:
+        clauses.append(MembershipRow.datestamp <= until)
+    return clauses
+
+
+def membership_page(
+    session: Session,
+    spec: str,
+    *,
+    after: Cursor | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 100,
+) -> list[tuple[Record, bool]]:
+    """(record, member) pairs of a set in (datestamp, id) order, after the cursor.
+
+    ``member`` false (the record left the set) or ``record.deleted`` (a
+    tombstone) both mean: show a deleted header in this set.
+    """
+    stmt = (
+        select(RecordRow, MembershipRow.member)
+        .join(MembershipRow, MembershipRow.record_id == RecordRow.id)
+        .where(*_page_filters(spec, after, since, until))
+        .order_by(MembershipRow.datestamp, MembershipRow.record_id)
+        .limit(limit)
+    )
+    return [(row_to_record(row), bool(member)) for row, member in session.execute(stmt)]
+
+
+def membership_count(
+    session: Session,
+    spec: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> int:
+    """How many rows :func:`membership_page` would list in all (members and not)."""
+    stmt = select(func.count()).select_from(MembershipRow).where(
+        *_page_filters(spec, None, since, until))
+    return int(session.execute(stmt).scalar_one())
+
+
+# -- the write hook ------------------------------------------------------------
+
+class SetMembershipHook:
+    """``WriteHook``: place a written record in its sets (evaluator a).
+
+    Keeps parsed trees cached by query text; the set list itself is read in
+    the write's transaction, so sets defined by another process count.
+    """
+
+    def __call__(self, session: Session, record: Record, previous: Record | None) -> None:
+        session.flush()
+        if record.deleted:
+            session.execute(
+                update(MembershipRow).where(MembershipRow.record_id == record.id)
+                .values(datestamp=record.datestamp)
+            )
+            return
+        defined = session.execute(select(SetRow.spec, SetRow.query)).all()
+        if not defined:
+            return
+        doc = prepare(extract(record))
+        specs = {spec for spec, _ in defined}
+        member: set[str] = set()
+        for spec, query in defined:
+            if matches(set_query_tree(query), doc):
+                member.add(spec)
+                member.update(a for a in _ancestors(spec) if a in specs)
+        existing = set(session.execute(
+            select(MembershipRow.set_spec).where(MembershipRow.record_id == record.id)
+        ).scalars())
+        if existing:
+            session.execute(
+                update(MembershipRow).where(MembershipRow.record_id == record.id)
+                .values(datestamp=record.datestamp,
+                        member=MembershipRow.set_spec.in_(sorted(member)) if member
+                        else literal(False))
+            )
+        new = sorted(member - existing)
+        if new:
+            session.execute(MembershipRow.__table__.insert(), [
+                {"set_spec": s, "record_id": record.id, "datestamp": record.datestamp,
+                 "member": True} for s in new
+            ])
+
+
+# -- set changes -------------------------------------------------------------------
+
+def _effective_tree(session: Session, spec: str) -> Node | None:
+    """Own query OR the queries of defined descendants; None if nothing defines it."""
+    rows = session.execute(
+        select(SetRow.spec, SetRow.query).where(
+            or_(SetRow.spec == spec, SetRow.spec.startswith(spec + ":", autoescape=True)))
+    ).all()
+    trees = [set_query_tree(q) for s, q in rows if s == spec or _is_descendant(s, spec)]
+    if not trees:
+        return None
+    return trees[0] if len(trees) == 1 else Or(tuple(trees))
+
+
+def _restamp_mirror(session: Session, stamp: datetime) -> None:
+    """Give every membership row of the re-stamped records the new datestamp."""
+    restamped = select(RecordRow.id).where(RecordRow.datestamp == stamp)
+    session.execute(
+        update(MembershipRow).where(MembershipRow.record_id.in_(restamped))
+        .values(datestamp=stamp).execution_options(synchronize_session=False)
+    )
+
+
+def rebuild_membership(session: Session, spec: str, *, stamp: datetime | None = None,
+                       on_restamp: RestampHook | None = None) -> int:
+    """Re-evaluate one defined set over the live records (evaluator b).
+
+    Records whose membership changes get a new datestamp; returns how many.
+    """
+    tree = _effective_tree(session, spec)
+    if tree is None:
+        raise SetNotFound(spec)
+    session.flush()
+    stamp = stamp or next_datestamp(session)
+    clause = to_sql(tree)
+    is_member = exists().where(
+        MembershipRow.set_spec == spec, MembershipRow.record_id == RecordRow.id,
+        MembershipRow.member.is_(True))
+    changed = session.execute(
+        update(RecordRow)
+        .where(RecordRow.deleted.is_(False),
+               or_(and_(clause, not_(is_member)), and_(is_member, not_(clause))))
+        .values(datestamp=stamp)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:
+        return 0
+    _finish_restamp(session, spec, stamp, clause)
+    if on_restamp is not None:
+        on_restamp(session, stamp)
+    return int(changed)
+
+
+def _finish_restamp(session: Session, spec: str, stamp: datetime, clause: Any) -> None:
+    """Bring the set's rows of the re-stamped records in line with ``clause``.
+
+    Conditional on the actual mismatch, so records that carry ``stamp`` for
+    another reason (an earlier set in the same change) are left as they are.
+    """
+    _restamp_mirror(session, stamp)
+    live = and_(RecordRow.datestamp == stamp, RecordRow.deleted.is_(False))
+    entering = select(RecordRow.id).where(live, clause)
+    leaving = select(RecordRow.id).where(live, not_(clause))
+    session.execute(
+        update(MembershipRow)
+        .where(MembershipRow.set_spec == spec, MembershipRow.member.is_(False),
+               MembershipRow.record_id.in_(entering))
+        .values(member=True).execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(MembershipRow)
+        .where(MembershipRow.set_spec == spec, MembershipRow.member.is_(True),
+               MembershipRow.record_id.in_(leaving))
+        .values(member=False).execution_options(synchronize_session=False)
+    )
+    has_row = exists().where(MembershipRow.set_spec == spec,
+                             MembershipRow.record_id == RecordRow.id)
+    session.execute(
+        insert(MembershipRow).from_select(
+            ["set_spec", "record_id", "datestamp", "member"],
+            select(literal(spec), RecordRow.id, RecordRow.datestamp, true())
+            .where(live, clause, not_(has_row)),
+        )
+    )
+    session.expire_all()
+
+
+def _rebuild_with_ancestors(session: Session, spec: str, stamp: datetime,
+                            on_restamp: RestampHook | None) -> None:
+    targets = [spec] if session.get(SetRow, spec) is not None else []
+    targets += [a for a in _ancestors(spec) if session.get(SetRow, a) is not None]
+    for target in targets:
+        rebuild_membership(session, target, stamp=stamp, on_restamp=None)
+    if on_restamp is not None:
+        on_restamp(session, stamp)
+
+
+def create_set(
+    session: Session,
+    spec: str,
+    *,
+    name: str,
+    query: str,
+    description: str | None = None,
+    on_restamp: RestampHook | None = None,
+) -> SetDefinition:
+    """Define a set and fill it (and its defined ancestors) from the store."""
+    check_spec(spec)
+    _check_name(name)
+    set_query_tree(query)  # raises InvalidQuery before anything is written
+    stamp = next_datestamp(session)
+    if session.get(SetRow, spec) is not None:
+        raise SetExists(spec)
+    now = utcnow()
+    row = SetRow(spec=spec, name=name, description=description, query=query,
+                 created=now, updated=now)
+    session.add(row)
+    session.flush()
+    _rebuild_with_ancestors(session, spec, stamp, on_restamp)
+    return SetDefinition.from_row(session.get(SetRow, spec))  # type: ignore[arg-type]
+
+
+def update_set(
+    session: Session,
+    spec: str,
+    *,
+    name: str | None = None,
+    query: str | None = None,
+    description: str | None = _UNSET,
+    on_restamp: RestampHook | None = None,
+) -> SetDefinition:
+    """Change a set; a changed query re-evaluates it and its defined ancestors."""
+    if name is not None:
+        _check_name(name)
+    if query is not None:
+        set_query_tree(query)
+    stamp = next_datestamp(session)
+    row = session.get(SetRow, spec)
+    if row is None:
+        raise SetNotFound(spec)
+    changed_query = query is not None and query != row.query
+    if name is not None:
+        row.name = name
+    if description is not _UNSET:
+        row.description = description
+    if query is not None:
+        row.query = query
+    row.updated = utcnow()
+    session.flush()
+    if changed_query:
+        _rebuild_with_ancestors(session, spec, stamp, on_restamp)
+    return SetDefinition.from_row(session.get(SetRow, spec))  # type: ignore[arg-type]
+
+
+def delete_set(session: Session, spec: str, *,
+               on_restamp: RestampHook | None = None) -> None:
+    """Remove a set and its membership; its live members get a new datestamp.
+
+    Defined ancestors are re-evaluated without it (records that were in an
+    ancestor only through this set leave the ancestor).
+    """
+    stamp = next_datestamp(session)
+    row = session.get(SetRow, spec)
+    if row is None:
+        raise SetNotFound(spec)
+    members = select(MembershipRow.record_id).where(
+        MembershipRow.set_spec == spec, MembershipRow.member.is_(True))
+    restamped = session.execute(
+        update(RecordRow).where(RecordRow.deleted.is_(False), RecordRow.id.in_(members))
+        .values(datestamp=stamp).execution_options(synchronize_session=False)
+    ).rowcount
+    if restamped:
+        _restamp_mirror(session, stamp)
+    session.execute(delete(MembershipRow).where(MembershipRow.set_spec == spec))
+    session.delete(row)
+    session.flush()
+    for ancestor in _ancestors(spec):
+        if session.get(SetRow, ancestor) is not None:
+            rebuild_membership(session, ancestor, stamp=stamp)
+    session.expire_all()
+    if on_restamp is not None:
+        on_restamp(session, stamp)
+
+
+def define_sets(session: Session, definitions: Sequence[dict[str, Any]]) -> list[SetDefinition]:
+    """Create several sets (e.g. from configuration) in one transaction."""
+    return [create_set(session, d["spec"], name=d["name"], query=d["query"],
+                       description=d.get("description")) for d in definitions]

@@ -1,0 +1,94 @@
+"""The embedded search: exact filtering, ranking, facets, keyset pages."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine
+
+from repository_core.errors import InvalidQuery
+from repository_core.query import matches, parse_query
+from repository_core.search import search
+from repository_core.store import RecordStore
+
+from .corpus import CORPUS
+from .test_sets import service
+
+
+@pytest.fixture(scope="module")
+def loaded(db_engine: Engine) -> Engine:
+    svc = service(db_engine)
+    for r in CORPUS:
+        svc.create(r.metadata, collections=r.collections, record_id=r.id)
+    gone = svc.create({"titles": [{"title": "climate tombstone"}]}, record_id="gone")
+    svc.delete(gone.id)
+    return db_engine
+
+
+def _all_ids(svc_engine: Engine, q: str | None, sort: str, size: int) -> list[str]:
+    svc = service(svc_engine)
+    ids: list[str] = []
+    cursor = None
+    with svc.reading() as s:
+        while True:
+            page = search(s, q, sort=sort, size=size, cursor=cursor, facets=False)
+            ids += [h.id for h in page.hits]
+            cursor = page.next_cursor
+            if cursor is None:
+                return ids
+
+
+@pytest.mark.parametrize("q", ["climate", "climate OR ocean", "titles.title:climate",
+                               "types.resourceTypeGeneral:dataset", None])
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
+def test_pages_cover_exactly_the_matches(loaded: Engine, q: str | None, sort: str) -> None:
+    svc = service(loaded)
+    with svc.reading() as s:
+        stored = RecordStore(s).page(limit=1000)
+    expected = {r.id for r in stored if q is None or matches(parse_query(q), r)}
+    ids = _all_ids(loaded, q, sort, size=2)
+    assert len(ids) == len(set(ids))
+    assert set(ids) == expected
+    assert "gone" not in ids
+    with svc.reading() as s:
+        assert search(s, q, sort=sort, size=2).total == len(expected)
+
+
+def test_relevance_orders_by_bare_words(loaded: Engine) -> None:
+    svc = service(loaded)
+    with svc.reading() as s:
+        result = search(s, "climate OR ocean", sort="relevance", size=10)
+    assert result.scores == sorted(result.scores, reverse=True)
+    assert result.scores[0] and result.scores[0] > 0
+
+
+def test_newest_and_oldest(loaded: Engine) -> None:
+    newest = _all_ids(loaded, None, "newest", 3)
+    assert newest == list(reversed(_all_ids(loaded, None, "oldest", 3)))
+
+
+def test_facets_and_filters(loaded: Engine) -> None:
+    svc = service(loaded)
+    with svc.reading() as s:
+        result = search(s, None, size=1)
+        types = {f.key: (f.label, f.count) for f in result.facets["resource_type"]}
+        assert types["dataset"][1] == 3          # Dataset, Dataset and "dataset"
+        assert types["dataset"][0] in {"Dataset", "dataset"}
+        years = {f.key: f.count for f in result.facets["year"]}
+        assert years["2021"] == 1 and "abc" not in years
+        langs = {f.key: f.count for f in result.facets["language"]}
+        assert langs["en"] == 2                  # en and EN
+        filtered = search(s, None, filters={"resource_type": ["Dataset"], "year": ["2024"]})
+        assert [h.id for h in filtered.hits] == ["r0004"]
+
+
+def test_bad_input(loaded: Engine) -> None:
+    svc = service(loaded)
+    with svc.reading() as s:
+        with pytest.raises(InvalidQuery):
+            search(s, "nope:x")
+        with pytest.raises(InvalidQuery):
+            search(s, "x", sort="random")
+        with pytest.raises(InvalidQuery):
+            search(s, "x", cursor="garbage!")
+        with pytest.raises(InvalidQuery):
+            search(s, None, filters={"colour": ["red"]})
