@@ -17,6 +17,7 @@ serve: $(STAMP)
 	$(BIN)/oaiserver demo
 
 test: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -17,13 +17,13 @@ from repository_core.errors import RecordDeleted, RepositoryError
 
 from .api.documents import isoformat
 from .api.records import bp as records_api
+from .config import Config, load_config
 from .doi_api import bp as doi_api
 from .oai import bp as oai_endpoint
-from .record_pages import bp as record_pages
-from .sets_api import bp as sets_api
-from .config import Config, load_config
 from .problems import problem, problem_from_error, problem_from_http
+from .record_pages import bp as record_pages
 from .services import Services, build_services
+from .sets_api import bp as sets_api
 
 __all__ = ["create_app"]
 

@@ -16,16 +16,15 @@ import click
 
 from repository_core.errors import RecordDeleted, RepositoryError
 from repository_core.schema import upgrade
-
 from serializers.registry import FORMATS
 
 from .config import ConfigError, load_config
 from .doi_cli import doi
-from .sets_cli import sets
 from .loading import LoadReport, expand_paths, load_source
 from .services import Services, build_services
+from .sets_cli import sets
 
-__all__ = ["main", "cli"]
+__all__ = ["cli", "main"]
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
 
-__all__ = ["Config", "load_config", "ConfigError"]
+__all__ = ["Config", "ConfigError", "load_config"]
 
 PREFIX = "OAISERVER_"
 

@@ -14,7 +14,7 @@ from typing import Any, BinaryIO
 from repository_core.errors import InvalidRecord, RepositoryError, UnreadableInput
 from repository_core.service import RecordService
 
-__all__ = ["LoadReport", "FileRejected", "expand_paths", "load_source", "RECORD_SUFFIXES"]
+__all__ = ["RECORD_SUFFIXES", "FileRejected", "LoadReport", "expand_paths", "load_source"]
 
 RECORD_SUFFIXES = {".xml", ".json", ".jsonl", ".ndjson"}
 

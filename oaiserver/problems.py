@@ -26,7 +26,7 @@ from repository_core.errors import (
     UnreadableInput,
 )
 
-__all__ = ["problem", "problem_from_error", "STATUS_FOR"]
+__all__ = ["STATUS_FOR", "problem", "problem_from_error"]
 
 PROBLEM_TYPE = "application/problem+json"
 

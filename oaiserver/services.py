@@ -12,15 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
-
 from sqlalchemy.orm import Session
 
 from repository_core.db import make_engine
 from repository_core.outbox import outbox_hook
 from repository_core.query import index_record_terms
 from repository_core.search import index_search_document
-from repository_core.sets import SetMembershipHook
 from repository_core.service import RecordService
+from repository_core.sets import SetMembershipHook
 from serializers.context import ExportContext
 
 from .config import Config

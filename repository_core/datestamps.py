@@ -13,7 +13,7 @@ short transaction of its own.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,11 +23,11 @@ from .models import ClockRow
 __all__ = ["EPOCH", "ceil_second", "lock_clock", "next_datestamp", "serve_bound", "utcnow"]
 
 TICK = timedelta(microseconds=1)
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _clock(session: Session) -> ClockRow:

@@ -18,16 +18,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
-    "Problem",
-    "RepositoryError",
-    "InvalidRecord",
-    "RecordNotFound",
-    "RecordDeleted",
-    "RevisionConflict",
     "InvalidQuery",
-    "UnreadableInput",
-    "SetNotFound",
+    "InvalidRecord",
+    "Problem",
+    "RecordDeleted",
+    "RecordNotFound",
+    "RepositoryError",
+    "RevisionConflict",
     "SetExists",
+    "SetNotFound",
+    "UnreadableInput",
 ]
 
 

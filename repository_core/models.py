@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import Base, UTCDateTime
 
-__all__ = ["RecordRow", "ClockRow", "SetRow", "MembershipRow", "InstanceSettingRow", "JSONType"]
+__all__ = ["ClockRow", "InstanceSettingRow", "JSONType", "MembershipRow", "RecordRow", "SetRow"]
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-__all__ = ["Record", "oai_identifier", "local_id_from_oai_identifier"]
+__all__ = ["Record", "local_id_from_oai_identifier", "oai_identifier"]
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from .models import RecordRow
 from .records import Record
 from .store import Cursor, RecordStore, normalise_doi, row_to_record
 
-__all__ = ["RecordService", "WriteHook", "Validator", "new_record_id", "check_record_id"]
+__all__ = ["RecordService", "Validator", "WriteHook", "check_record_id", "new_record_id"]
 
 # validate(metadata, *, check_identifiers) -> problems, pointers relative to the metadata
 Validator = Callable[..., list[Problem]]

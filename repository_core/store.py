@@ -18,7 +18,7 @@ from .db import UTCDateTime
 from .models import RecordRow
 from .records import Record
 
-__all__ = ["Cursor", "RecordStore", "row_to_record", "normalise_doi"]
+__all__ = ["Cursor", "RecordStore", "normalise_doi", "row_to_record"]
 
 
 @dataclass(frozen=True, order=True)

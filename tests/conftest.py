@@ -38,7 +38,7 @@ def postgres_unavailable() -> str | None:
             with engine.connect() as conn:
                 conn.execute(text("select 1"))
             engine.dispose()
-        except Exception as exc:  # any failure to connect is a reason to skip
+        except Exception as exc:  # noqa: BLE001 - any failure to connect is the reason
             _postgres_reason = f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc}"
     return _postgres_reason
 

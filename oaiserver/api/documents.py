@@ -14,13 +14,13 @@ from repository_core.records import Record
 from repository_core.store import Cursor
 
 __all__ = [
-    "record_document",
-    "isoformat",
-    "parse_body",
-    "merge_patch",
-    "encode_cursor",
     "decode_cursor",
+    "encode_cursor",
     "etag_for",
+    "isoformat",
+    "merge_patch",
+    "parse_body",
+    "record_document",
     "revision_from_if_match",
 ]
 
@@ -113,8 +113,7 @@ def revision_from_if_match(header: str | None) -> int | None:
     if header is None or header.strip() == "*":
         return None
     value = header.strip()
-    if value.startswith("W/"):
-        value = value[2:]
+    value = value.removeprefix("W/")
     value = value.strip('"')
     try:
         return int(value)

@@ -27,7 +27,7 @@ from .documents import (
     revision_from_if_match,
 )
 
-__all__ = ["bp", "MAX_PAGE_SIZE"]
+__all__ = ["MAX_PAGE_SIZE", "bp"]
 
 bp = Blueprint("records_api", __name__, url_prefix="/api/records")
 

@@ -18,8 +18,8 @@ from datacite_client.lifecycle import DOILifecycle
 from datacite_client.retry import RetryPolicy
 from datacite_client.worker import OutboxWorker
 from oaiserver.config import load_config
-from oaiserver.doi_parts import DOIParts
 from oaiserver.doi_cli import main
+from oaiserver.doi_parts import DOIParts
 from oaiserver.services import Services
 from repository_core.db import make_engine
 from repository_core.outbox import outbox_hook

@@ -10,8 +10,8 @@ from flask import Flask
 
 from oaiserver.app import create_app
 from oaiserver.config import load_config
-from oaiserver.doi_parts import DOIParts
 from oaiserver.doi_cli import doi
+from oaiserver.doi_parts import DOIParts
 from oaiserver.services import Services
 from tests.sample_metadata import minimal
 

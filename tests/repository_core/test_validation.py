@@ -15,13 +15,10 @@ from repository_core.errors import InvalidRecord, Problem
 from repository_core.metadata import (
     check_metadata,
     metadata_schema,
-    read_records,
     validate_metadata,
     vocabulary,
 )
-
-EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "datacite-examples"
-EXAMPLES = sorted(EXAMPLES_DIR.glob("*.xml"))
+from tests.examples import EXAMPLES, example_metadata
 
 GOOD: dict[str, Any] = {
     "doi": "10.1234/abc-1",
@@ -190,15 +187,9 @@ KNOWN_BAD_IDENTIFIERS = {
 }
 
 
-def _example(path: Path) -> dict[str, Any]:
-    data = path.read_bytes().replace(b"affilicationIdentifierScheme=", b"affiliationIdentifierScheme=")
-    data = data.replace(b"schemeURL=", b"schemeURI=")
-    return read_records(data, source=path.name)[0]["metadata"]
-
-
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_official_examples_are_valid(path: Path) -> None:
-    metadata = _example(path)
+    metadata = example_metadata(path)
     assert validate_metadata(metadata, check_identifiers=False) == []
     pointers = {p.pointer for p in validate_metadata(metadata)}
     assert pointers == KNOWN_BAD_IDENTIFIERS.get(path.stem, set())

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 from copy import deepcopy
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from repository_core.records import Record
 from serializers.context import ExportContext
-
-EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "datacite-examples"
-EXAMPLES = sorted(EXAMPLES_DIR.glob("*.xml"))
+from tests.examples import EXAMPLES, EXAMPLES_DIR, example_metadata  # noqa: F401
 
 CTX = ExportContext(base_url="https://repo.example.org", repository_id="repo.example.org",
                     repository_name="Example Repository", datacentre_symbol="EXAMPLE.REPO")
@@ -116,11 +113,3 @@ def make_record(metadata: dict[str, Any] | None = None, *, id: str = "rec-1", re
                   doi=md.get("doi"), deleted=deleted)
 
 
-def example_metadata(path: Path) -> dict[str, Any]:
-    """One official example through the metadata colleague's reader."""
-    from repository_core.metadata.importing import read_records
-
-    records = read_records(path.read_bytes(), source=path.name)
-    assert len(records) == 1
-    metadata: dict[str, Any] = records[0]["metadata"]
-    return metadata

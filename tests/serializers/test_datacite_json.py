@@ -14,18 +14,9 @@ from repository_core.records import Record
 from serializers.context import ExportContext
 from serializers.datacite_json import dump, metadata_to_attributes, request_document
 from serializers.datacite_xml import metadata_to_xml, to_bytes
+from tests.examples import EXAMPLES, example_metadata
 
-EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "datacite-examples"
-EXAMPLES = sorted(EXAMPLES_DIR.glob("*.xml"))
-TYPO_FIXES = [(b"affilicationIdentifierScheme=", b"affiliationIdentifierScheme="), (b"schemeURL=", b"schemeURI=")]
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
-
-
-def example_metadata(path: Path) -> dict[str, Any]:
-    data = path.read_bytes()
-    for wrong, right in TYPO_FIXES:
-        data = data.replace(wrong, right)
-    return read_records(data, source=path.name)[0]["metadata"]
 
 
 def record(metadata: dict[str, Any], record_id: str = "r1") -> Record:

@@ -16,22 +16,7 @@ from serializers.context import ExportContext
 from serializers.datacite_xml import MissingDOI, dump, has_doi, metadata_to_xml, to_bytes
 from serializers.namespaces import DATACITE_NS, DATACITE_SCHEMA_LOCATION, XSI
 from serializers.xsd import validate_xml
-
-EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "datacite-examples"
-EXAMPLES = sorted(EXAMPLES_DIR.glob("*.xml"))
-
-# all-fields-v4.4.xml misspells two attributes of one <affiliation> (the XSD
-# types <affiliation> as anyType, so it is still schema-valid). Our reader
-# refuses unknown attributes (test_import checks that); the round trip uses
-# the spelling DataCite means.
-TYPO_FIXES = [(b"affilicationIdentifierScheme=", b"affiliationIdentifierScheme="), (b"schemeURL=", b"schemeURI=")]
-
-
-def example_bytes(path: Path) -> bytes:
-    data = path.read_bytes()
-    for wrong, right in TYPO_FIXES:
-        data = data.replace(wrong, right)
-    return data
+from tests.examples import EXAMPLES, example_bytes
 
 
 def test_there_are_31_examples() -> None:
