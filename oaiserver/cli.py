@@ -22,6 +22,7 @@ from .config import ConfigError, load_config
 from .doi_cli import doi
 from .loading import LoadReport, expand_paths, load_source
 from .services import Services, build_services
+from .search_cli import search
 from .sets_cli import sets
 
 __all__ = ["cli", "main"]
@@ -265,6 +266,7 @@ def export(ctx: Context, record_id: str, format_name: str, output: Any) -> None:
 
 cli.add_command(doi)
 cli.add_command(sets)
+cli.add_command(search)
 
 
 def main(argv: Sequence[str] | None = None) -> Any:

@@ -173,9 +173,13 @@ def index_search_document(session: Session, record: Record, previous: Record | N
 
 
 def reindex_search(session: Session) -> int:
-    """Rebuild every live record's full-text row (after installing the tables)."""
+    """Rebuild the full-text rows of every live record from scratch, whatever
+    state the index was in (a backfill, or a repair)."""
+    if _is_sqlite(session):
+        session.execute(text("DELETE FROM search_fts"))
+    session.execute(delete(SearchDocumentRow))
     count = 0
-    for row in session.execute(select(RecordRow)).scalars():
+    for row in session.execute(select(RecordRow).where(RecordRow.deleted.is_(False))).scalars():
         index_search_document(session, row_to_record(row))
         count += 1
     return count

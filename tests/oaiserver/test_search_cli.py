@@ -1,0 +1,44 @@
+"""`oaiserver search reindex` rebuilds the embedded indexes from the records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+from sqlalchemy import delete, func, select, text
+
+from oaiserver.cli import cli
+from oaiserver.config import load_config
+from oaiserver.services import build_services
+from repository_core.query import TermRow
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "datacite-examples"
+
+
+def test_reindex_restores_what_search_and_sets_match(tmp_path, monkeypatch):
+    monkeypatch.setenv("OAISERVER_DATABASE_URL", f"sqlite:///{tmp_path / 's.db'}")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["load", "-q", str(EXAMPLES / "datacite-example-dataset-v4.xml"),
+                               str(EXAMPLES / "datacite-example-video-v4.xml")]).exit_code == 0
+    services = build_services(load_config())
+
+    def hits(q: str) -> int:
+        return services.parts["search_api"]({"q": q})["hits"]["total"]
+
+    assert hits("types.resourceTypeGeneral:Dataset") == 1
+    with services.records.transaction() as session:
+        before = session.execute(select(func.count()).select_from(TermRow)).scalar_one()
+        session.execute(delete(TermRow))
+        session.execute(text("DELETE FROM search_documents"))
+    assert hits("types.resourceTypeGeneral:Dataset") == 0
+
+    result = runner.invoke(cli, ["search", "reindex", "-q"])
+    assert result.exit_code == 0, result.output
+    assert "embedded index: 2 record(s)" in result.stderr
+    with services.records.reading() as session:
+        assert session.execute(select(func.count()).select_from(TermRow)).scalar_one() == before
+    assert hits("types.resourceTypeGeneral:Dataset") == 1
+    services.close()
+
+    unconfigured = runner.invoke(cli, ["search", "sync"])
+    assert unconfigured.exit_code == 1 and "OAISERVER_SEARCH_URL" in unconfigured.stderr
