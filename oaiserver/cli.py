@@ -21,8 +21,8 @@ from serializers.registry import FORMATS
 from .config import ConfigError, load_config
 from .doi_cli import doi
 from .loading import LoadReport, expand_paths, load_source
-from .services import Services, build_services
 from .search_cli import search
+from .services import Services, build_services
 from .sets_cli import sets
 
 __all__ = ["cli", "main"]
