@@ -38,7 +38,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from repository_core.datestamps import utcnow
+from repository_core.datestamps import lock_clock, utcnow
 from repository_core.errors import Problem, RecordDeleted, RecordNotFound
 from repository_core.outbox import (
     DOI_STATES,
@@ -201,6 +201,7 @@ class DOILifecycle:
         if state not in DOI_STATES:
             raise ValueError(f"state must be one of {', '.join(DOI_STATES)}, not {state!r}")
         with self._transaction(session) as s:
+            lock_clock(s)  # the clock before the record row, as every writer does
             row = RecordStore(s).row(record_id, for_update=True)
             if row is None:
                 raise RecordNotFound(record_id)

@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from repository_core.errors import RecordDeleted, RepositoryError
@@ -29,12 +30,15 @@ __all__ = ["create_app"]
 
 log = logging.getLogger(__name__)
 
+MAX_BODY_BYTES = 16 * 1024 * 1024
+
 
 def create_app(config: Config | None = None, *, services: Services | None = None) -> Flask:
     config = config or (services.config if services else load_config())
     services = services or build_services(config)
     app = Flask(__name__)
     app.config["JSON_SORT_KEYS"] = False
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["oaiserver"] = services
 
@@ -69,6 +73,12 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(RepositoryError)
     def _domain(exc: RepositoryError) -> Response:
         return problem_from_error(exc)
+
+    @app.errorhandler(IntegrityError)
+    def _conflict(exc: IntegrityError) -> Response:
+        # A uniqueness race the service's checks could not see: retrying helps.
+        log.warning("integrity conflict on %s %s: %s", request.method, request.path, exc.orig)
+        return problem(409, "Conflict", "the write conflicts with another one; read and retry")
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from repository_core.errors import RecordDeleted, RepositoryError
 from repository_core.schema import upgrade
@@ -102,7 +103,7 @@ def load_paths(
                     services.records, "<stdin>" if source == "-" else source, stream,
                     lenient_identifiers=lenient, warnings=report.warnings,
                 )
-            except RepositoryError as exc:
+            except (RepositoryError, SQLAlchemyError) as exc:
                 name = "<stdin>" if source == "-" else source
                 reason = str(exc)
                 if not reason.startswith(name):

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from repository_core.errors import InvalidRecord, Problem
 from repository_core.search import FACETS, MAX_SIZE, SearchResult, search
+from repository_core.service import NOT_XML_CHARACTER
 
 from .api.documents import record_document
 
@@ -72,6 +73,10 @@ def _getlist(args: Mapping[str, Any], name: str) -> list[str]:
 def search_records(backend: SearchBackend, args: Mapping[str, Any], *,
                    base_url: str) -> dict[str, Any]:
     """Run one search request; the result is ready for ``jsonify``."""
+    for name in args:
+        for value in _getlist(args, name):
+            if NOT_XML_CHARACTER.search(value):
+                raise InvalidRecord([Problem(f"/{name}", "control characters are not allowed")])
     q = args.get("q") or None
     sort = args.get("sort") or "relevance"
     raw_size = args.get("size") or "20"

@@ -68,13 +68,30 @@ def _default_validator() -> Validator:
     return validate_metadata
 
 
+MAX_COLLECTIONS = 100
+MAX_TAG_LENGTH = 200
+# Not allowed in XML 1.0 (nor, for NUL, in PostgreSQL text): control
+# characters but tab, LF, CR; lone surrogates; U+FFFE and U+FFFF.
+NOT_XML_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _check_collections(collections: Sequence[str]) -> list[Problem]:
     problems = []
     if isinstance(collections, (str, bytes)) or not isinstance(collections, Sequence):
         return [Problem("/collections", "collections is a list of strings")]
+    if len(collections) > MAX_COLLECTIONS:
+        return [Problem("/collections", f"at most {MAX_COLLECTIONS} collection tags")]
     for i, tag in enumerate(collections):
         if not isinstance(tag, str) or not tag.strip():
             problems.append(Problem(f"/collections/{i}", "a collection tag is a non-empty string"))
+        elif len(tag) > MAX_TAG_LENGTH:
+            problems.append(Problem(f"/collections/{i}",
+                                    f"a collection tag has at most {MAX_TAG_LENGTH} characters"))
+        elif NOT_XML_CHARACTER.search(tag):
+            problems.append(Problem(f"/collections/{i}",
+                                    "control characters and lone surrogates are not allowed"))
+    if not problems and len(set(collections)) != len(collections):
+        problems.append(Problem("/collections", "collection tags are listed once each"))
     return problems
 
 
@@ -107,11 +124,15 @@ class RecordService:
 
     # -- reads ------------------------------------------------------------
     def get(self, record_id: str, *, include_deleted: bool = False) -> Record:
+        if check_record_id(record_id):  # no such id can exist: don't ask the database
+            raise RecordNotFound(record_id)
         with self.reading() as session:
             record = RecordStore(session).get(record_id)
         return self._visible(record_id, record, include_deleted)
 
     def get_by_doi(self, doi: str, *, include_deleted: bool = False) -> Record:
+        if NOT_XML_CHARACTER.search(doi) or len(doi) > 255:
+            raise RecordNotFound(doi)
         with self.reading() as session:
             record = RecordStore(session).get_by_doi(doi)
         return self._visible(doi, record, include_deleted)
@@ -150,6 +171,7 @@ class RecordService:
         if problems:
             raise InvalidRecord(problems)
         with self._maybe_transaction(session) as s:
+            lock_clock(s)  # serialises the id and DOI checks below with every other writer
             store = RecordStore(s)
             if record_id is None:
                 record_id = new_record_id()

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from repository_core.errors import InvalidRecord, Problem, UnreadableInput
 from repository_core.records import Record
+from repository_core.service import check_record_id
 from repository_core.store import Cursor
 
 __all__ = [
@@ -55,26 +56,47 @@ def parse_body(raw: bytes) -> dict[str, Any]:
     try:
         data = json.loads(raw)
     except UnicodeDecodeError:
-        raise UnreadableInput("the request body is not UTF-8", source="body")
+        raise UnreadableInput("the request body is not UTF-8", source="body") from None
     except json.JSONDecodeError as exc:
         raise UnreadableInput(f"invalid JSON: {exc.msg} (column {exc.colno})",
-                              source="body", line=exc.lineno)
+                              source="body", line=exc.lineno) from None
+    except (ValueError, RecursionError):  # a number too long to convert, nesting too deep
+        raise UnreadableInput("JSON the server will not read: a number with too many "
+                              "digits or values nested too deeply", source="body") from None
     if not isinstance(data, dict):
         raise InvalidRecord([Problem("", "the body must be a JSON object")])
     return data
 
 
-def record_input(body: Mapping[str, Any], *, partial_collections: bool = False) -> tuple[Any, Any]:
-    """(metadata, collections) from ``{"metadata": ..., "collections": [...]}``."""
-    unknown = sorted(set(body) - {"metadata", "collections", "id", "doi", "created",
-                                   "updated", "revision", "links"})
+READ_ONLY = {"created", "updated", "revision", "links"}
+
+
+def record_input(
+    body: Mapping[str, Any], *, record_id: str | None = None, keep_collections: bool = False
+) -> tuple[Any, Any]:
+    """(metadata, collections) from ``{"metadata": ..., "collections": [...]}``.
+
+    A document as GET returns it may be sent back: the server's own fields
+    (``created``, ``updated``, ``revision``, ``links``) are ignored, while
+    ``id`` and ``doi`` must agree with the URL and the metadata, never be
+    silently dropped. Without ``collections``, a new record has none and a
+    replaced one keeps its own (``keep_collections``: returned as None).
+    """
+    unknown = sorted(set(body) - {"metadata", "collections", "id", "doi"} - READ_ONLY)
     problems = [Problem(f"/{key}", "unknown property") for key in unknown]
     if "metadata" not in body:
         problems.append(Problem("/metadata", "metadata is required"))
-    collections = body.get("collections", None if partial_collections else [])
+    if record_id is not None and "id" in body and body["id"] != record_id:
+        problems.append(Problem("/id", f"the id is {record_id!r}, as in the URL"))
+    metadata = body.get("metadata")
+    if body.get("doi") is not None:
+        inner = metadata.get("doi") if isinstance(metadata, dict) else None
+        if not isinstance(inner, str) or str(body["doi"]).lower() != inner.lower():
+            problems.append(Problem("/doi", "the DOI is set in metadata.doi; this one differs"))
+    collections = body.get("collections", None if keep_collections else [])
     if problems:
         raise InvalidRecord(problems)
-    return body["metadata"], collections
+    return metadata, collections
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -96,26 +118,33 @@ def encode_cursor(cursor: Cursor) -> str:
 
 
 def decode_cursor(token: str) -> Cursor:
+    refused = InvalidRecord([Problem("/after", "not a cursor this server issued")])
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         stamp, rid = json.loads(raw)
-        return Cursor(datetime.fromisoformat(stamp), str(rid))
-    except (ValueError, TypeError):
-        raise InvalidRecord([Problem("/after", "not a cursor this server issued")])
+        cursor = Cursor(datetime.fromisoformat(stamp), str(rid))
+    except (ValueError, TypeError, RecursionError):
+        raise refused from None
+    if cursor.datestamp.tzinfo is None or check_record_id(cursor.id):
+        raise refused
+    return cursor
 
 
 def etag_for(record: Record) -> str:
     return f'"{record.revision}"'
 
 
-def revision_from_if_match(header: str | None) -> int | None:
-    """The revision an If-Match header names; None when absent or ``*``."""
+def revision_from_if_match(header: str | None, current: int) -> int | None:
+    """The revision the caller expects, from If-Match; None when absent or ``*``.
+
+    A list of ETags expects whichever of them is current (RFC 9110); an ETag
+    this server never issued matches no revision (412).
+    """
     if header is None or header.strip() == "*":
         return None
-    value = header.strip()
-    value = value.removeprefix("W/")
-    value = value.strip('"')
-    try:
-        return int(value)
-    except ValueError:
-        return -1  # an ETag we never issued matches no revision: 412
+    revisions = set()
+    for tag in header.split(","):
+        value = tag.strip().removeprefix("W/").strip('"')
+        if value.isdigit():
+            revisions.add(int(value))
+    return current if current in revisions else -1

@@ -78,11 +78,23 @@ def list_records() -> Response:
     })
 
 
+def _expected_revision(record_id: str) -> int | None:
+    header = request.headers.get("If-Match")
+    if header is None:
+        return None
+    current = _services().records.get(record_id, include_deleted=True).revision
+    return revision_from_if_match(header, current)
+
+
 @bp.post("")
 @require_token
 def create_record() -> Response:
-    metadata, collections = record_input(parse_body(request.get_data()))
-    record = _services().records.create(metadata, collections=collections)
+    body = parse_body(request.get_data())
+    metadata, collections = record_input(body)
+    chosen = body.get("id")
+    if chosen is not None and not isinstance(chosen, str):
+        raise InvalidRecord([Problem("/id", "an id is a string")])
+    record = _services().records.create(metadata, collections=collections, record_id=chosen)
     response = _send(record, 201)
     response.headers["Location"] = record_document(record, _services().config.base_url)["links"]["self"]
     return response
@@ -91,7 +103,7 @@ def create_record() -> Response:
 @bp.get("/<record_id>")
 def read_record(record_id: str) -> Response:
     record = _services().records.get(record_id)
-    if request.if_none_match.contains(str(record.revision)):
+    if request.if_none_match.contains_weak(str(record.revision)):
         return Response(status=304, headers={"ETag": etag_for(record)})
     return _send(record)
 
@@ -99,10 +111,11 @@ def read_record(record_id: str) -> Response:
 @bp.put("/<record_id>")
 @require_token
 def replace_record(record_id: str) -> Response:
-    metadata, collections = record_input(parse_body(request.get_data()))
+    metadata, collections = record_input(parse_body(request.get_data()), record_id=record_id,
+                                         keep_collections=True)
     record = _services().records.update(
         record_id, metadata, collections=collections,
-        expected_revision=revision_from_if_match(request.headers.get("If-Match")),
+        expected_revision=_expected_revision(record_id),
     )
     return _send(record)
 
@@ -113,10 +126,10 @@ def patch_record(record_id: str) -> Response:
     patch = parse_body(request.get_data())
     services = _services()
     current = services.records.get(record_id)
-    expected = revision_from_if_match(request.headers.get("If-Match"))
+    expected = revision_from_if_match(request.headers.get("If-Match"), current.revision)
     document = {"metadata": current.metadata, "collections": list(current.collections)}
     merged = merge_patch(document, patch)
-    metadata, collections = record_input(merged)
+    metadata, collections = record_input(merged, record_id=record_id)
     record = services.records.update(
         record_id, metadata, collections=collections,
         expected_revision=expected if expected is not None else current.revision,
@@ -128,6 +141,6 @@ def patch_record(record_id: str) -> Response:
 @require_token
 def delete_record(record_id: str) -> Response:
     _services().records.delete(
-        record_id, expected_revision=revision_from_if_match(request.headers.get("If-Match"))
+        record_id, expected_revision=_expected_revision(record_id)
     )
     return Response(status=204)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import pytest
+from lxml import etree
 from werkzeug.datastructures import MultiDict
 
 from serializers.registry import FORMATS, Registry
@@ -75,6 +76,12 @@ CASES = [
          ["badArgument"]),
     Case("set with illegal syntax",
          [("verb", "ListRecords"), ("metadataPrefix", "oai_dc"), ("set", "a b")],
+         ["badArgument"]),
+    Case("set with a character setSpecType does not allow",
+         [("verb", "ListRecords"), ("metadataPrefix", "oai_dc"), ("set", "x$y")],
+         ["badArgument"]),
+    Case("set with a trailing newline",
+         [("verb", "ListRecords"), ("metadataPrefix", "oai_dc"), ("set", "physics\n")],
          ["badArgument"]),
     Case("metadataPrefix with illegal syntax",
          [("verb", "ListRecords"), ("metadataPrefix", "oai dc")], ["badArgument"]),
@@ -202,3 +209,54 @@ def test_every_error_code_has_a_row() -> None:
     from oaiserver.oai.errors import ERRORS
 
     assert {code for case in CASES for code in case.codes} == set(ERRORS)
+
+
+# -- failures that are not OAI errors ----------------------------------------------------------
+class _BrokenRepository:
+    """Every read fails, as a database that went away would."""
+
+    def __getattr__(self, name: str):
+        def fail(*args, **kwargs):
+            raise RuntimeError("the database went away")
+        return fail
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("args", [
+    [("verb", "Identify")],
+    [("verb", "ListRecords"), ("metadataPrefix", "oai_dc")],
+])
+def test_server_failure_is_xml(sqlite_services, caplog, method: str, args) -> None:
+    """An unexpected exception: 500 with a small XML body (a harvester parses XML), logged."""
+    from oaiserver.oai.endpoint import endpoint_from_services
+
+    app = make_app(sqlite_services)
+    endpoint = endpoint_from_services(sqlite_services)
+    endpoint.repo = _BrokenRepository()
+    sqlite_services.parts["oai"] = endpoint
+    client = app.test_client()
+    with caplog.at_level("ERROR"):
+        if method == "GET":
+            response = client.get("/oai", query_string=MultiDict(args))
+        else:
+            response = client.post("/oai", data=MultiDict(args))
+    assert response.status_code == 500
+    assert response.mimetype == "text/xml"
+    assert response.content_type == "text/xml; charset=utf-8"
+    root = etree.fromstring(response.data)
+    assert root.text and "database went away" not in response.get_data(as_text=True)
+    assert any(r.exc_info and "database went away" in str(r.exc_info[1])
+               for r in caplog.records)
+    # the list gate was released: the next list request is not refused with 503
+    endpoint.repo = endpoint_from_services(sqlite_services).repo
+    assert client.get("/oai", query_string=MultiDict(args)).status_code == 200
+
+
+def test_http_errors_under_oai_stay_http_errors(sqlite_services) -> None:
+    """HTTP-level failures (here: a body too large) keep their status, not a 500."""
+    app = make_app(sqlite_services)
+    app.config["MAX_CONTENT_LENGTH"] = 64
+    response = app.test_client().post(
+        "/oai", data={"verb": "Identify", "padding": "x" * 200})
+    assert response.status_code == 413
+    assert response.mimetype == "application/problem+json"  # as everywhere in the app

@@ -40,6 +40,14 @@ def test_dates() -> None:
     assert day.end == datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=UTC)
     second = parse_utc_date("2024-02-29T10:11:12Z")
     assert second.end == datetime(2024, 2, 29, 10, 11, 12, 999999, tzinfo=UTC)
+    # the extremes of the form: the last day/second covers up to datetime.max
+    # (no overflow), the first day starts at year 1
+    last = datetime.max.replace(tzinfo=UTC)
+    assert parse_utc_date("9999-12-31").end == last
+    assert parse_utc_date("9999-12-31T23:59:59Z").end == last
+    assert parse_utc_date("9999-12-31T23:59:58Z").end == last - timedelta(seconds=1)
+    assert parse_utc_date("0001-01-01").start == datetime.min.replace(tzinfo=UTC)
+    assert parse_utc_date("0001-01-01").end == datetime(1, 1, 1, 23, 59, 59, 999999, tzinfo=UTC)
     for bad in ("2023-02-29", "2024-2-1", "2024-01-01T10:00Z", "2024-01-01T10:00:00+01:00",
                 "2024-01-01 10:00:00Z", "20240101", ""):
         with pytest.raises(ValueError):

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, text, update
 from werkzeug.datastructures import MultiDict
 
 from oaiserver.oai.dates import format_datestamp
@@ -233,6 +233,120 @@ def test_dates_inclusive_and_day_granularity(services) -> None:
     assert ids(**{"from": shown, "until": shown}) == ["r0002"]
     # with a set, too
     assert ids(set="physics", until="2020-05-01") == ["r0000", "r0001"]
+
+
+@pytest.mark.parametrize("bounds", [
+    {"until": "9999-12-31"},
+    {"until": "9999-12-31T23:59:59Z"},
+    {"from": "0001-01-01"},
+    {"from": "0001-01-01T00:00:00Z"},
+    {"from": "0001-01-01", "until": "9999-12-31"},
+    {"from": "0001-01-01T00:00:00Z", "until": "9999-12-31T23:59:59Z"},
+], ids=lambda b: ",".join(f"{k}={v}" for k, v in b.items()))
+def test_extreme_date_bounds_select_everything(services, bounds: dict[str, str]) -> None:
+    """The first and the last day a UTCdatetime can name are ordinary bounds."""
+    define_sets(services)
+    ids = populate(services, 9)  # more than a page (7): the token carries the bounds
+    client = make_app(services).test_client()
+    for verb in ("ListIdentifiers", "ListRecords"):
+        found, tokens = harvest(client, verb, metadataPrefix="oai_dc", **bounds)
+        assert [h[0] for h in found] == [oai_id(r) for r in ids]
+        assert len(tokens) == 2
+    physics, _ = harvest(client, "ListIdentifiers", metadataPrefix="oai_dc", set="physics",
+                         **bounds)
+    assert len(physics) == 5
+
+
+def test_every_set_spec_type_character_harvests(sqlite_services) -> None:
+    """setSpecType allows ``~`` and ``*``: such a set is listed and harvested, schema-valid."""
+    populate(sqlite_services, 3)
+    from repository_core.sets import create_set
+
+    with sqlite_services.records.transaction() as s:
+        create_set(s, "x~y:*(z)'!", name="Odd", query="collections:bio")
+    client = make_app(sqlite_services).test_client()
+    doc = get(client, verb="ListSets")
+    assert [e.text for e in doc.iter(f"{OAI}setSpec")] == ["x~y:*(z)'!"]
+    for spec in ("x~y:*(z)'!", "x~y"):
+        found = harvest(client, "ListIdentifiers", metadataPrefix="oai_dc", set=spec)[0]
+        assert [(h[0], h[2]) for h in found] == [(oai_id("r0002"), ("x~y:*(z)'!",))]
+
+
+def test_undefined_parent_escapes_like_wildcards(services) -> None:
+    """A parent ``a_b`` that is not defined gathers ``a_b:...``, not ``axb:...``."""
+    populate(services, 4)
+    from repository_core.sets import create_set
+
+    with services.records.transaction() as s:
+        create_set(s, "a_b:c", name="Physics", query="collections:physics")
+        create_set(s, "axb:c", name="Biology", query="collections:bio")
+    client = make_app(services).test_client()
+    found = harvest(client, "ListIdentifiers", metadataPrefix="oai_dc", set="a_b")[0]
+    assert [h[0] for h in found] == [oai_id("r0000"), oai_id("r0001")]
+
+
+def test_set_hierarchy_does_not_depend_on_collation(engine) -> None:
+    """Under an ICU collation ``'a:b' < 'a;'`` is false; children are still found."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("collations are a PostgreSQL matter here")
+    with engine.begin() as conn:
+        for table, column in (("oai_sets", "spec"), ("set_membership", "set_spec")):
+            conn.execute(text(f'ALTER TABLE {table} ALTER COLUMN {column} '
+                              f'TYPE varchar(255) COLLATE "en-x-icu"'))
+        assert not conn.execute(text("SELECT 'a:b' < 'a;' COLLATE \"en-x-icu\"")).scalar()
+    services = make_services(engine)
+    define_sets(services)
+    populate(services, 8)
+    from repository_core.sets import create_set
+
+    with services.records.transaction() as s:
+        create_set(s, "life:bio", name="Biology, again", query="collections:bio")
+        create_set(s, "life:bio:x", name="Quantum, too", query="collections:quantum")
+    client = make_app(services).test_client()
+    life = harvest(client, "ListIdentifiers", metadataPrefix="oai_dc", set="life")[0]
+    assert [h[0] for h in life] == [oai_id(r) for r in ("r0001", "r0002", "r0005", "r0006")]
+    doc = get(client, verb="ListSets")
+    assert [e.text for e in doc.iter(f"{OAI}setSpec")] == [
+        "bio", "life:bio", "life:bio:x", "physics", "physics:quantum"]
+
+
+def test_set_pages_are_index_range_scans(engine) -> None:
+    """A set's page is read through (set_spec, datestamp, record_id), defined or not."""
+    services = make_services(engine)
+    define_sets(services)
+    populate(services, 8)
+    from repository_core.sets import create_set
+
+    with services.records.transaction() as s:
+        create_set(s, "life:bio", name="Biology, again", query="collections:bio")
+    statements: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany) -> None:
+        if "set_membership" in statement and "ORDER BY" in statement:
+            statements.append((statement, parameters))
+
+    client = make_app(services).test_client()
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        for spec in ("physics", "life"):
+            harvest(client, "ListIdentifiers", metadataPrefix="oai_dc", set=spec)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert len(statements) == 2  # one page of each
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        cursor = raw.cursor()
+        if engine.dialect.name == "postgresql":
+            cursor.execute("SET enable_seqscan = off")
+        for statement, parameters in statements:
+            explain = ("EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite"
+                       else "EXPLAIN ") + statement
+            cursor.execute(explain, parameters)
+            plan = " ".join(str(cell) for row in cursor.fetchall() for cell in row)
+            assert "ix_set_membership_spec_datestamp" in plan, (statement, plan)
+            assert "LIKE" not in statement.upper(), statement
+        cursor.close()
+        raw.rollback()
 
 
 def test_sets_hierarchy_and_leaving(services) -> None:

@@ -201,3 +201,108 @@ def test_misspelled_official_example_is_refused_not_dropped():
     with pytest.raises(UnreadableInput, match="affilicationIdentifierScheme") as info:
         read_records(path.read_bytes(), source=str(path))
     assert info.value.line == 23
+
+
+# -- hostile and odd input: a 4xx, never a 500, nothing stored ------------------
+
+@pytest.mark.parametrize("collections, pointer", [
+    (["\ud800"], "/collections/0"),
+    (["a\x00b"], "/collections/0"),
+    (["ok", "a\x01b"], "/collections/1"),
+    (["x" * 201], "/collections/0"),
+    (["dup", "dup"], "/collections"),
+    ([str(i) for i in range(101)], "/collections"),
+])
+def test_collections_that_could_not_be_stored_or_served(client, engine, collections, pointer):
+    body = json.dumps({"metadata": minimal(), "collections": collections})  # \ud800 escaped
+    response = client.post("/api/records", headers=AUTH, data=body,
+                           content_type="application/json")
+    assert response.status_code == 422, response.get_data()
+    assert pointer in [e["pointer"] for e in response.get_json()["errors"]]
+    assert row_snapshot(engine) == []
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"metadata": {"publicationYear": ' + b"1" * 5000 + b"}}",
+    b"[" * 100000,
+])
+def test_json_the_server_will_not_read_is_a_400(client, raw):
+    response = client.post("/api/records", headers=AUTH, data=raw,
+                           content_type="application/json")
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+
+
+def test_forged_cursors_are_refused(client):
+    import base64
+
+    for payload in (b'["2024-01-01T00:00:00", "x"]', b'["2024-01-01T00:00:00+00:00", "a\\u0000"]',
+                    b"not json", b"[1]"):
+        token = base64.urlsafe_b64encode(payload).decode().rstrip("=")
+        response = client.get(f"/api/records?after={token}")
+        assert response.status_code == 422, payload
+        assert response.get_json()["errors"][0]["pointer"] == "/after"
+
+
+def test_ids_and_filters_with_nul_are_not_found_or_refused(client):
+    assert client.get("/api/records/%00").status_code == 404
+    assert client.get("/records/%00").status_code == 404
+    assert client.get("/doi/10.1234/%00").status_code == 404
+    assert client.get("/api/records?resource_type=%00").status_code == 422
+    assert client.get("/api/records?q=a%00b").status_code == 422
+
+
+def test_put_without_collections_keeps_them(client):
+    rid = create(client, collections=("physics", "open-data")).get_json()["id"]
+    put = client.put(f"/api/records/{rid}", headers=AUTH,
+                     json={"metadata": minimal(language="de")})
+    assert put.status_code == 200
+    assert put.get_json()["collections"] == ["physics", "open-data"]
+
+
+def test_envelope_fields_are_checked_not_dropped(client):
+    chosen = client.post("/api/records", headers=AUTH,
+                         json={"id": "my-id", "metadata": minimal()})
+    assert chosen.status_code == 201 and chosen.get_json()["id"] == "my-id"
+    wrong_doi = client.post("/api/records", headers=AUTH,
+                            json={"doi": "10.1234/x", "metadata": minimal()})
+    assert wrong_doi.status_code == 422
+    assert wrong_doi.get_json()["errors"][0]["pointer"] == "/doi"
+    # a document as GET returns it can be sent back as it is
+    document = client.get("/api/records/my-id").get_json()
+    document["metadata"]["language"] = "en"
+    assert client.put("/api/records/my-id", headers=AUTH, json=document).status_code == 200
+    other = client.put("/api/records/my-id", headers=AUTH, json={**document, "id": "other"})
+    assert other.status_code == 422 and other.get_json()["errors"][0]["pointer"] == "/id"
+
+
+def test_etag_lists_and_weak_validators(client):
+    rid = create(client).get_json()["id"]
+    assert client.get(f"/api/records/{rid}", headers={"If-None-Match": 'W/"1"'}).status_code == 304
+    listed = client.put(f"/api/records/{rid}", headers={**AUTH, "If-Match": '"7", "1"'},
+                        json={"metadata": minimal()})
+    assert listed.status_code == 200
+    assert client.delete(f"/api/records/{rid}", headers={**AUTH, "If-Match": '"1"'}
+                         ).status_code == 412
+
+
+def test_racing_creates_with_one_doi_make_one_record(services):
+    import threading
+
+    from repository_core.errors import InvalidRecord
+
+    outcomes: list[str] = []
+
+    def create_one():
+        try:
+            services.records.create(minimal(doi="10.5072/race"))
+            outcomes.append("created")
+        except InvalidRecord as exc:
+            outcomes.append(exc.problems[0].pointer)
+
+    threads = [threading.Thread(target=create_one) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["/doi", "/doi", "/doi", "created"]

@@ -119,3 +119,50 @@ def test_cli(services: Any) -> None:
     assert runner.invoke(sets_cli, ["update", "sw", "--name", "Code"], obj=obj).exit_code == 0
     assert runner.invoke(sets_cli, ["remove", "sw"], obj=obj).exit_code == 0
     assert runner.invoke(sets_cli, ["remove", "sw"], obj=obj).exit_code == 1
+
+
+def test_sets_api_refuses_what_oai_cannot_show(app: Flask) -> None:
+    """A spec outside setSpecType, or text XML 1.0 cannot carry: 422, nothing stored."""
+    client = app.test_client()
+    for spec in ("x$y", "x+y", "a\n"):
+        refused = client.post("/api/sets", headers=AUTH,
+                              json={"spec": spec, "name": "x", "query": "*"})
+        assert refused.status_code == 422, spec
+        assert [e["pointer"] for e in refused.json["errors"]] == ["/spec"]
+    for key, value in (("name", "bell\x07"), ("description", "\uffff"), ("name", "\ud800")):
+        body = {"spec": "s", "name": "Fine", "query": "*", key: value}
+        # lone surrogates only travel as JSON escapes
+        data = json.dumps(body, ensure_ascii=True)
+        refused = client.post("/api/sets", headers=AUTH, data=data,
+                              content_type="application/json")
+        assert refused.status_code == 422, (key, value)
+        assert refused.mimetype == "application/problem+json"
+        assert [e["pointer"] for e in refused.json["errors"]] == [f"/{key}"]
+    assert client.get("/api/sets").json["hits"]["total"] == 0
+
+    made = client.post("/api/sets", headers=AUTH,
+                       json={"spec": "x~y:*(z)", "name": "Tilde", "query": "*"})
+    assert made.status_code == 201, made.json
+    changed = client.put("/api/sets/x~y:*(z)", headers=AUTH,
+                         json={"name": "x", "description": "\x00", "query": "*"})
+    assert changed.status_code == 422
+    assert [e["pointer"] for e in changed.json["errors"]] == ["/description"]
+    listed = app.test_client().get("/oai?verb=ListSets")
+    assert listed.status_code == 200 and b"<setSpec>x~y:*(z)</setSpec>" in listed.data
+
+
+def test_cli_refuses_what_oai_cannot_show(services: Any) -> None:
+    runner = CliRunner()
+    obj = SimpleNamespace(services=services)
+    bad_spec = runner.invoke(sets_cli, ["add", "x$y", "--name", "X", "-q", "*"], obj=obj)
+    assert bad_spec.exit_code == 1 and "/spec" in bad_spec.output
+    bad_name = runner.invoke(sets_cli, ["add", "x", "--name", "X\x1b", "-q", "*"], obj=obj)
+    assert bad_name.exit_code == 1 and "/name" in bad_name.output
+    bad_text = runner.invoke(sets_cli, ["add", "x", "--name", "X", "-q", "*",
+                                        "--description", "\ufffe"], obj=obj)
+    assert bad_text.exit_code == 1 and "/description" in bad_text.output
+    assert runner.invoke(sets_cli, ["add", "x", "--name", "X", "-q", "*"], obj=obj).exit_code == 0
+    bad_update = runner.invoke(sets_cli, ["update", "x", "--name", "\x0c"], obj=obj)
+    assert bad_update.exit_code == 1 and "/name" in bad_update.output
+    bad_update = runner.invoke(sets_cli, ["update", "x", "--description", "\x0c"], obj=obj)
+    assert bad_update.exit_code == 1 and "/description" in bad_update.output

@@ -7,6 +7,7 @@ evaluation of every set (in memory) over every record.
 from __future__ import annotations
 
 import random
+import re
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +22,9 @@ from repository_core.query.tree import Or
 from repository_core.search import index_search_document
 from repository_core.service import RecordService
 from repository_core.sets import (
+    SPEC_PATTERN,
     SetMembershipHook,
+    check_spec,
     create_set,
     delete_set,
     list_sets,
@@ -227,3 +230,58 @@ def test_set_lifecycle_and_pages(fresh_engine: Engine) -> None:
         with pytest.raises(InvalidRecord):
             create_set(s, "bad spec", name="Bad", query="*")
         assert s.get(SetRow, "bad") is None
+
+
+#: setSpecType of OAI-PMH.xsd, verbatim
+XSD_SET_SPEC = r"([A-Za-z0-9\-_\.!~\*'\(\)])+(:[A-Za-z0-9\-_\.!~\*'\(\)]+)*"
+
+
+@pytest.mark.parametrize("spec,valid", [
+    ("a", True), ("a:b:c", True), ("A-z_0.9!~*'()", True), ("x~y:*(z)", True),
+    ("x$y", False), ("x+y", False), ("a b", False), ("a:", False), (":a", False),
+    ("a::b", False), ("a\n", False), ("", False), ("é", False), ("a/b", False),
+    ("x" * 255, True), ("x" * 256, False),
+])
+def test_spec_is_the_xsd_set_spec_type(spec: str, valid: bool) -> None:
+    assert (re.fullmatch(XSD_SET_SPEC, spec) is not None) is (valid or len(spec) > 255)
+    assert (SPEC_PATTERN.fullmatch(spec) is not None) is (re.fullmatch(XSD_SET_SPEC, spec)
+                                                           is not None)
+    if valid:
+        assert check_spec(spec) == spec
+    else:
+        with pytest.raises(InvalidRecord) as refused:
+            check_spec(spec)
+        assert [p.pointer for p in refused.value.problems] == ["/spec"]
+
+
+def test_oai_checks_the_set_argument_with_the_same_pattern() -> None:
+    from oaiserver.oai import arguments
+
+    assert arguments.SPEC_PATTERN is SPEC_PATTERN
+
+
+NOT_XML = ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x1f", "\ud800", "\udfff", "\ufffe",
+           "\uffff"]
+
+
+@pytest.mark.parametrize("char", NOT_XML, ids=[f"U+{ord(c):04X}" for c in NOT_XML])
+def test_set_text_is_what_xml_can_carry(fresh_engine: Engine, char: str) -> None:
+    """A name or description OAI-PMH could not put in XML is refused when the set is defined."""
+    svc = service(fresh_engine)
+    with svc.transaction() as s:
+        with pytest.raises(InvalidRecord) as refused:
+            create_set(s, "n", name=f"bad{char}name", query="*")
+        assert [p.pointer for p in refused.value.problems] == ["/name"]
+        with pytest.raises(InvalidRecord) as refused:
+            create_set(s, "d", name="fine", description=f"bad{char}", query="*")
+        assert [p.pointer for p in refused.value.problems] == ["/description"]
+        assert list_sets(s) == []
+        create_set(s, "ok", name="tab\there, line\nand\r\u00e9\U0001f600", query="*",
+                   description="\ud7ff\ue000\ufffd\U00010000")
+        with pytest.raises(InvalidRecord) as refused:
+            update_set(s, "ok", name=f"x{char}")
+        assert [p.pointer for p in refused.value.problems] == ["/name"]
+        with pytest.raises(InvalidRecord) as refused:
+            update_set(s, "ok", description=f"x{char}")
+        assert [p.pointer for p in refused.value.problems] == ["/description"]
+        assert [d.name for d in list_sets(s)] == ["tab\there, line\nand\r\u00e9\U0001f600"]
