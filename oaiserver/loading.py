@@ -58,7 +58,11 @@ def expand_paths(paths: Iterable[str]) -> Iterator[str]:
 def _documents(data: bytes, source: str) -> list[dict[str, Any]]:
     from repository_core.metadata.importing import read_records
 
-    if source.endswith((".jsonl", ".ndjson")):
+    # JSON lines: by suffix, or (stdin) top-level objects starting at column 0 of several lines
+    stripped = data.strip()
+    if source.endswith((".jsonl", ".ndjson")) or (
+        stripped.startswith(b"{") and b"\n{" in stripped
+    ):
         documents: list[dict[str, Any]] = []
         for number, line in enumerate(data.splitlines(), start=1):
             if line.strip():

@@ -185,3 +185,13 @@ def test_demo_serves_the_demo_records_over_http(tmp_path):
             process.terminate()
             process.wait(timeout=10)
     assert "loaded 29 demo record(s)" in log.read_text()
+
+
+def test_synthetic_records_load_from_stdin_as_json_lines(env):
+    from fixtures.synthetic import generate
+
+    lines = "\n".join(json.dumps(r) for r in generate(25, seed=3)) + "\n"
+    result = run("load", "-", input=lines)
+    assert result.exit_code == 0, result.stderr
+    assert "loaded 25 record(s), 0 file(s) failed" in result.stderr
+    assert count_records() == 25
