@@ -30,6 +30,7 @@ from .errors import (
     RecordNotFound,
     RevisionConflict,
 )
+from .metadata.validation import INVALID_XML_CHARACTERS
 from .models import RecordRow
 from .records import Record
 from .store import Cursor, RecordStore, normalise_doi, row_to_record
@@ -70,9 +71,8 @@ def _default_validator() -> Validator:
 
 MAX_COLLECTIONS = 100
 MAX_TAG_LENGTH = 200
-# Not allowed in XML 1.0 (nor, for NUL, in PostgreSQL text): control
-# characters but tab, LF, CR; lone surrogates; U+FFFE and U+FFFF.
-NOT_XML_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Not allowed in XML 1.0 (nor, for NUL, in PostgreSQL text): one definition.
+NOT_XML_CHARACTER = INVALID_XML_CHARACTERS
 
 
 def _check_collections(collections: Sequence[str]) -> list[Problem]:
