@@ -28,6 +28,10 @@ Rules (what a harvester sees):
 * **Deleted records** keep their rows as they were at deletion (only the
   datestamp follows the tombstone's) and set changes do not evaluate
   tombstones; restoring a record is an ordinary write.
+* **What OAI-PMH can show** is checked when the set is defined: the spec
+  matches OAI-PMH.xsd's ``setSpecType`` (:data:`SPEC_PATTERN`), and the name
+  and description hold only characters XML 1.0 can carry; otherwise
+  ``InvalidRecord`` names ``/spec``, ``/name`` or ``/description``.
 * **Queries** are parsed when the set is defined (``for_sets=True``: the
   ``datestamp`` field is refused because it changes on every write); a
   query that does not parse raises ``InvalidQuery`` and nothing is stored.
@@ -66,6 +70,7 @@ from sqlalchemy.orm import Session
 from .datestamps import next_datestamp, utcnow
 from .db import UTCDateTime
 from .errors import InvalidRecord, Problem, SetExists, SetNotFound
+from .metadata.validation import INVALID_XML_CHARACTERS
 from .models import MembershipRow, RecordRow, SetRow
 from .query.fields import extract
 from .query.memory import matches, prepare
@@ -93,8 +98,11 @@ __all__ = [
     "update_set",
 ]
 
-#: OAI-PMH setSpec: segments of unreserved characters joined by ':'
-SPEC_PATTERN = re.compile(r"^[A-Za-z0-9_!'$()+.\-]+(?::[A-Za-z0-9_!'$()+.\-]+)*$")
+#: OAI-PMH.xsd ``setSpecType``, character for character: segments of URI
+#: unreserved characters joined by ':'. XSD patterns are anchored: use
+#: ``SPEC_PATTERN.fullmatch`` (``match`` would accept a trailing newline).
+#: The OAI layer checks the ``set`` argument with this same object.
+SPEC_PATTERN = re.compile(r"([A-Za-z0-9\-_\.!~\*'\(\)])+(:[A-Za-z0-9\-_\.!~\*'\(\)]+)*")
 
 #: called with the new datestamp after a set change re-stamped records
 #: (``records.datestamp == stamp`` selects them), e.g. to queue reindexing
@@ -126,17 +134,45 @@ class SetDefinition:
 
 def check_spec(spec: Any) -> str:
     """The spec if it is a valid OAI setSpec, else ``InvalidRecord`` (/spec)."""
-    if not isinstance(spec, str) or not SPEC_PATTERN.match(spec) or len(spec) > 255:
-        raise InvalidRecord([Problem(
-            "/spec", "a setSpec is 1 to 255 characters: letters, digits and _!'$()+.- "
-                     "in segments joined by ':'")])
+    if problems := _spec_problems(spec):
+        raise InvalidRecord(problems)
     return spec
 
 
-def _check_name(name: Any) -> str:
+def _spec_problems(spec: Any) -> list[Problem]:
+    if not isinstance(spec, str) or not SPEC_PATTERN.fullmatch(spec) or len(spec) > 255:
+        return [Problem("/spec", "a setSpec is 1 to 255 characters: letters, digits and "
+                                 "-_.!~*'() in segments joined by ':'")]
+    return []
+
+
+def _xml_problems(pointer: str, label: str, text: str) -> list[Problem]:
+    # a set's name and description are shown in ListSets
+    if bad := INVALID_XML_CHARACTERS.search(text):
+        return [Problem(pointer, f"the {label} contains U+{ord(bad.group()):04X}, a character "
+                                 "XML 1.0 cannot carry (OAI-PMH shows it in ListSets)")]
+    return []
+
+
+def _name_problems(name: Any) -> list[Problem]:
     if not isinstance(name, str) or not name.strip():
-        raise InvalidRecord([Problem("/name", "a set has a non-empty name")])
-    return name
+        return [Problem("/name", "a set has a non-empty name")]
+    return _xml_problems("/name", "name", name)
+
+
+def _description_problems(description: Any) -> list[Problem]:
+    if description is None:
+        return []
+    if not isinstance(description, str):
+        return [Problem("/description", "description is a string or null")]
+    return _xml_problems("/description", "description", description)
+
+
+def _check(*problems: list[Problem]) -> None:
+    """``InvalidRecord`` with every problem found, if there is one."""
+    found = [p for group in problems for p in group]
+    if found:
+        raise InvalidRecord(found)
 
 
 @lru_cache(maxsize=8192)
@@ -381,8 +417,7 @@ def create_set(
     on_restamp: RestampHook | None = None,
 ) -> SetDefinition:
     """Define a set and fill it (and its defined ancestors) from the store."""
-    check_spec(spec)
-    _check_name(name)
+    _check(_spec_problems(spec), _name_problems(name), _description_problems(description))
     set_query_tree(query)  # raises InvalidQuery before anything is written
     stamp = next_datestamp(session)
     if session.get(SetRow, spec) is not None:
@@ -406,8 +441,8 @@ def update_set(
     on_restamp: RestampHook | None = None,
 ) -> SetDefinition:
     """Change a set; a changed query re-evaluates it and its defined ancestors."""
-    if name is not None:
-        _check_name(name)
+    _check(_name_problems(name) if name is not None else [],
+           _description_problems(description) if description is not _UNSET else [])
     if query is not None:
         set_query_tree(query)
     stamp = next_datestamp(session)

@@ -13,17 +13,18 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from repository_core.metadata.validation import INVALID_XML_CHARACTERS
+from repository_core.sets import SPEC_PATTERN
+
 from .dates import UTCDate, parse_utc_date
 from .errors import BadArgument, BadVerb, OAIError
 from .namespaces import VERBS
 
 __all__ = ["RULES", "ArgumentRules", "OAIRequest", "check_request"]
 
-#: metadataPrefixType and setSpecType of OAI-PMH.xsd (URI unreserved characters).
-_PREFIX = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+$")
-_SET_SPEC = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+(:[A-Za-z0-9\-_.!~*'()]+)*$")
-#: Characters XML 1.0 cannot carry (a value with one could not be echoed in <request>).
-_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+#: metadataPrefixType of OAI-PMH.xsd (URI unreserved characters); setSpecType is
+#: ``SPEC_PATTERN``, the one pattern sets are defined with. Both with ``fullmatch``.
+_PREFIX = re.compile(r"[A-Za-z0-9\-_\.!~\*'\(\)]+")
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,8 @@ def check_request(params: Mapping[str, Sequence[str]]) -> OAIRequest | list[OAIE
         if not given or given[0] == "":
             errors.append(BadArgument(f"The argument {key!r} has an empty value."))
             continue
-        if _NOT_XML.search(given[0]):
+        # a value XML 1.0 cannot carry could not be echoed in <request>
+        if INVALID_XML_CHARACTERS.search(given[0]):
             errors.append(BadArgument(f"The argument {key!r} has characters XML cannot carry."))
             continue
         values[key] = given[0]
@@ -114,9 +116,9 @@ def check_request(params: Mapping[str, Sequence[str]]) -> OAIRequest | list[OAIE
         for key in sorted(rules.required - present):
             errors.append(BadArgument(f"The required argument {key!r} is missing."))
 
-    if "metadataPrefix" in values and not _PREFIX.match(values["metadataPrefix"]):
+    if "metadataPrefix" in values and not _PREFIX.fullmatch(values["metadataPrefix"]):
         errors.append(BadArgument("The metadataPrefix has an illegal syntax."))
-    if "set" in values and not _SET_SPEC.match(values["set"]):
+    if "set" in values and not SPEC_PATTERN.fullmatch(values["set"]):
         errors.append(BadArgument("The set argument is not a legal setSpec."))
 
     dates: dict[str, UTCDate] = {}

@@ -4,7 +4,8 @@ Requests may use ``YYYY-MM-DD`` or ``YYYY-MM-DDThh:mm:ssZ`` (spec 3.3.1).
 Bounds are inclusive and cover their whole unit: ``until=2024-05-01``
 covers the whole day, ``until=2024-05-01T10:00:00Z`` the whole second, so a
 record shown with datestamp D is always selected by ``from=D`` and
-``until=D`` although stored datestamps carry microseconds.
+``until=D`` although stored datestamps carry microseconds. The extremes of the form
+(``0001-01-01``, ``9999-12-31``) are ordinary bounds.
 
 Not for the datestamp clock (``repository_core.datestamps``).
 """
@@ -18,10 +19,13 @@ from enum import Enum
 
 from .namespaces import DATESTAMP_FORMAT
 
-__all__ = ["Granularity", "UTCDate", "format_datestamp", "parse_utc_date"]
+__all__ = ["LAST_MOMENT", "Granularity", "UTCDate", "format_datestamp", "parse_utc_date"]
 
-_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_SECOND = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$")
+_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")  # fullmatch: no trailing newline
+_SECOND = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z")
+
+#: the last microsecond a ``datetime`` can hold: the end of the last day of year 9999
+LAST_MOMENT = datetime.max.replace(tzinfo=UTC)
 
 
 class Granularity(Enum):
@@ -38,16 +42,22 @@ class UTCDate:
 
     @property
     def end(self) -> datetime:
-        """The last microsecond this value covers (for an inclusive ``until``)."""
+        """The last microsecond this value covers (for an inclusive ``until``).
+
+        ``9999-12-31`` and ``9999-12-31T23:59:59Z`` end at :data:`LAST_MOMENT`
+        (computing "start + unit" would overflow ``datetime``).
+        """
         unit = timedelta(days=1) if self.granularity is Granularity.DAY else timedelta(seconds=1)
+        if LAST_MOMENT - self.start < unit:
+            return LAST_MOMENT
         return self.start + unit - timedelta(microseconds=1)
 
 
 def parse_utc_date(text: str) -> UTCDate:
     """Parse a request's UTCdatetime; ``ValueError`` names what is wrong."""
-    if m := _DAY.match(text):
+    if m := _DAY.fullmatch(text):
         granularity = Granularity.DAY
-    elif m := _SECOND.match(text):
+    elif m := _SECOND.fullmatch(text):
         granularity = Granularity.SECOND
     else:
         raise ValueError(

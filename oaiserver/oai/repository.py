@@ -94,11 +94,6 @@ class Repository(Protocol):
     def count_sets(self) -> int: ...
 
 
-def _children(spec: str) -> Any:
-    """setSpecs strictly below ``spec`` (``spec:...``), as an index range."""
-    return and_(MembershipRow.set_spec > spec + ":", MembershipRow.set_spec < spec + ";")
-
-
 class SQLRepository:
     """:class:`Repository` over the record store and the set membership table."""
 
@@ -189,11 +184,11 @@ class SQLRepository:
         m = MembershipRow
         # A defined set has rows of its own for its descendants' members too
         # (repository_core.sets materialises them): one index range scan.
-        # A parent that is not defined has none: gather its descendants' rows.
-        defined = s.get(SetRow, spec) is not None
-        if defined or not s.execute(
-            select(exists().where(SetRow.spec > spec + ":", SetRow.spec < spec + ";"))
-        ).scalar():
+        # A parent that is not defined has none: gather the rows of its
+        # topmost defined descendants (which hold those of theirs), each an
+        # equality on set_spec, so the index serves it under any collation.
+        below = [] if s.get(SetRow, spec) is not None else _topmost_below(s, spec)
+        if not below:
             stmt = (
                 select(
                     m.datestamp.label("ds"),
@@ -211,7 +206,7 @@ class SQLRepository:
                     func.max(m.datestamp).label("ds"),
                     func.max(case((m.member.is_(True), 1), else_=0)).label("member"),
                 )
-                .where(or_(m.set_spec == spec, _children(spec)))
+                .where(m.set_spec.in_(below))
                 .group_by(m.record_id)
                 .subquery()
             )
@@ -253,6 +248,26 @@ class SQLRepository:
     def count_sets(self) -> int:
         with self._session() as s, s.begin():
             return int(s.execute(select(func.count()).select_from(SetRow)).scalar_one())
+
+
+def _topmost_below(s: Session, spec: str) -> list[str]:
+    """The defined sets below ``spec`` that have no defined set between them and it.
+
+    Found by ``LIKE 'spec:%'`` with ``spec``'s wildcards escaped, never by a
+    string range such as ``spec:`` .. ``spec;``, whose meaning depends on the
+    database's collation; checked again here because SQLite's LIKE ignores
+    ASCII case.
+    """
+    prefix = spec + ":"
+    below = {
+        d for d in s.execute(
+            select(SetRow.spec).where(SetRow.spec.startswith(prefix, autoescape=True))
+        ).scalars() if d.startswith(prefix)
+    }
+    depth = spec.count(":") + 1
+    return sorted(
+        d for d in below if not any(a in below for a in list(_ancestors(d))[depth:])
+    )
 
 
 def _ancestors(spec: str) -> Iterable[str]:

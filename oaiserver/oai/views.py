@@ -11,6 +11,10 @@ return bytes) plus what belongs to HTTP only:
   ``Retry-After`` (spec 3.1.2.2) at once, never a queue that times out.
 - ``gzip`` / ``deflate`` content coding by ``Accept-Encoding`` (spec 3.1.3).
 - ``static/oai2.xsl`` makes the pages readable in a browser.
+- An unexpected exception is logged and answered with ``500`` and a small
+  XML document (:data:`SERVER_FAILURE`): a harvester parses XML, and OAI-PMH
+  has no error code for a server failure. HTTP errors (413 ...) stay the
+  app's problem documents.
 
 The endpoint (:class:`~.endpoint.OAIEndpoint`) is built once per app from
 ``app.extensions["oaiserver"]`` and kept in its ``parts["oai"]``; a test
@@ -20,10 +24,14 @@ may put its own there.
 from __future__ import annotations
 
 import gzip
+import logging
 import threading
 import zlib
 
 from flask import Blueprint, Response, current_app, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from oaiserver.problems import problem_from_http
 
 from .endpoint import OAIEndpoint, endpoint_from_services
 from .namespaces import LIST_VERBS
@@ -35,6 +43,15 @@ bp = Blueprint(
 )
 
 _build_lock = threading.Lock()
+log = logging.getLogger(__name__)
+
+#: The body of a 500: well-formed XML, deliberately not an OAI-PMH response
+#: (the schema has no error code for it) and without the exception's text.
+SERVER_FAILURE = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b"<serverError>The repository failed to answer this request; the failure was logged. "
+    b"Please try again later.</serverError>\n"
+)
 
 
 def get_endpoint() -> OAIEndpoint:
@@ -70,6 +87,17 @@ def oai() -> Response:
         if gated:
             endpoint.gate.release()
     return _encoded(body)
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception) -> Response:
+    # Blueprint handlers are looked up before the app's, for every class in
+    # the exception's MRO: an HTTPException lands here too and keeps the
+    # app's answer.
+    if isinstance(exc, HTTPException):
+        return problem_from_http(exc)
+    log.exception("unexpected error on OAI-PMH %s %s", request.method, request.full_path)
+    return Response(SERVER_FAILURE, status=500, content_type="text/xml; charset=utf-8")
 
 
 def _busy(seconds: int) -> Response:

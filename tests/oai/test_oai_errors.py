@@ -85,6 +85,8 @@ CASES = [
          ["badArgument"]),
     Case("metadataPrefix with illegal syntax",
          [("verb", "ListRecords"), ("metadataPrefix", "oai dc")], ["badArgument"]),
+    Case("metadataPrefix with a trailing newline",
+         [("verb", "ListRecords"), ("metadataPrefix", "oai_dc\n")], ["badArgument"]),
     Case("every argument error at once",
          [("verb", "ListRecords"), ("from", "yesterday"), ("foo", "1")],
          ["badArgument", "badArgument", "badArgument"]),

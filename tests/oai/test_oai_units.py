@@ -49,7 +49,8 @@ def test_dates() -> None:
     assert parse_utc_date("0001-01-01").start == datetime.min.replace(tzinfo=UTC)
     assert parse_utc_date("0001-01-01").end == datetime(1, 1, 1, 23, 59, 59, 999999, tzinfo=UTC)
     for bad in ("2023-02-29", "2024-2-1", "2024-01-01T10:00Z", "2024-01-01T10:00:00+01:00",
-                "2024-01-01 10:00:00Z", "20240101", ""):
+                "2024-01-01 10:00:00Z", "20240101", "",
+                "2024-01-01\n", "2024-01-01T10:00:00Z\n"):
         with pytest.raises(ValueError):
             parse_utc_date(bad)
 
