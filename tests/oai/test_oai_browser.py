@@ -7,6 +7,7 @@ reason when Chromium is not installed (CI installs the Debian ``chromium``).
 from __future__ import annotations
 
 import html
+import os
 import re
 import shutil
 import struct
@@ -22,11 +23,20 @@ CHROMIUM = next(
     (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed "
-                       "(apt-get install chromium)"),
-]
+# CI (OAISERVER_REQUIRE_BROWSER=1) installs Chromium: there a missing browser is a failure.
+REQUIRE_BROWSER = os.environ.get("OAISERVER_REQUIRE_BROWSER", "") not in {"", "0"}
+
+
+@pytest.fixture(autouse=True)
+def _needs_chromium() -> None:
+    if CHROMIUM is None:
+        reason = "headless Chromium is not installed (apt-get install chromium)"
+        if REQUIRE_BROWSER:
+            pytest.fail(reason + "; OAISERVER_REQUIRE_BROWSER is set")
+        pytest.skip(reason)
+
+
+pytestmark = [pytest.mark.browser]
 
 
 def text(dom: str) -> str:
