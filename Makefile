@@ -18,6 +18,7 @@ serve: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy repository_core serializers datacite_client oaiserver
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

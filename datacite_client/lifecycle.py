@@ -124,7 +124,7 @@ def xsd_problems(record: Record, ctx: ExportContext) -> list[Problem]:
 
 def serializer_attributes(record: Record, ctx: ExportContext) -> dict[str, Any]:
     """The attributes from our DataCite JSON serializer (``serializers.datacite_json``)."""
-    from serializers import datacite_json  # type: ignore[attr-defined]
+    from serializers import datacite_json
 
     attributes = json.loads(datacite_json.dump(record, ctx))
     if not isinstance(attributes, dict):

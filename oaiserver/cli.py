@@ -172,7 +172,9 @@ def _start_doi_worker(services: Services) -> Any:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--threads", default=16, show_default=True, type=int,
+              help="Worker threads; keep above OAISERVER_OAI_MAX_CONCURRENT_LISTS so that "
+                   "harvests past that limit get 503 + Retry-After instead of waiting.")
 @pass_context
 def serve(ctx: Context, host: str, port: int, threads: int) -> None:
     """Serve HTTP with a production WSGI server (waitress)."""
@@ -200,7 +202,7 @@ def demo(ctx: Context, host: str, port: int) -> None:
         for _name, reason in report.failures:
             click.echo(f"not loaded: {reason}", err=True)
         click.echo(f"loaded {report.loaded} demo record(s)", err=True)
-    _serve(services, host, port, threads=8)
+    _serve(services, host, port, threads=16)
 
 
 @cli.group()

@@ -29,7 +29,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from flask import Blueprint, Response, current_app, redirect, request
 
@@ -75,7 +75,8 @@ def _finish(response: Response, record: Record, variant: str,
             params: Mapping[str, str] | None = None) -> Response:
     response.set_etag(_etag(record, variant, params), weak=True)
     response.last_modified = record.datestamp
-    return response.make_conditional(request)
+    # werkzeug annotates make_conditional as returning its base Response; it returns self
+    return cast(Response, response.make_conditional(request))
 
 
 def _citation_params(choice_params: Mapping[str, str]) -> dict[str, str]:
@@ -228,4 +229,5 @@ def resolve_doi(doi: str) -> Response:
         return _plain(404, f"no record with DOI {doi!r}")
     except RecordDeleted as exc:
         record = exc.record
-    return redirect(services.export_context.landing_url(record.id), code=302)
+    # flask.redirect is annotated with werkzeug's base Response; the app builds a flask Response
+    return cast(Response, redirect(services.export_context.landing_url(record.id), code=302))

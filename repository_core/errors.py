@@ -16,6 +16,10 @@ The HTTP layer maps each class to a status in one table; the CLI prints them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .records import Record
 
 __all__ = [
     "InvalidQuery",
@@ -65,7 +69,7 @@ class RecordNotFound(RepositoryError):
 class RecordDeleted(RepositoryError):
     """The record was deleted; its tombstone is kept."""
 
-    def __init__(self, record: object):
+    def __init__(self, record: Record):
         self.record = record
         super().__init__(f"record {getattr(record, 'id', '?')!r} was deleted")
 

@@ -25,8 +25,22 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, and_, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    and_,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .datestamps import utcnow
@@ -167,7 +181,7 @@ class Claim:
         return max(self.row_ids)
 
 
-def _claimable(now: datetime) -> object:
+def _claimable(now: datetime) -> ColumnElement[bool]:
     return or_(
         and_(OutboxRow.state == "pending", OutboxRow.not_before <= now),
         and_(OutboxRow.state == "sending", OutboxRow.lease_until < now),
@@ -235,12 +249,12 @@ def complete(
     rows this finished (0 if the lease was lost to another worker).
     """
     now = now or utcnow()
-    done = session.execute(
+    done = cast(CursorResult[Any], session.execute(
         update(OutboxRow)
         .where(OutboxRow.claim == claim_.token, OutboxRow.state == "sending")
         .values(state="done", finished=now, lease_until=None, last_error=None)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
     session.execute(
         update(OutboxRow)
         .where(
@@ -262,12 +276,12 @@ def complete(
 def fail(session: Session, claim_: Claim, reason: str, *, now: datetime | None = None) -> int:
     """Mark a claim's rows failed for good (a permanent error), with the reason."""
     now = now or utcnow()
-    return int(session.execute(
+    return int(cast(CursorResult[Any], session.execute(
         update(OutboxRow)
         .where(OutboxRow.claim == claim_.token, OutboxRow.state == "sending")
         .values(state="failed", finished=now, lease_until=None, last_error=reason[:4000])
         .execution_options(synchronize_session=False)
-    ).rowcount or 0)
+    )).rowcount or 0)
 
 
 def release(
@@ -286,12 +300,12 @@ def release(
         values["last_error"] = error[:4000]
     if not attempted:
         values["attempts"] = OutboxRow.attempts - 1
-    return int(session.execute(
+    return int(cast(CursorResult[Any], session.execute(
         update(OutboxRow)
         .where(OutboxRow.claim == claim_.token, OutboxRow.state == "sending")
         .values(**values)
         .execution_options(synchronize_session=False)
-    ).rowcount or 0)
+    )).rowcount or 0)
 
 
 def requeue_failed(session: Session, dois: Iterable[str] | None = None) -> int:
@@ -299,10 +313,10 @@ def requeue_failed(session: Session, dois: Iterable[str] | None = None) -> int:
     stmt = update(OutboxRow).where(OutboxRow.state == "failed")
     if dois is not None:
         stmt = stmt.where(OutboxRow.doi.in_(list(dois)))
-    return int(session.execute(
+    return int(cast(CursorResult[Any], session.execute(
         stmt.values(state="pending", not_before=utcnow(), claim=None, finished=None)
         .execution_options(synchronize_session=False)
-    ).rowcount or 0)
+    )).rowcount or 0)
 
 
 # -- reading -----------------------------------------------------------------------

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import json
+import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -110,7 +111,7 @@ class SearchDocumentRow(Base):
 
 
 def search_tables() -> list[Table]:
-    return [SearchDocumentRow.__table__]  # type: ignore[list-item]
+    return [typing.cast(Table, SearchDocumentRow.__table__)]
 
 
 def create_search_schema(connection: Connection) -> None:
@@ -158,7 +159,7 @@ def index_search_document(session: Session, record: Record, previous: Record | N
     tsv: Any = None if sqlite else func.to_tsvector(literal("simple").cast(_REGCONFIG), body)
     if doc_id is None:
         doc_id = session.execute(
-            SearchDocumentRow.__table__.insert()  # type: ignore[attr-defined]
+            typing.cast(Table, SearchDocumentRow.__table__).insert()
             .values(record_id=record.id, body=body, tsv=tsv)
             .returning(SearchDocumentRow.doc_id)
         ).scalar_one()
@@ -334,17 +335,18 @@ def _facets(session: Session, where: list[Any]) -> dict[str, list[FacetValue]]:
     for name, fld in FACETS.items():
         count = func.count(TermRow.record_id.distinct())
         if FIELDS[fld].type == "number":
-            stmt = (select(TermRow.num, count.label("n"))
-                    .where(TermRow.field == fld, TermRow.record_id.in_(matching))
-                    .group_by(TermRow.num).order_by(count.desc(), TermRow.num.desc())
-                    .limit(FACET_SIZE))
-            out[name] = [FacetValue(str(v), str(v), int(n)) for v, n in session.execute(stmt)]
+            num_stmt = (select(TermRow.num, count.label("n"))
+                        .where(TermRow.field == fld, TermRow.record_id.in_(matching))
+                        .group_by(TermRow.num).order_by(count.desc(), TermRow.num.desc())
+                        .limit(FACET_SIZE))
+            out[name] = [FacetValue(str(v), str(v), int(n)) for v, n in session.execute(num_stmt)]
         else:
-            stmt = (select(TermRow.term, func.max(TermRow.raw), count.label("n"))
-                    .where(TermRow.field == fld, TermRow.record_id.in_(matching))
-                    .group_by(TermRow.term).order_by(count.desc(), TermRow.term)
-                    .limit(FACET_SIZE))
-            out[name] = [FacetValue(t, label or t, int(n))
-                         for t, label, n in session.execute(stmt)]
+            term_stmt = (select(TermRow.term, func.max(TermRow.raw), count.label("n"))
+                         .where(TermRow.field == fld, TermRow.record_id.in_(matching))
+                         .group_by(TermRow.term).order_by(count.desc(), TermRow.term)
+                         .limit(FACET_SIZE))
+            # ``term`` is NULL only in the rows of number fields
+            out[name] = [FacetValue(typing.cast(str, t), label or typing.cast(str, t), int(n))
+                         for t, label, n in session.execute(term_stmt)]
     return out
 

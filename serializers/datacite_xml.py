@@ -90,7 +90,7 @@ def metadata_to_xml(metadata: Mapping[str, Any], *, require_doi: bool = True) ->
     if require_doi and not has_doi(metadata):
         raise MissingDOI("a record without a DOI has no valid DataCite XML (no <identifier>)")
     md = metadata
-    root = etree.Element(_q("resource"), nsmap=_NSMAP)  # type: ignore[arg-type]
+    root = etree.Element(_q("resource"), nsmap=_NSMAP)
     root.set(XSI, schema_location(DATACITE_NS, DATACITE_SCHEMA_LOCATION))
     if md.get("doi"):
         _sub(root, "identifier", md["doi"], {"identifierType": "DOI"})

@@ -322,27 +322,27 @@ def metadata_to_jsonld(metadata: Mapping[str, Any], *, landing_url: str | None =
         node["spatialCoverage"] = places
     relations: dict[str, list[dict[str, Any]]] = {}
     for related in metadata.get("relatedIdentifiers") or []:
-        prop = _RELATIONS.get(related.get("relationType", ""))
+        relation = _RELATIONS.get(related.get("relationType", ""))
         value = text(related.get("relatedIdentifier"))
-        if prop and value:
+        if relation and value:
             url = identifier_url(value, related.get("relatedIdentifierType")) or value
-            if prop == "sameAs":
+            if relation == "sameAs":
                 same_as.append(url)
             else:
-                relations.setdefault(prop, []).append(_link(url))
+                relations.setdefault(relation, []).append(_link(url))
     for item in metadata.get("relatedItems") or []:
-        prop = _RELATIONS.get(item.get("relationType", ""))
-        if not prop or prop == "sameAs":
+        relation = _RELATIONS.get(item.get("relationType", ""))
+        if not relation or relation == "sameAs":
             continue
-        ident = item.get("relatedItemIdentifier") or {}
-        value = text(ident.get("relatedItemIdentifier"))
-        target: dict[str, Any] = _link(identifier_url(value, ident.get("relatedItemIdentifierType"))
+        item_ident = item.get("relatedItemIdentifier") or {}
+        value = text(item_ident.get("relatedItemIdentifier"))
+        target: dict[str, Any] = _link(identifier_url(value, item_ident.get("relatedItemIdentifierType"))
                                        or value) if value else {}
         item_titles = item.get("titles") or []
         if item_titles and text(item_titles[0].get("title")):
             target["name"] = text(item_titles[0]["title"])
         if target:
-            relations.setdefault(prop, []).append(target)
+            relations.setdefault(relation, []).append(target)
     node.update(relations)
     if same_as:
         node["sameAs"] = same_as

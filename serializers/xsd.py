@@ -16,6 +16,7 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
+from typing import TypeAlias
 
 from lxml import etree
 
@@ -36,7 +37,7 @@ SCHEMA_FILES: Mapping[str, str] = MappingProxyType(
     }
 )
 
-XmlInput = bytes | str | etree._Element | etree._ElementTree
+XmlInput: TypeAlias = bytes | str | etree._Element | etree._ElementTree
 
 _local = threading.local()
 
@@ -78,4 +79,4 @@ def validate_xml(doc: XmlInput, schema_name: str) -> list[str]:
         tree = doc
     if schema.validate(tree):
         return []
-    return [f"line {e.line}: {e.message}" for e in schema.error_log]  # type: ignore[attr-defined]
+    return [f"line {e.line}: {e.message}" for e in schema.error_log]

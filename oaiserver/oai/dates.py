@@ -64,7 +64,9 @@ def parse_utc_date(text: str) -> UTCDate:
             f"{text!r} is not a UTCdatetime of the form YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ"
         )
     try:
-        start = datetime(*(int(g) for g in m.groups()), tzinfo=UTC)  # type: ignore[misc]
+        year, month, day, *clock = (int(g) for g in m.groups())
+        hour, minute, second = clock or (0, 0, 0)  # a day-granularity date starts at midnight
+        start = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     except ValueError as exc:
         raise ValueError(f"{text!r} is not a valid date: {exc}") from None
     return UTCDate(start, granularity)

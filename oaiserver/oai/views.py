@@ -63,7 +63,7 @@ def get_endpoint() -> OAIEndpoint:
             endpoint = services.parts.get("oai")
             if endpoint is None:
                 endpoint = services.parts["oai"] = endpoint_from_services(services)
-    return endpoint  # type: ignore[no-any-return]
+    return endpoint
 
 
 def _arguments() -> dict[str, list[str]]:

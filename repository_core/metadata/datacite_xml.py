@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 from lxml import etree
 
@@ -50,7 +50,7 @@ _XSI_SCHEMA_LOCATION = "{http://www.w3.org/2001/XMLSchema-instance}schemaLocatio
 #: What ``<br/>`` inside a description becomes in the JSON model.
 LINE_BREAK = "\u2028"
 
-_Element = etree._Element
+_Element: TypeAlias = etree._Element
 
 
 def is_datacite_root(root: _Element) -> bool:
@@ -241,7 +241,7 @@ class _Reader:
     def person(self, el: _Element, name_tag: str, *, full: bool) -> dict[str, Any]:
         """A creator or contributor; ``full=False`` for related items (name parts only)."""
         attrs = self.attributes(el, {"contributorType": "contributorType"} if name_tag == "contributorName" else {})
-        allowed = (name_tag, "givenName", "familyName")
+        allowed: tuple[str, ...] = (name_tag, "givenName", "familyName")
         if full:
             allowed += ("nameIdentifier", "affiliation")
         person: dict[str, Any] = {}
@@ -275,7 +275,9 @@ class _Reader:
                 affiliations.append({"name": self.text(child), **a})
         if name_tag not in seen:
             raise self.error(el, f"<{self.name(el)}> lacks <{name_tag}>")
-        ordered = {k: person[k] for k in ("name", "nameType", "givenName", "familyName", "lang") if k in person}
+        ordered: dict[str, Any] = {
+            k: person[k] for k in ("name", "nameType", "givenName", "familyName", "lang") if k in person
+        }
         if identifiers:
             ordered["nameIdentifiers"] = identifiers
         if affiliations:

@@ -280,12 +280,12 @@ def _identifier_problems(md: dict[str, Any]) -> Iterator[Problem]:
             rel.get("relatedIdentifierType"),
         )
     for i, item in _items(md, "relatedItems"):
-        ident = item.get("relatedItemIdentifier")
-        if isinstance(ident, dict):
+        item_ident = item.get("relatedItemIdentifier")
+        if isinstance(item_ident, dict):
             yield from _check(
                 f"/relatedItems/{i}/relatedItemIdentifier/relatedItemIdentifier",
-                ident.get("relatedItemIdentifier"),
-                ident.get("relatedItemIdentifierType"),
+                item_ident.get("relatedItemIdentifier"),
+                item_ident.get("relatedItemIdentifierType"),
             )
     for i, funding in _items(md, "fundingReferences"):
         if "funderIdentifier" in funding and funding.get("funderIdentifier"):

@@ -38,7 +38,7 @@ def document(record: Any) -> Document:
     return extract(record)
 
 
-class Prepared(dict):  # type: ignore[type-arg]
+class Prepared(dict):
     """A document with its per-field sets of scalars cached (many queries, one record)."""
 
     def __init__(self, doc: Document):

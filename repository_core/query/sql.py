@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, delete, false, not_, or_, select, true
+from sqlalchemy import ColumnElement, Table, and_, delete, false, not_, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from ..models import RecordRow
@@ -238,7 +238,7 @@ def index_record_terms(session: Session, record: Any, previous: Any = None) -> N
         session.execute(delete(TermRow).where(TermRow.record_id == record.id))
     rows = term_rows(record)
     if rows:
-        session.execute(TermRow.__table__.insert(), rows)
+        session.execute(cast(Table, TermRow.__table__).insert(), rows)
 
 
 def reindex_terms(session: Session, records: Iterable[Any]) -> int:
@@ -248,6 +248,6 @@ def reindex_terms(session: Session, records: Iterable[Any]) -> int:
         session.execute(delete(TermRow).where(TermRow.record_id == record.id))
         rows = term_rows(record)
         if rows:
-            session.execute(TermRow.__table__.insert(), rows)
+            session.execute(cast(Table, TermRow.__table__).insert(), rows)
         count += 1
     return count
