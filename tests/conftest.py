@@ -9,58 +9,14 @@ unreachable server is an error, never a skip.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from repository_core.db import make_engine
 from repository_core.schema import upgrade
-
-POSTGRES_URL = os.environ.get(
-    "OAISERVER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-REQUIRE_POSTGRES = os.environ.get("OAISERVER_REQUIRE_POSTGRES", "") not in {"", "0"}
-
-_postgres_reason: str | None = None
-_postgres_checked = False
-
-
-def postgres_unavailable() -> str | None:
-    """Why PostgreSQL can't be used, or None if it can (checked once)."""
-    global _postgres_checked, _postgres_reason
-    if not _postgres_checked:
-        _postgres_checked = True
-        try:
-            engine = make_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-            with engine.connect() as conn:
-                conn.execute(text("select 1"))
-            engine.dispose()
-        except Exception as exc:  # noqa: BLE001 - any failure to connect is the reason
-            _postgres_reason = f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc}"
-    return _postgres_reason
-
-
-def _postgres_schema_engine() -> Iterator[Engine]:
-    reason = postgres_unavailable()
-    if reason:
-        if REQUIRE_POSTGRES:
-            pytest.fail(reason + " (OAISERVER_REQUIRE_POSTGRES is set)")
-        pytest.skip(reason)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+from tests.databases import postgres_schema_engine
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -72,7 +28,7 @@ def engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:
         yield eng
         eng.dispose()
     else:
-        for eng in _postgres_schema_engine():
+        for eng in postgres_schema_engine():
             upgrade(eng)
             yield eng
 

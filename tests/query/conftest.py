@@ -1,26 +1,21 @@
 """Engines for the query tests: SQLite (a file) and PostgreSQL (a schema of its own).
 
-Reusable by other parts; the lead may move these to a shared conftest.
-PostgreSQL tests use ``OAISERVER_TEST_POSTGRES_URL`` (default: the local
-server's ``test`` database) and are skipped when it cannot be reached.
+PostgreSQL engines come from ``tests.databases`` (skipped locally when the
+server is unreachable, a failure under OAISERVER_REQUIRE_POSTGRES).
 """
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from repository_core.db import make_engine
 from repository_core.query import models as query_models  # noqa: F401  (registers tables)
 from repository_core.schema import upgrade
+from tests.databases import postgres_schema_engine
 
-PG_URL = os.environ.get(
-    "OAISERVER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 
 def create_tables(engine: Engine) -> None:
     upgrade(engine)
@@ -35,23 +30,9 @@ def _sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]
 
 
 def _postgres_engine() -> Iterator[Engine]:
-    schema = f"q_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(PG_URL)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # noqa: BLE001 - any connection failure means: skip
-        admin.dispose()
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {exc.__class__.__name__}")
-    engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
-    try:
+    for engine in postgres_schema_engine():
         create_tables(engine)
         yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql",

@@ -1,0 +1,63 @@
+"""Test databases every part's tests share: SQLite files and PostgreSQL schemas.
+
+PostgreSQL tests run against the server at OAISERVER_TEST_POSTGRES_URL
+(default: 127.0.0.1:5432, database ``test``), each in a schema of its own
+so that concurrent runs do not meet. Locally they skip with the reason when
+the server is not reachable; with OAISERVER_REQUIRE_POSTGRES=1 (CI) an
+unreachable server is an error, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, text
+
+from repository_core.db import make_engine
+
+POSTGRES_URL = os.environ.get(
+    "OAISERVER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REQUIRE_POSTGRES = os.environ.get("OAISERVER_REQUIRE_POSTGRES", "") not in {"", "0"}
+
+_postgres_reason: str | None = None
+_postgres_checked = False
+
+
+def postgres_unavailable() -> str | None:
+    """Why PostgreSQL can't be used, or None if it can (checked once)."""
+    global _postgres_checked, _postgres_reason
+    if not _postgres_checked:
+        _postgres_checked = True
+        try:
+            engine = make_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+            with engine.connect() as conn:
+                conn.execute(text("select 1"))
+            engine.dispose()
+        except Exception as exc:  # noqa: BLE001 - any failure to connect is the reason
+            _postgres_reason = f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc}"
+    return _postgres_reason
+
+
+def postgres_schema_engine() -> Iterator[Engine]:
+    """An engine whose search_path is a new, empty schema (dropped afterwards)."""
+    reason = postgres_unavailable()
+    if reason:
+        if REQUIRE_POSTGRES:
+            pytest.fail(reason + " (OAISERVER_REQUIRE_POSTGRES is set)")
+        pytest.skip(reason)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
