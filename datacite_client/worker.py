@@ -37,6 +37,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -67,6 +68,23 @@ log = logging.getLogger(__name__)
 
 #: Keys of the attributes that are not metadata (set by the worker / DataCite).
 NOT_METADATA = ("doi", "event", "state", "prefix", "suffix", "id")
+
+# DataCite merges the attributes of a PUT into what it holds: a property the
+# record no longer has must be sent empty, or the old value stays for ever.
+CLEARABLE_LISTS = ("subjects", "contributors", "dates", "identifiers", "relatedIdentifiers",
+                   "relatedItems", "sizes", "formats", "rightsList", "descriptions",
+                   "geoLocations", "fundingReferences")
+CLEARABLE_VALUES = ("language", "version")
+
+
+def replacing(attributes: dict[str, Any]) -> dict[str, Any]:
+    """The attributes as a full replacement: every optional property present."""
+    complete = dict(attributes)
+    for key in CLEARABLE_LISTS:
+        complete.setdefault(key, [])
+    for key in CLEARABLE_VALUES:
+        complete.setdefault(key, None)
+    return complete
 
 
 def desired_state(record: Record, registration: DOIRegistrationRow) -> str:
@@ -177,10 +195,10 @@ class OutboxWorker:
                 return "absent"
             except MethodNotAllowed:  # it got registered after all (an unconfirmed send)
                 target = "registered"
-        attributes = {
+        attributes = replacing({
             k: v for k, v in self.attributes_for(record, self.context).items()
             if k not in NOT_METADATA
-        }
+        })
         attributes["url"] = self.context.landing_url(record.id)
         if target == "findable":
             return self.client.put_doi(doi, attributes, event="publish").state

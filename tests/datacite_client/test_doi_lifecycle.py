@@ -62,6 +62,24 @@ def test_random_suffix_has_a_checksum() -> None:
     policy.check("10.5555/not-ours")  # not ours: not checked
 
 
+def test_properties_removed_from_a_record_are_removed_at_datacite(
+        parts: Parts, standin: DataCiteStandIn) -> None:
+    parts.records.create(minimal(subjects=[{"subject": "stale subject"}], language="en",
+                                 descriptions=[{"description": "old abstract",
+                                                "descriptionType": "Abstract"}]),
+                         record_id="rec-2")
+    parts.lifecycle.publish("rec-2")
+    parts.worker.run()
+    doi = f"{PREFIX}/rec-2"
+    assert standin.dois[doi].attributes["subjects"] == [{"subject": "stale subject"}]
+
+    parts.records.update("rec-2", minimal(titles=[{"title": "New"}], doi=doi))
+    parts.worker.run()
+    held = standin.dois[doi].attributes
+    assert held["titles"] == [{"title": "New"}]
+    assert held["subjects"] == [] and held["descriptions"] == [] and held["language"] is None
+
+
 def test_crockford_encoding_is_big_endian() -> None:
     assert doi_policy._encode(32, 2) == "10"
 
