@@ -40,6 +40,7 @@ from repository_core.errors import RecordDeleted, RecordNotFound
 from repository_core.records import Record
 from serializers import citation, tombstone
 from serializers.context import ExportContext
+from serializers.datacite_reading import normalize_doi
 from serializers.export_errors import UnknownLocale, UnknownStyle
 from serializers.registry import FORMATS, Format
 
@@ -223,6 +224,7 @@ def record_linkset(record_id: str) -> Response:
 @bp.get("/doi/<path:doi>")
 def resolve_doi(doi: str) -> Response:
     services = _services()
+    doi = normalize_doi(doi)  # https://doi.org/10.x/y and doi:10.x/y name the same DOI
     try:
         record = services.records.get_by_doi(doi)
     except RecordNotFound:

@@ -208,18 +208,27 @@ def _encode(payload: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str, sort: str) -> list[Any]:
+def _decode(cursor: str, sort_key: str) -> tuple[Any, str]:
+    """(position, record id) from a cursor of this sort: a score for relevance,
+    an aware datetime for newest/oldest. Anything else is a 400, not a 500."""
+    position: Any = None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         payload = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        valid = (isinstance(payload, list) and len(payload) == 3 and payload[0] == sort
-                 and isinstance(payload[2], str))
-    except (ValueError, TypeError, UnicodeDecodeError):
+        valid = (isinstance(payload, list) and len(payload) == 3 and payload[0] == sort_key
+                 and isinstance(payload[2], str) and isinstance(payload[1], (str, int, float))
+                 and not isinstance(payload[1], bool))
+        if valid and sort_key == "relevance":
+            position = float(payload[1])
+        elif valid:
+            position = datetime.fromisoformat(str(payload[1]))
+            valid = position.tzinfo is not None
+    except (ValueError, TypeError, UnicodeDecodeError, RecursionError):
         valid = False
     if not valid:
-        raise InvalidQuery("the cursor is not one this search gave out (or the sort changed)",
-                           query=cursor)
-    return payload
+        raise InvalidQuery("the cursor is not one this search gave out (or the query or "
+                           "sort changed)", query=cursor)
+    return position, payload[2]
 
 
 def facet_filter(name: str, values: Sequence[str]) -> Node:
@@ -291,7 +300,7 @@ def search(
         sort_key = "newest"
     else:
         sort_key = sort
-    after = _decode(cursor, sort) if cursor else None
+    after = _decode(cursor, sort_key) if cursor else None
 
     stmt: Any
     if sort_key == "relevance":
@@ -300,17 +309,17 @@ def search(
         stmt = (select(RecordRow, score.label("score"))
                 .outerjoin(rank, rank.c.record_id == RecordRow.id).where(*where))
         if after is not None:
-            s = float(after[1])
-            stmt = stmt.where(or_(score < s, and_(score == s, RecordRow.id > after[2])))
+            s, after_id = after
+            stmt = stmt.where(or_(score < s, and_(score == s, RecordRow.id > after_id)))
         stmt = stmt.order_by(score.desc(), RecordRow.id)
     else:
         newest = sort_key == "newest"
         stmt = select(RecordRow, literal(None).label("score")).where(*where)
         if after is not None:
-            created = datetime.fromisoformat(str(after[1]))
+            created, after_id = after
             op_before = RecordRow.created < created if newest else RecordRow.created > created
             stmt = stmt.where(or_(op_before,
-                                  and_(RecordRow.created == created, RecordRow.id > after[2])))
+                                  and_(RecordRow.created == created, RecordRow.id > after_id)))
         stmt = stmt.order_by(RecordRow.created.desc() if newest else RecordRow.created,
                              RecordRow.id)
     rows = session.execute(stmt.limit(size + 1)).all()
@@ -323,7 +332,7 @@ def search(
     if more and rows:
         last, last_score = rows[-1][0], rows[-1][1]
         key: Any = float(last_score) if sort_key == "relevance" else last.created.isoformat()
-        next_cursor = _encode([sort, key, last.id])
+        next_cursor = _encode([sort_key, key, last.id])
 
     facet_values = _facets(session, where) if facets else {}
     return SearchResult(hits, total, facet_values, next_cursor, scores)

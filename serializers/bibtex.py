@@ -5,10 +5,12 @@ software and anything classic BibTeX has no type for; ``@article``,
 ``@book``, ``@incollection``, ``@inproceedings``, ``@proceedings``,
 ``@phdthesis``, ``@techreport`` where DataCite's type says so.
 
-The citation key is stable: ``<first creator's family name><year>_<id>``,
-ASCII, lower case, where ``<id>`` is the DOI suffix (else the record id),
-so re-exporting a record gives the same key and two records never share
-one. Text fields have LaTeX special characters escaped (``& % $ # _ { } ~
+The citation key is stable: ``<first creator's family name><year>_<id>-<hash>``,
+ASCII, lower case, where ``<id>`` is the DOI suffix (else the record id)
+and ``<hash>`` four hex digits of the whole DOI (else the id), so
+re-exporting a record gives the same key, and records whose readable parts
+coincide (``data.v1`` and ``data-v1``, or one suffix under two prefixes)
+still get different keys. Text fields have LaTeX special characters escaped (``& % $ # _ { } ~
 ^ \\``); ``doi`` and ``url`` are left verbatim (biblatex reads them
 verbatim) except for braces, which are percent-encoded. Non-ASCII text is
 kept as UTF-8 (biber and bibtexparser read it; classic bibtex8 too).
@@ -16,6 +18,7 @@ kept as UTF-8 (biber and bibtexparser read it; classic bibtex8 too).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -89,9 +92,13 @@ def citation_key(metadata: Mapping[str, Any], record_id: str) -> str:
     parts = date_parts(issued_date(metadata))
     year = parts[0] if parts else None
     doi = text(metadata.get("doi"))
+    identity = normalize_doi(doi).lower() if doi else f"id:{record_id}"
     ident = normalize_doi(doi).split("/", 1)[-1] if doi else record_id
     ident = re.sub(r"[^a-z0-9]+", "-", ident.lower()).strip("-") or "record"
-    return f"{family or 'anonymous'}{year or ''}_{ident}"
+    # The readable part drops the prefix and punctuation; a short digest of the
+    # whole DOI (or id) keeps two records from ever sharing a key in practice.
+    digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:4]
+    return f"{family or 'anonymous'}{year or ''}_{ident}-{digest}"
 
 
 def _names(people: list[Mapping[str, Any]]) -> str:

@@ -92,7 +92,14 @@ def _coverages(geo: Mapping[str, Any]) -> list[str]:
     for polygon in geo_polygons(geo):
         lats = [p["pointLatitude"] for p in polygon]
         lons = [p["pointLongitude"] for p in polygon]
-        values.append(_box(max(lats), max(lons), min(lats), min(lons)))
+        east, west = max(lons), min(lons)
+        if east - west > 180:
+            # The polygon crosses the antimeridian: the box runs from the
+            # westmost positive longitude east to the eastmost negative one
+            # (a DCMI Box may have westlimit > eastlimit).
+            west = min(lon for lon in lons if lon >= 0)
+            east = max(lon for lon in lons if lon < 0)
+        values.append(_box(max(lats), east, min(lats), west))
     return values
 
 

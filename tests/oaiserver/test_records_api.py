@@ -306,3 +306,11 @@ def test_racing_creates_with_one_doi_make_one_record(services):
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["/doi", "/doi", "/doi", "created"]
+
+
+def test_doi_resolves_in_any_usual_spelling(client):
+    rid = create(client, minimal(doi="10.5072/abc-1")).get_json()["id"]
+    for spelling in ("10.5072/ABC-1", "https://doi.org/10.5072/abc-1", "doi:10.5072/abc-1"):
+        response = client.get(f"/doi/{spelling}")
+        assert response.status_code == 302, spelling
+        assert response.headers["Location"].endswith(f"/records/{rid}")

@@ -42,3 +42,35 @@ def test_reindex_restores_what_search_and_sets_match(tmp_path, monkeypatch):
 
     unconfigured = runner.invoke(cli, ["search", "sync"])
     assert unconfigured.exit_code == 1 and "OAISERVER_SEARCH_URL" in unconfigured.stderr
+
+
+def test_cursors_of_another_query_or_forged_ones_are_400(tmp_path):
+    import base64
+    import json
+
+    from oaiserver.app import create_app
+    from repository_core.schema import upgrade
+
+    config = load_config({"database_url": f"sqlite:///{tmp_path / 'c.db'}"}, environ={})
+    services = build_services(config)
+    upgrade(services.engine)
+    for name in ("datacite-example-dataset-v4.xml", "datacite-example-video-v4.xml",
+                 "datacite-example-GeoLocation-v4.xml"):
+        from repository_core.metadata.importing import read_records
+
+        [doc] = read_records((EXAMPLES / name).read_bytes(), source=name)
+        services.records.create(doc["metadata"])
+    client = create_app(services=services).test_client()
+    first = client.get("/api/records?sort=relevance&size=1").get_json()
+    cursor = first["links"]["next"].split("page=")[1].split("&")[0]
+    assert client.get(f"/api/records?sort=relevance&size=1&page={cursor}").status_code == 200
+    assert client.get(f"/api/records?q=data&sort=relevance&page={cursor}").status_code == 400
+
+    def forged(payload):
+        return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+
+    for payload in (["newest", "garbage", "x"], ["relevance", None, "x"], ["oldest", 5, "x"],
+                    ["newest", "2024-01-01T00:00:00", "x"], ["relevance", True, "x"]):
+        response = client.get(f"/api/records?q=data&sort={payload[0]}&page={forged(payload)}")
+        assert response.status_code == 400, payload
+    services.close()

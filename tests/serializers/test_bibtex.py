@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import bibtexparser
@@ -54,7 +55,7 @@ def test_property_is_carried(fields: dict[str, str], prop: str, field: str, valu
 def test_entry_type_and_stable_key() -> None:
     entry = parse(dump(make_record(), CTX)).entries[0]
     assert entry.entry_type == "misc"
-    assert entry.key == "smith2020_full-2020"
+    assert re.fullmatch(r"smith2020_full-2020-[0-9a-f]{4}", entry.key)
     assert parse(dump(make_record(revision=7), CTX)).entries[0].key == entry.key
     article = parse(dump(make_record(types={"resourceTypeGeneral": "JournalArticle"}), CTX)).entries[0]
     assert article.entry_type == "article" and article.fields_dict["journal"].value == "Journal of Deep Water"
@@ -63,7 +64,16 @@ def test_entry_type_and_stable_key() -> None:
 def test_key_is_ascii_and_falls_back_to_the_record_id() -> None:
     md = dict(FULL, creators=[{"name": "Ødegård, Åsa", "nameType": "Personal"}])
     md.pop("doi")
-    assert citation_key(md, "Rec 42") == "odegard2020_rec-42"
+    assert re.fullmatch(r"odegard2020_rec-42-[0-9a-f]{4}", citation_key(md, "Rec 42"))
+
+
+def test_keys_differ_where_the_readable_part_is_the_same() -> None:
+    md = dict(FULL, creators=[{"name": "Smith, Jo", "nameType": "Personal"}])
+    keys = {citation_key(dict(md, doi=doi), "r") for doi in
+            ("10.5072/data.v1", "10.5072/data-v1", "10.9999/DATA_V1")}
+    assert len(keys) == 3
+    assert citation_key(dict(md, doi="10.5072/ABC"), "r") == citation_key(
+        dict(md, doi="10.5072/abc"), "other")  # DOIs are case-insensitive
 
 
 def test_latex_special_characters_are_escaped() -> None:

@@ -76,6 +76,14 @@ def test_polygon_becomes_its_bounding_box() -> None:
     assert coverage == ["northlimit=42.893; eastlimit=-69.622; southlimit=41.09; westlimit=-71.032"]
 
 
+def test_polygon_across_the_antimeridian_gets_the_narrow_box() -> None:
+    points = [(10, 170), (10, -170), (20, -170), (20, 170), (10, 170)]
+    md = dict(FULL, geoLocations=[{"geoLocationPolygon": [
+        {"polygonPoint": {"pointLatitude": lat, "pointLongitude": lon}} for lat, lon in points]}])
+    coverage = [e.text for e in metadata_to_dc(md).iter(f"{{{DC_NS}}}coverage")]
+    assert coverage == ["northlimit=20; eastlimit=-170; southlimit=10; westlimit=170"]
+
+
 def test_nothing_empty_is_written() -> None:
     md = {"titles": [{"title": "Only a title"}], "creators": [{"name": " "}], "publisher": {"name": ""}}
     dc = metadata_to_dc(md)
