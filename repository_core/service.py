@@ -31,7 +31,7 @@ from .errors import (
     RecordNotFound,
     RevisionConflict,
 )
-from .metadata.validation import INVALID_XML_CHARACTERS
+from .metadata.validation import INVALID_XML_CHARACTERS, validate_metadata
 from .models import RecordRow
 from .records import Record
 from .store import Cursor, RecordStore, normalise_doi, row_to_record
@@ -42,7 +42,7 @@ __all__ = ["RecordService", "Validator", "WriteHook", "check_record_id", "new_re
 Validator = Callable[..., list[Problem]]
 
 ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 class WriteHook(Protocol):
@@ -58,16 +58,10 @@ def new_record_id() -> str:
 
 
 def check_record_id(record_id: str) -> list[Problem]:
-    if not ID_PATTERN.match(record_id):
+    if not ID_PATTERN.fullmatch(record_id):
         return [Problem("/id", "an id is 1 to 64 letters, digits, '.', '_' or '-', "
                                "starting with a letter or digit")]
     return []
-
-
-def _default_validator() -> Validator:
-    from .metadata.validation import validate_metadata
-
-    return validate_metadata
 
 
 MAX_COLLECTIONS = 100
@@ -108,7 +102,7 @@ class RecordService:
     ):
         self.engine = engine
         self._write_engine = write_engine(engine)
-        self.validate = validate or _default_validator()
+        self.validate = validate or validate_metadata
         self.hooks: list[WriteHook] = list(hooks)
 
     # -- transactions ---------------------------------------------------

@@ -110,8 +110,9 @@ def test_client_ids(service):
     assert record.id == "my-record.1"
     with pytest.raises(InvalidRecord):
         service.create(minimal(), record_id="my-record.1")
-    with pytest.raises(InvalidRecord):
-        service.create(minimal(), record_id="../etc")
+    for bad in ("../etc", "trailing\n", "-leading", "x" * 65, ""):
+        with pytest.raises(InvalidRecord):
+            service.create(minimal(), record_id=bad)
 
 
 def test_keyset_paging_visits_each_record_once(service, engine):
