@@ -47,6 +47,7 @@ from repository_core.outbox import (
     failed_rows,
     outbox_hook,
     pending_count,
+    pending_rows,
 )
 from repository_core.records import Record
 from repository_core.service import RecordService, WriteHook
@@ -132,9 +133,21 @@ def serializer_attributes(record: Record, ctx: ExportContext) -> dict[str, Any]:
     return attributes
 
 
+def _iso(when: datetime | None) -> str | None:
+    return when.isoformat().replace("+00:00", "Z") if when else None
+
+
 @dataclass(frozen=True)
 class DOIStatus:
-    """Where a record's DOI stands: ours or not, asked-for and confirmed state, work left."""
+    """Where a record's DOI stands: ours or not, asked-for and confirmed state, work left.
+
+    ``pending`` counts the rows still to send; ``pending_rows`` shows each
+    (oldest first): its ``attempts`` so far, the ``error`` of the last one
+    that failed (None if none has), ``next_attempt`` (when it may be tried
+    at the earliest; for a row being sent, when its lease runs out) and
+    ``queued`` (when it was queued). ``failed`` lists the rows given up, with
+    their error; ``oaiserver doi retry`` queues them again.
+    """
 
     record_id: str
     doi: str | None
@@ -145,6 +158,7 @@ class DOIStatus:
     pending: int = 0
     failed: list[dict[str, Any]] = field(default_factory=list)
     url: str | None = None
+    pending_rows: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -153,9 +167,9 @@ class DOIStatus:
             "managed": self.managed,
             "requested_state": self.requested_state,
             "state": self.state,
-            "confirmed_at": self.confirmed_at.isoformat().replace("+00:00", "Z")
-            if self.confirmed_at else None,
+            "confirmed_at": _iso(self.confirmed_at),
             "pending": self.pending,
+            "pending_rows": self.pending_rows,
             "failed": self.failed,
             "url": self.url,
             "doi_url": f"https://doi.org/{self.doi}" if self.doi else None,
@@ -283,8 +297,14 @@ class DOILifecycle:
             return DOIStatus(record_id=record_id, doi=doi, managed=False)
         failed = [
             {"id": r.id, "reason": r.reason, "error": r.last_error, "attempts": r.attempts,
-             "at": r.finished.isoformat().replace("+00:00", "Z") if r.finished else None}
+             "at": _iso(r.finished)}
             for r in failed_rows(s, doi)
+        ]
+        waiting = [
+            {"id": r.id, "reason": r.reason, "state": r.state, "attempts": r.attempts,
+             "error": r.last_error, "queued": _iso(r.created),
+             "next_attempt": _iso(r.lease_until if r.state == "sending" else r.not_before)}
+            for r in pending_rows(s, doi)
         ]
         return DOIStatus(
             record_id=record_id,
@@ -294,6 +314,7 @@ class DOILifecycle:
             state=registration.confirmed_state,
             confirmed_at=registration.confirmed_at,
             pending=pending_count(s, doi),
+            pending_rows=waiting,
             failed=failed,
             url=self.context.landing_url(record_id),
         )

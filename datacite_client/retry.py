@@ -1,7 +1,8 @@
 """Retry with exponential backoff and full jitter, honouring ``Retry-After``.
 
 When to use: around one idempotent HTTP call (the client wraps each of its
-calls), and by the outbox worker to space out attempts at a row.
+calls), and by the outbox worker to pause when DataCite is unavailable
+(``backoff``) and to space out the attempts at one row (``spacing``).
 
 What is retried is decided by the error's type: ``TransientError`` (429, 5xx,
 no answer) is, every ``PermanentError`` (the other 4xx) is not. Every delay
@@ -43,6 +44,15 @@ class RetryPolicy:
     def backoff(self, retry: int) -> float:
         """The jittered delay before retry number ``retry`` (0-based)."""
         return self.rng.uniform(0, min(self.cap, self.base * (2 ** retry)))
+
+    def spacing(self, retry: int) -> float:
+        """A delay in ``[d/2, d]``, ``d = min(cap, base * 2**retry)`` (equal jitter).
+
+        For spacing out attempts at one outbox row: unlike ``backoff`` it never
+        comes out near zero, so ``n`` attempts take at least half their sum.
+        """
+        ceiling = min(self.cap, self.base * (2 ** min(retry, 64)))
+        return ceiling / 2 + self.rng.uniform(0, ceiling / 2)
 
     def delay(self, retry: int, error: BaseException) -> float:
         if isinstance(error, RateLimited) and error.retry_after is not None:

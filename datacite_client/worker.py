@@ -15,9 +15,22 @@ How it stays correct when anything fails:
   which is safe because every write is a PUT by DOI (an upsert);
 - what is sent is the record *as it is when sending*, so all pending rows of
   a DOI collapse into one request, and stale metadata can't win;
-- DataCite down (429, 5xx, no answer, after the client's own retries): the
-  rows go back to ``pending`` with a later ``not_before`` and the worker
-  pauses, backing off exponentially with jitter;
+- a transient error (after the client's own retries) is one of two kinds:
+
+  * DataCite as a whole unavailable (no answer, 429, 502/503/504, or
+    ``outage_after`` DOIs in a row failing with a 5xx): the DOI's rows go back
+    to ``pending``, the rest of the batch is handed back untried, and the
+    worker pauses, backing off exponentially with jitter (``backoff``);
+  * a failure of that one request (any other 5xx, e.g. a 500 for one DOI's
+    metadata): only that DOI is deferred; the worker goes on with the batch,
+    so one poisoned DOI cannot starve the others;
+
+  either way the DOI's rows get a ``not_before`` that grows with their
+  attempts (``row_backoff``: exponential, capped, never near zero), and
+  after ``max_attempts`` attempts, or ``max_age`` in the queue, they are
+  given up: ``failed`` with their last error, like a permanent error
+  (``oaiserver doi retry`` queues them again). A 429 is not counted as an
+  attempt (DataCite said "not now", not "no");
 - a permanent error (a 4xx other than 429) marks the rows ``failed`` with
   DataCite's reason (``oaiserver doi status`` lists them); bad credentials
   (401) stop the worker instead, leaving every row pending.
@@ -36,7 +49,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -56,13 +69,16 @@ from .errors import (
     DataCiteError,
     DOINotFound,
     MethodNotAllowed,
+    NetworkError,
     PermanentError,
+    RateLimited,
     TransientError,
 )
 from .lifecycle import AttributesFor, serializer_attributes
 from .retry import RetryPolicy
 
-__all__ = ["BatchResult", "OutboxWorker", "WorkerThread", "desired_state"]
+__all__ = ["BatchResult", "OutboxWorker", "WorkerThread", "datacite_unavailable",
+           "desired_state"]
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +103,23 @@ def replacing(attributes: dict[str, Any]) -> dict[str, Any]:
     return complete
 
 
+#: HTTP statuses saying DataCite (or the way to it) is down, not that one request failed.
+UNAVAILABLE_STATUSES = frozenset({502, 503, 504})
+#: A row is given up by age only once it has had at least this many attempts.
+MIN_ATTEMPTS_BEFORE_AGE_LIMIT = 3
+
+
+def datacite_unavailable(exc: BaseException) -> bool:
+    """Does this error say DataCite as a whole is unavailable (pause everything)?
+
+    No answer, 429 (rate limited), and 502/503/504 do; any other 5xx is taken
+    to be about the one request that got it.
+    """
+    if isinstance(exc, (NetworkError, RateLimited)):
+        return True
+    return isinstance(exc, TransientError) and exc.status in UNAVAILABLE_STATUSES
+
+
 def desired_state(record: Record, registration: DOIRegistrationRow) -> str:
     """What DataCite should hold: draft | registered | findable | absent."""
     if not record.deleted:
@@ -100,13 +133,20 @@ def desired_state(record: Record, registration: DOIRegistrationRow) -> str:
 class BatchResult:
     claimed: int = 0  # DOIs claimed
     sent: int = 0  # DOIs DataCite confirmed
-    failed: int = 0  # DOIs whose rows failed for good
-    deferred: int = 0  # DOIs given back for later (DataCite unavailable)
+    failed: int = 0  # DOIs whose rows failed for good (or were given up)
+    deferred: int = 0  # DOIs given back for later (a transient error, or not tried)
     rows_finished: int = 0  # outbox rows done or failed
 
 
 class OutboxWorker:
-    """Claims outbox rows, sends them with a ``DataCiteClient``, records the outcome."""
+    """Claims outbox rows, sends them with a ``DataCiteClient``, records the outcome.
+
+    ``backoff`` spaces out the worker's pauses while DataCite is unavailable;
+    ``row_backoff`` the attempts at one DOI (its ``spacing``, by the rows'
+    attempts); ``max_attempts`` / ``max_age`` (None: no limit) say when a
+    DOI that keeps failing is given up; ``outage_after`` DOIs of one batch
+    failing with a 5xx in a row are taken as DataCite being down.
+    """
 
     def __init__(
         self,
@@ -118,6 +158,10 @@ class OutboxWorker:
         lease: timedelta = timedelta(minutes=5),
         batch: int = 20,
         backoff: RetryPolicy | None = None,
+        row_backoff: RetryPolicy | None = None,
+        max_attempts: int | None = 20,
+        max_age: timedelta | None = timedelta(days=3),
+        outage_after: int = 3,
         idle_interval: float = 5.0,
         sleep: Callable[[float], None] = time.sleep,
     ):
@@ -129,6 +173,11 @@ class OutboxWorker:
         self.lease = lease
         self.batch = batch
         self.backoff = backoff or RetryPolicy(base=2.0, cap=300.0)
+        # 30 s, 1 min, 2 min ... capped at 6 h: 20 attempts span about 1.5 to 3 days
+        self.row_backoff = row_backoff or RetryPolicy(base=30.0, cap=6 * 3600.0)
+        self.max_attempts = max_attempts
+        self.max_age = max_age
+        self.outage_after = max(outage_after, 1)
         self.idle_interval = idle_interval
         self._sleep = sleep
         self._failures = 0  # consecutive transient failures
@@ -140,22 +189,35 @@ class OutboxWorker:
 
     # -- one batch ------------------------------------------------------------------
     def run_once(self) -> BatchResult:
-        """Claim up to ``batch`` DOIs and sync each; stops early if DataCite is down."""
+        """Claim up to ``batch`` DOIs and sync each; stops early if DataCite is down.
+
+        A transient failure of one DOI's request defers that DOI alone and the
+        batch goes on; only DataCite being unavailable (``datacite_unavailable``,
+        or ``outage_after`` DOIs failing in a row) hands back the rest untried.
+        """
         result = BatchResult()
         with self._tx() as s, s.begin():
             claims = outbox.claim(s, lease=self.lease, limit=self.batch)
         result.claimed = len(claims)
+        failing_in_a_row = 0
         for i, claim in enumerate(claims):
             try:
                 finished = self._sync(claim, result)
-            except (TransientError, BadCredentials) as exc:
-                self._give_back(claims[i + 1:], attempted=False)
-                if isinstance(exc, BadCredentials):
-                    self._give_back([claim], attempted=False)
-                    raise
-                self._defer(claim, exc)
-                result.deferred += len(claims) - i
-                break
+            except BadCredentials:
+                self._give_back(claims[i:], attempted=False)
+                raise
+            except TransientError as exc:
+                failing_in_a_row += 1
+                outage = datacite_unavailable(exc) or failing_in_a_row >= self.outage_after
+                if outage:
+                    self._give_back(claims[i + 1:], attempted=False)
+                    result.deferred += len(claims) - i - 1
+                    self._pause(exc)
+                result.rows_finished += self._retry_later(claim, exc, result)
+                if outage:
+                    break
+                continue
+            failing_in_a_row = 0
             result.rows_finished += finished
         return result
 
@@ -217,14 +279,47 @@ class OutboxWorker:
         result.failed += 1
         return n
 
-    def _defer(self, claim: Claim, exc: BaseException) -> None:
+    def _pause(self, exc: BaseException) -> float:
+        """DataCite is unavailable: stop claiming for a while (growing with each time)."""
         self._failures += 1
         wait = self.backoff.backoff(self._failures - 1)
         self._pause_until = time.monotonic() + wait
         log.warning("DataCite unavailable (%s); pausing %.3fs", exc, wait)
+        return wait
+
+    def _gives_up(self, claim: Claim, now: datetime) -> str | None:
+        """Why the claim's rows are not to be tried again (None: try again)."""
+        if self.max_attempts is not None and claim.attempts >= self.max_attempts:
+            return f"gave up after {claim.attempts} attempt(s)"
+        if (self.max_age is not None and claim.since is not None
+                and claim.attempts >= MIN_ATTEMPTS_BEFORE_AGE_LIMIT
+                and now - claim.since >= self.max_age):
+            return f"gave up after {claim.attempts} attempt(s) over {now - claim.since}"
+        return None
+
+    def _retry_later(self, claim: Claim, exc: TransientError, result: BatchResult) -> int:
+        """Defer the claim's rows with a growing delay, or give them up; rows finished."""
+        error = f"{type(exc).__name__}: {exc}"
+        now = utcnow()
+        counted = not isinstance(exc, RateLimited)  # a 429 is "not now", no attempt
+        attempts = claim.attempts if counted else claim.attempts - 1
+        give_up = self._gives_up(claim, now) if counted else None
+        if give_up is not None:
+            log.warning("DOI %s failed: %s; %s", claim.doi, error, give_up)
+            with self._tx() as s, s.begin():
+                n = outbox.fail(s, claim, f"{error} [{give_up}]", now=now)
+            result.failed += 1
+            return n
+        wait = self.row_backoff.spacing(max(attempts - 1, 0)) if counted else 0.0
+        if self._pause_until > time.monotonic():
+            wait = max(wait, self._pause_until - time.monotonic())
+        log.warning("DOI %s: %s (attempt %d); next try in %.3fs", claim.doi, error,
+                    attempts, wait)
         with self._tx() as s, s.begin():
-            outbox.release(s, claim, not_before=utcnow() + timedelta(seconds=wait),
-                           error=f"{type(exc).__name__}: {exc}")
+            outbox.release(s, claim, not_before=now + timedelta(seconds=wait), error=error,
+                           attempted=counted)
+        result.deferred += 1
+        return 0
 
     def _give_back(self, claims: list[Claim], *, attempted: bool) -> None:
         if not claims:

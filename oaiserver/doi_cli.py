@@ -1,9 +1,11 @@
 """``oaiserver doi``: push queued DOI work to DataCite, and show the queue.
 
 ``doi sync`` runs the outbox worker until the queue is empty (``--loop``:
-for ever), with a progress bar; ``doi status`` prints the rows by state
-and every failed row with DataCite's reason; ``doi retry`` puts failed rows
-back in the queue once their cause is fixed.
+for ever), with a progress bar; ``doi status`` prints the rows by state,
+every failed row with DataCite's reason, and every pending row whose sends
+have failed so far (retrying) with its attempts, last error and next try;
+``doi retry`` puts failed rows back in the queue once their cause is fixed
+(with a fresh retry budget).
 
 The group finds the services on the click context object (the main CLI's
 ``Context.services``, or a ``Services``); run alone it builds them from
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import click
@@ -59,10 +61,16 @@ def doi() -> None:
                    "(default 300): after a crash, its rows wait this long.")
 @click.option("--batch", type=int, default=None,
               help="DOIs claimed at a time (default 20).")
+@click.option("--max-attempts", type=click.IntRange(min=0), default=None,
+              help="Attempts at a DOI before it is given up as failed (default 20; "
+                   "0: never give up).")
+@click.option("--max-age", type=click.FloatRange(min=0), default=None,
+              help="Hours a DOI may keep failing in the queue before it is given up "
+                   "(default 72; 0: no limit).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.pass_context
 def sync(ctx: click.Context, loop: bool, lease: float | None, batch: int | None,
-         quiet: bool) -> None:
+         max_attempts: int | None, max_age: float | None, quiet: bool) -> None:
     """Send queued DOI work to DataCite until the queue is empty."""
     services = _services(ctx)
     worker = doi_parts(services).worker
@@ -73,6 +81,10 @@ def sync(ctx: click.Context, loop: bool, lease: float | None, batch: int | None,
         worker.lease = timedelta(seconds=lease)
     if batch is not None:
         worker.batch = batch
+    if max_attempts is not None:
+        worker.max_attempts = max_attempts or None
+    if max_age is not None:
+        worker.max_age = timedelta(hours=max_age) if max_age else None
     total = worker.remaining()
     stop = threading.Event()
     with click.progressbar(length=max(total, 1), label="DOIs", file=sys.stderr,
@@ -94,26 +106,39 @@ def sync(ctx: click.Context, loop: bool, lease: float | None, batch: int | None,
 
 
 @doi.command()
-@click.option("--limit", type=int, default=50, show_default=True, help="Failed rows to list.")
+@click.option("--limit", type=int, default=50, show_default=True,
+              help="Failed rows, and retrying rows, to list.")
 @click.pass_context
 def status(ctx: click.Context, limit: int) -> None:
-    """Queue rows by state; failed rows with the reason."""
+    """Queue rows by state; failed rows with the reason; retrying rows with the last error."""
     services = _services(ctx)
     with Session(services.engine) as s, s.begin():
         counts = outbox.counts(s)
         failed = outbox.failed_rows(s, limit=limit)
+        retrying = outbox.pending_rows(s, failing=True, limit=limit)
         for state, n in counts.items():
             click.echo(f"{state:<11} {n}")
         for row in failed:
             click.echo(f"failed #{row.id} {row.doi} (record {row.record_id}, {row.reason}, "
                        f"{row.attempts} attempt(s)): {row.last_error}")
+        for row in retrying:
+            if row.state == "sending":
+                due = f"being sent, lease until {_when(row.lease_until)}"
+            else:
+                due = f"next try {_when(row.not_before)}"
+            click.echo(f"retrying #{row.id} {row.doi} (record {row.record_id}, {row.reason}, "
+                       f"{row.attempts} attempt(s), {due}): {row.last_error}")
+
+
+def _when(at: datetime | None) -> str:
+    return at.isoformat(timespec="seconds").replace("+00:00", "Z") if at else "-"
 
 
 @doi.command()
 @click.argument("dois", nargs=-1)
 @click.pass_context
 def retry(ctx: click.Context, dois: tuple[str, ...]) -> None:
-    """Queue failed rows again (all, or those of the DOIs given)."""
+    """Queue failed rows again (all, or those of the DOIs given), with a fresh budget."""
     services = _services(ctx)
     with Session(write_engine(services.engine)) as s, s.begin():
         n = outbox.requeue_failed(s, [d.lower() for d in dois] if dois else None)

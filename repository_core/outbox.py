@@ -15,6 +15,12 @@ collapse into one request, and an older row can never overwrite newer
 metadata. ``DOIRegistrationRow`` holds, per DOI, the state we asked for and
 the state DataCite last confirmed.
 
+A row that keeps failing stays visible: ``attempts`` counts the sends tried,
+``last_error`` keeps the latest failure and ``not_before`` when the next try
+is due (``pending_rows``); the worker gives it up (``fail``: state
+``failed``, with its last error) after a bounded number of attempts or age,
+and ``requeue_failed`` puts it back with a fresh budget.
+
 When not to use: nothing here talks HTTP or decides DOIs (that is
 ``datacite_client``); this module only imports ``repository_core``.
 """
@@ -62,6 +68,7 @@ __all__ = [
     "failed_rows",
     "outbox_hook",
     "pending_count",
+    "pending_rows",
     "release",
     "requeue_failed",
 ]
@@ -102,7 +109,7 @@ class OutboxRow(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     claim: Mapped[str | None] = mapped_column(String(32), nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created: Mapped[datetime] = mapped_column(UTCDateTime())
+    created: Mapped[datetime] = mapped_column(UTCDateTime())  # queued (again, by a retry)
     finished: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     __table_args__ = (
@@ -168,13 +175,20 @@ def outbox_hook(session: Session, record: Record, previous: Record | None) -> No
 
 @dataclass(frozen=True)
 class Claim:
-    """The rows of one DOI a worker holds until ``lease_until``."""
+    """The rows of one DOI a worker holds until ``lease_until``.
+
+    ``attempts`` is the most attempts any of the rows has had (this one
+    included), ``since`` when the oldest of them was queued: what the worker
+    needs to space out and, in the end, give up retries.
+    """
 
     token: str
     doi: str
     record_id: str
     row_ids: tuple[int, ...]
     reasons: tuple[str, ...]
+    attempts: int = 1
+    since: datetime | None = None
 
     @property
     def last_id(self) -> int:
@@ -235,6 +249,8 @@ def claim(
             record_id=group[-1].record_id,
             row_ids=tuple(r.id for r in group),
             reasons=tuple(r.reason for r in group),
+            attempts=max(r.attempts for r in group),
+            since=min(r.created for r in group),
         ))
     session.flush()
     return claims
@@ -292,7 +308,11 @@ def release(
     error: str | None,
     attempted: bool = True,
 ) -> int:
-    """Give a claim's rows back (a transient error, or never tried): pending again."""
+    """Give a claim's rows back (a transient error, or never tried): pending again.
+
+    ``not_before`` is when they may be claimed again (the worker's backoff);
+    ``attempted=False`` does not count the claim as an attempt.
+    """
     values: dict[str, object] = {
         "state": "pending", "lease_until": None, "claim": None, "not_before": not_before,
     }
@@ -309,12 +329,19 @@ def release(
 
 
 def requeue_failed(session: Session, dois: Iterable[str] | None = None) -> int:
-    """Put failed rows back in the queue (after the cause was fixed)."""
+    """Put failed rows back in the queue (after the cause was fixed).
+
+    They get a fresh retry budget: ``attempts`` back to 0 and ``created``
+    (what the age limit counts from) now. ``last_error`` stays until the
+    next attempt, so what went wrong remains visible.
+    """
+    now = utcnow()
     stmt = update(OutboxRow).where(OutboxRow.state == "failed")
     if dois is not None:
         stmt = stmt.where(OutboxRow.doi.in_(list(dois)))
     return int(cast(CursorResult[Any], session.execute(
-        stmt.values(state="pending", not_before=utcnow(), claim=None, finished=None)
+        stmt.values(state="pending", not_before=now, claim=None, finished=None,
+                    lease_until=None, attempts=0, created=now)
         .execution_options(synchronize_session=False)
     )).rowcount or 0)
 
@@ -343,4 +370,20 @@ def failed_rows(session: Session, doi: str | None = None, limit: int = 100) -> l
     stmt = select(OutboxRow).where(OutboxRow.state == "failed")
     if doi is not None:
         stmt = stmt.where(OutboxRow.doi == doi)
+    return list(session.execute(stmt.order_by(OutboxRow.id).limit(limit)).scalars())
+
+
+def pending_rows(
+    session: Session, doi: str | None = None, *, failing: bool = False, limit: int = 100
+) -> list[OutboxRow]:
+    """Rows still to send (``pending``, or ``sending`` under a lease), oldest first.
+
+    ``failing=True``: only those whose sends have failed before (they carry a
+    ``last_error``): what ``oaiserver doi status`` shows as retrying.
+    """
+    stmt = select(OutboxRow).where(OutboxRow.state.in_(("pending", "sending")))
+    if doi is not None:
+        stmt = stmt.where(OutboxRow.doi == doi)
+    if failing:
+        stmt = stmt.where(OutboxRow.last_error.is_not(None))
     return list(session.execute(stmt.order_by(OutboxRow.id).limit(limit)).scalars())

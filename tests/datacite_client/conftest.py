@@ -88,7 +88,8 @@ def build_parts(engine: Engine, client: DataCiteClient, *, pattern: str = "{id}"
     if auto:
         records.hooks.append(lifecycle.auto_mint_hook())
     worker = OutboxWorker(engine, client, CONTEXT, attributes_for=ATTRIBUTES,
-                          lease=timedelta(seconds=30), backoff=fast_retry(2), idle_interval=0.05)
+                          lease=timedelta(seconds=30), backoff=fast_retry(2),
+                          row_backoff=fast_retry(3), idle_interval=0.05)
     return Parts(engine, records, lifecycle, worker, client)
 
 

@@ -40,7 +40,8 @@ def run(argv: list[str]) -> None:
                                               retry_after_cap=0.01, rng=random.Random()))
     worker = OutboxWorker(engine, client, CONTEXT, attributes_for=ATTRIBUTES,
                           lease=timedelta(seconds=1), idle_interval=0.05,
-                          backoff=RetryPolicy(base=0.001, cap=0.05))
+                          backoff=RetryPolicy(base=0.001, cap=0.05),
+                          row_backoff=RetryPolicy(base=0.001, cap=0.05))
     lifecycle = DOILifecycle(records, policy=DOIPolicy(config.datacite_prefix),
                              context=CONTEXT)
     services.parts["doi"] = DOIParts(lifecycle, client, worker)

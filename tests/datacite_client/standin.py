@@ -19,7 +19,9 @@ with DataCite's semantics:
 
 Fault injection (``Faults``): latency, 429 with ``Retry-After``, 500, and
 dropped connections (the socket closed without an answer, before or after
-the request took effect), each with a probability drawn from a seeded RNG.
+the request took effect), each with a probability drawn from a seeded RNG;
+and ``by_doi``: an HTTP status every request for that DOI gets (a poisoned
+DOI), whatever the others get.
 
 ``standin.dois`` maps every DOI to its state and latest attributes, for
 tests to inspect; ``standin.requests`` counts requests by outcome.
@@ -55,6 +57,7 @@ class Faults:
     p_drop: float = 0.0
     retry_after: str = "1"
     seed: int = 0
+    by_doi: dict[str, int] = field(default_factory=dict)  # DOI (lower case) -> status
 
 
 @dataclass
@@ -264,6 +267,10 @@ class DataCiteStandIn:
                 delay, fault = standin.draw()
                 if delay:
                     time.sleep(delay)
+                poisoned = standin.faults.by_doi.get(doi)
+                if poisoned is not None:
+                    standin._note(method, doi, poisoned)
+                    return self._send(poisoned, _error(poisoned, "Injected failure"))
                 if fault == "drop-before":
                     standin._note(method, doi, -1)
                     return self._drop()
