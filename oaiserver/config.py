@@ -48,6 +48,8 @@ class Config:
     datacite_suffix_pattern: str = "{id}"
     datacite_contact: str = ""
     datacite_worker: bool = False
+    datacite_max_attempts: int = 20  # 0: retry for ever
+    datacite_max_age_hours: int = 72  # 0: no age limit
     datacentre_symbol: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
     explicit: frozenset[str] = frozenset()  # the keys set by file, environment or overrides

@@ -62,11 +62,13 @@ def doi() -> None:
 @click.option("--batch", type=int, default=None,
               help="DOIs claimed at a time (default 20).")
 @click.option("--max-attempts", type=click.IntRange(min=0), default=None,
-              help="Attempts at a DOI before it is given up as failed (default 20; "
+              help="Attempts at a DOI before it is given up as failed (default: "
+                   "OAISERVER_DATACITE_MAX_ATTEMPTS, 20; "
                    "0: never give up).")
 @click.option("--max-age", type=click.FloatRange(min=0), default=None,
               help="Hours a DOI may keep failing in the queue before it is given up "
-                   "(default 72; 0: no limit).")
+                   "(default: OAISERVER_DATACITE_MAX_AGE_HOURS, "
+                   "72; 0: no limit).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.pass_context
 def sync(ctx: click.Context, loop: bool, lease: float | None, batch: int | None,

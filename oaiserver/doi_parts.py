@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import Engine
 
@@ -37,5 +38,10 @@ def build_doi_parts(
         client = DataCiteClient(config.datacite_url,
                                 auth=(config.datacite_username, config.datacite_password),
                                 contact=config.datacite_contact or config.admin_email)
-        worker = OutboxWorker(engine, client, context)
+        worker = OutboxWorker(
+            engine, client, context,
+            max_attempts=config.datacite_max_attempts or None,
+            max_age=(timedelta(hours=config.datacite_max_age_hours)
+                     if config.datacite_max_age_hours else None),
+        )
     return DOIParts(lifecycle, client, worker)

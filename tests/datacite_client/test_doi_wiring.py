@@ -56,3 +56,19 @@ def test_auto_mode_mints_on_create_and_sync_publishes(configured):
     assert stored.attributes["url"] == f"https://repo.example.org/records/{document['id']}"
     status = CliRunner().invoke(cli, ["doi", "status"])
     assert status.exit_code == 0 and "failed" in status.output
+
+
+def test_give_up_limits_come_from_configuration(configured, monkeypatch):
+    from datetime import timedelta
+
+    from oaiserver.config import load_config
+    from oaiserver.services import build_services
+
+    monkeypatch.setenv("OAISERVER_DATACITE_MAX_ATTEMPTS", "5")
+    monkeypatch.setenv("OAISERVER_DATACITE_MAX_AGE_HOURS", "0")
+    worker = build_services(load_config()).parts["doi"].worker
+    assert worker.max_attempts == 5 and worker.max_age is None
+    monkeypatch.setenv("OAISERVER_DATACITE_MAX_ATTEMPTS", "0")
+    monkeypatch.setenv("OAISERVER_DATACITE_MAX_AGE_HOURS", "24")
+    worker = build_services(load_config()).parts["doi"].worker
+    assert worker.max_attempts is None and worker.max_age == timedelta(hours=24)
