@@ -1,7 +1,7 @@
 """The search behind ``GET /api/records?q=...``: request arguments in, a plain dict out.
 
-The lead's list handler calls ``services.parts["search_api"](request.args)``
-when search arguments are present; :func:`make_search_api` builds that
+The records list handler (``oaiserver.api.records``) calls
+``services.parts["search_api"](request.args)`` when search arguments are present; :func:`make_search_api` builds that
 callable. Arguments:
 
 ``q``         the query language (``repository_core.query``); blank = everything

@@ -1,6 +1,6 @@
 """``oaiserver sets add|list|update|remove``: manage OAI sets from the shell.
 
-The lead's CLI adds the group (``cli.add_command(sets)``). Services come
+The main CLI adds the group (``cli.add_command(sets)``). Services come
 from ``ctx.obj.services`` when the parent provides them, else from the
 configuration (``OAISERVER_*``). Errors print to standard error and exit 1;
 a query that does not parse names its position.

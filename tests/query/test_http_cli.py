@@ -99,7 +99,7 @@ def test_search_api_function(app: Flask, services: Any) -> None:
     second = search_api({"q": "climate", "size": "2", "page": page})
     ids = [h["id"] for h in first["hits"]["hits"] + second["hits"]["hits"]]
     assert len(set(ids)) == 4
-    # through the lead's list handler
+    # through the records list handler
     listed = app.test_client().get("/api/records?q=language:en&facets=0")
     assert listed.status_code == 200 and listed.json["hits"]["total"] == 2
     bad = app.test_client().get("/api/records?q=titles.title:*x")

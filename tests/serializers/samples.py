@@ -3,7 +3,7 @@
 ``FULL`` is one hand-written record that uses every DataCite property the
 crosswalks map, each with a value that appears nowhere else, so a table
 test can tell which field went where. ``example_metadata(path)`` reads one
-of the 31 official DataCite examples with the metadata colleague's reader.
+of the 31 official DataCite examples with the importer.
 """
 
 from __future__ import annotations
