@@ -133,9 +133,9 @@ def main(argv: list[str] | None = None) -> None:
     else:
         engine = make_engine(f"sqlite:///{Path(tmp.name) / 'bench.db'}")
     try:
-        import repository_core.schema
+        import repository_core.migrate
 
-        repository_core.schema.target_metadata()
+        repository_core.migrate.target_metadata()
         Base.metadata.create_all(engine)
         t = time.perf_counter()
         populate(engine, options.records)

@@ -39,12 +39,12 @@ from sqlalchemy import Engine, insert, text
 from sqlalchemy.orm import Session
 
 from repository_core.db import Base, make_engine
+from repository_core.migrate import upgrade
 from repository_core.models import RecordRow, SetRow
 from repository_core.query import index_record_terms
-from repository_core.query.models import TermRow
 from repository_core.query.sql import term_rows
+from repository_core.query.term_table import TermRow
 from repository_core.records import Record
-from repository_core.schema import upgrade
 from repository_core.search import (
     create_search_schema,
     index_search_document,

@@ -16,12 +16,12 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from repository_core.errors import RecordDeleted, RepositoryError
-from repository_core.schema import upgrade
+from repository_core.loading import LoadReport, expand_paths, load_source
+from repository_core.migrate import upgrade
 from serializers.registry import FORMATS
 
 from .config import ConfigError, load_config
 from .doi_cli import doi
-from .loading import LoadReport, expand_paths, load_source
 from .search_cli import search
 from .services import Services, build_services
 from .sets_cli import sets

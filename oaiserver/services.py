@@ -75,7 +75,9 @@ def build_services(config: Config, *, engine: Engine | None = None) -> Services:
     services = Services(config=config, engine=engine, records=records, export_context=context)
     services.parts["search_api"] = make_search_api(services)
     if config.search_url:
-        from .search_backend_es import ElasticsearchBackend, make_client, queue_hook, restamp_hook
+        from repository_core.search.elastic import ElasticsearchBackend, make_client
+        from repository_core.search.queue import queue_hook
+        from repository_core.search.queue import queue_restamped as restamp_hook
 
         backend = ElasticsearchBackend(make_client(config.search_url),
                                        prefix=config.search_index_prefix,

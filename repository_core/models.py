@@ -1,7 +1,7 @@
 """The tables the domain owns: records, the datestamp clock, OAI sets.
 
 Other parts add their own tables to the same ``Base`` (the search index,
-the DOI outbox); ``repository_core.schema.all_tables()`` imports them all so
+the DOI outbox); ``repository_core.migrate.target_metadata()`` imports them all so
 that migrations see one metadata.
 """
 

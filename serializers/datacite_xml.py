@@ -1,6 +1,6 @@
 """DataCite XML, kernel 4.7: the metadata dict as a ``<resource>`` document.
 
-The mapping is the inverse of ``repository_core.metadata.datacite_xml``
+The mapping is the inverse of ``repository_core.metadata.datacite_xml_reader``
 (the reader): names are the same, ``lang`` -> ``xml:lang``, ``*Uri`` ->
 ``*URI``, and U+2028 in a description -> ``<br/>``. Elements are written in
 the order the kernel-4.7 XSD requires inside sequences, and in the customary

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine
 
 from repository_core.db import make_engine
-from repository_core.schema import upgrade
+from repository_core.migrate import upgrade
 from tests.databases import postgres_schema_engine
 
 

@@ -14,7 +14,7 @@ Writing XML or JSON is the serializers' job (``serializers.datacite_xml``,
 ``serializers.datacite_json``).
 """
 
-from .datacite_xml import LINE_BREAK, xml_to_metadata
+from .datacite_xml_reader import LINE_BREAK, xml_to_metadata
 from .importing import IGNORED_REST_ATTRIBUTES, normalize_datacite_json, read_records
 from .schema import SCHEMA_VERSION, metadata_schema
 from .validation import check_metadata, json_pointer, validate_metadata

@@ -42,7 +42,7 @@ from typing import Any
 from lxml import etree
 
 from ..errors import UnreadableInput
-from .datacite_xml import KERNEL3_NS, KERNEL4_NS, xml_to_metadata
+from .datacite_xml_reader import KERNEL3_NS, KERNEL4_NS, xml_to_metadata
 from .schema import SCHEMA_VERSION, metadata_schema
 
 __all__ = [

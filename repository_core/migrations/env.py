@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from repository_core.schema import include_object, target_metadata
+from repository_core.migrate import include_object, target_metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - always called through schema.upgrade

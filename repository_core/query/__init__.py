@@ -13,10 +13,10 @@ decisions in :mod:`.parser`.
 
 from .fields import FIELDS, Field, extract, normalise, tokens
 from .memory import matches
-from .models import TermRow
 from .parser import parse_query
 from .search_dsl import to_search_dsl
 from .sql import index_record_terms, reindex_terms, to_sql
+from .term_table import TermRow
 from .tree import Node
 
 __all__ = [

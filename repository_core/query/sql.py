@@ -32,7 +32,7 @@ from .fields import (
     raw_keyword_values,
     tokens,
 )
-from .models import TermRow
+from .term_table import TermRow
 from .tree import (
     And,
     Exists,

@@ -20,8 +20,8 @@ from datacite_client.lifecycle import DOILifecycle, serializer_attributes
 from datacite_client.retry import RetryPolicy
 from datacite_client.worker import OutboxWorker
 from repository_core.db import make_engine
+from repository_core.migrate import upgrade
 from repository_core.outbox import outbox_hook
-from repository_core.schema import upgrade
 from repository_core.service import RecordService
 from serializers.context import ExportContext
 

@@ -158,7 +158,7 @@ CASES = [
 @pytest.fixture(scope="module")
 def clients(tmp_path_factory: pytest.TempPathFactory):
     from repository_core.db import make_engine
-    from repository_core.schema import upgrade
+    from repository_core.migrate import upgrade
 
     from .oai_support import make_services
 

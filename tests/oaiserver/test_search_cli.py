@@ -49,7 +49,7 @@ def test_cursors_of_another_query_or_forged_ones_are_400(tmp_path):
     import json
 
     from oaiserver.app import create_app
-    from repository_core.schema import upgrade
+    from repository_core.migrate import upgrade
 
     config = load_config({"database_url": f"sqlite:///{tmp_path / 'c.db'}"}, environ={})
     services = build_services(config)

@@ -17,10 +17,10 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from oaiserver.search_backend_es import ElasticsearchBackend, make_client, queue_hook
 from repository_core.query import FIELDS, extract, matches, parse_query, to_search_dsl
-from repository_core.query.models import IndexQueueRow
 from repository_core.query.search_dsl import es_field, index_mappings, search_document
+from repository_core.search.elastic import ElasticsearchBackend, make_client
+from repository_core.search.queue import IndexQueueRow, queue_hook
 from repository_core.service import RecordService
 
 from .corpus import CORPUS, QUERIES

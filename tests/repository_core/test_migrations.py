@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from repository_core.schema import (
+from repository_core.migrate import (
     current_revision,
     head_revision,
     include_object,

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from repository_core.errors import InvalidRecord, RepositoryError, UnreadableInput
-from repository_core.service import RecordService
+from .errors import InvalidRecord, RepositoryError, UnreadableInput
+from .service import RecordService
 
 __all__ = ["RECORD_SUFFIXES", "FileRejected", "LoadReport", "expand_paths", "load_source"]
 

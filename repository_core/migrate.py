@@ -28,8 +28,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 TABLE_MODULES = (
     "repository_core.models",
     "repository_core.outbox",
-    "repository_core.query.models",
-    "repository_core.search",
+    "repository_core.query.term_table",
+    "repository_core.search.embedded",
+    "repository_core.search.queue",
 )
 # SQLite's FTS5 table and its shadow tables: made by search.create_search_schema,
 # not declared in the metadata, so comparisons must not see them.

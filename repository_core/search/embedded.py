@@ -55,19 +55,20 @@ from sqlalchemy.dialects.postgresql import REGCONFIG as _REGCONFIG
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .db import Base
-from .errors import InvalidQuery
-from .models import RecordRow
-from .query.fields import FIELDS, FULL_TEXT_SOURCES, _raw_values, _scalar_text, normalise
-from .query.models import TermRow
-from .query.parser import parse_query
-from .query.sql import to_sql
-from .query.tree import And, Interval, Node, Or, Term, positive_words
-from .records import Record
-from .store import row_to_record
+from ..db import Base
+from ..errors import InvalidQuery
+from ..models import RecordRow
+from ..query.fields import FIELDS, FULL_TEXT_SOURCES, _raw_values, _scalar_text, normalise
+from ..query.parser import parse_query
+from ..query.sql import to_sql
+from ..query.term_table import TermRow
+from ..query.tree import And, Interval, Node, Or, Term, positive_words
+from ..records import Record
+from ..store import row_to_record
 
 __all__ = [
     "FACETS",
+    "MAX_SIZE",
     "SORTS",
     "FacetValue",
     "SearchDocumentRow",

@@ -1,6 +1,6 @@
 """Elasticsearch / OpenSearch as the search engine (optional: ``OAISERVER_SEARCH_URL``).
 
-* **Indexing never loses a write.** A write hook (:func:`queue_hook`) adds
+* **Indexing never loses a write.** A write hook (:func:`.queue.queue_hook`) adds
   the record id to ``search_index_queue`` in the record's transaction;
   :meth:`ElasticsearchBackend.process_queue` pushes queued records and
   deletes their queue rows only after the cluster accepted them. While the
@@ -29,38 +29,26 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, select
 
-from repository_core.errors import InvalidQuery
-from repository_core.models import RecordRow
-from repository_core.query.fields import FULL_TEXT
-from repository_core.query.models import IndexQueueRow
-from repository_core.query.parser import parse_query
-from repository_core.query.search_dsl import (
+from ..errors import InvalidQuery
+from ..models import RecordRow
+from ..query.fields import FULL_TEXT
+from ..query.parser import parse_query
+from ..query.search_dsl import (
     FACET_FIELDS,
     es_field,
     index_mappings,
     search_document,
     to_search_dsl,
 )
-from repository_core.query.tree import positive_words
-from repository_core.records import Record
-from repository_core.search import SORTS, FacetValue, SearchResult, facet_filter
-from repository_core.store import row_to_record
+from ..query.tree import positive_words
+from ..records import Record
+from ..store import row_to_record
+from .embedded import SORTS, FacetValue, SearchResult, facet_filter
+from .queue import IndexQueueRow
 
-__all__ = ["ElasticsearchBackend", "make_client", "queue_hook", "restamp_hook"]
-
-
-def queue_hook(session: Session, record: Record, previous: Record | None) -> None:
-    """``WriteHook``: queue the record for indexing, in the write's transaction."""
-    session.execute(insert(IndexQueueRow).values(record_id=record.id))
-
-
-def restamp_hook(session: Session, stamp: datetime) -> None:
-    """``RestampHook`` for set changes: queue every record that got ``stamp``."""
-    session.execute(insert(IndexQueueRow).from_select(
-        ["record_id"], select(RecordRow.id).where(RecordRow.datestamp == stamp)))
+__all__ = ["ElasticsearchBackend", "make_client"]
 
 
 def make_client(url: str, **kwargs: Any) -> Any:

@@ -1,4 +1,4 @@
-"""Tables of the query package: the extracted terms of every record.
+"""The table of the query package: the extracted terms of every record.
 
 ``query_terms`` holds one row a keyword value, a text token, or a number /
 date value, per record and field. It is what the SQL evaluator queries with
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
 
-__all__ = ["IndexQueueRow", "TermRow", "TermString"]
+__all__ = ["TermRow", "TermString"]
 
 #: byte-wise (code point) ordering on PostgreSQL, as on SQLite and in Python
 TermString = String(600).with_variant(String(600, collation="C"), "postgresql")
@@ -39,17 +39,3 @@ class TermRow(Base):
         Index("ix_query_terms_field_term", "field", "term", "record_id"),
         Index("ix_query_terms_field_num", "field", "num", "record_id"),
     )
-
-
-class IndexQueueRow(Base):
-    """A record waiting to be (re)indexed in the external search engine.
-
-    Written in the record's own transaction (a write hook), removed only
-    after the engine has taken the record, so no write is lost while the
-    cluster is down. Several rows for one record are harmless.
-    """
-
-    __tablename__ = "search_index_queue"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    record_id: Mapped[str] = mapped_column(String(64), index=True)
