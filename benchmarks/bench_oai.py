@@ -37,9 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from lxml import etree
 from sqlalchemy import insert, text
 
-from oaiserver.app import create_app
 from oaiserver.config import Config
-from oaiserver.oai import bp
+from oaiserver.http.app import create_app
+from oaiserver.oai.views import bp
 from oaiserver.services import build_services
 from repository_core.db import Base, make_engine
 from repository_core.models import ClockRow, RecordRow

@@ -44,7 +44,7 @@ from repository_core.models import RecordRow, SetRow
 from repository_core.query import index_record_terms
 from repository_core.query.sql import term_rows
 from repository_core.query.term_table import TermRow
-from repository_core.records import Record
+from repository_core.records import Cursor, Record
 from repository_core.search import (
     create_search_schema,
     index_search_document,
@@ -58,7 +58,6 @@ from repository_core.sets import (
     membership_page,
     update_set,
 )
-from repository_core.store import Cursor
 
 TYPES = ["Dataset", "Software", "Text", "Image", "Collection", "Other"]
 SUBJECTS = ["climate", "oceanography", "genomics", "physics", "linguistics", "ecology",

@@ -38,6 +38,7 @@ class Config:
     oai_page_size: int = 100
     oai_max_concurrent_lists: int = 8
     oai_token_lifetime_hours: int = 72
+    oai_retry_after_seconds: int = 10  # the 503 beyond oai_max_concurrent_lists
     search_url: str = ""
     search_index_prefix: str = "oaiserver"
     datacite_url: str = ""

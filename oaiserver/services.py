@@ -1,30 +1,57 @@
 """The running application's parts, built once from configuration.
 
 ``build_services(config)`` is the one place where objects are wired
-together (no import strings): the engine, the record service with its write
-hooks, the export context serializers need. The Flask app keeps the result
-in ``app.extensions["oaiserver"]``; the CLI builds its own.
+together: the engine, the record service with its write hooks, the set
+service with its restamp hooks, the search engine, the DOI machinery and the
+OAI-PMH endpoint. The Flask app keeps the result in
+``app.extensions["oaiserver"]`` (views read it with
+``oaiserver.http.current_services()``); the CLI builds its own
+(``oaiserver.cli.context``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from datacite_client.client import DataCiteClient
+from datacite_client.doi_policy import DOIPolicy
+from datacite_client.lifecycle import DOILifecycle
+from datacite_client.worker import OutboxWorker
 from repository_core.db import make_engine
+from repository_core.instance import instance_secret
 from repository_core.outbox import outbox_hook
 from repository_core.query import index_record_terms
-from repository_core.search import index_search_document
+from repository_core.search import EmbeddedSearch, SearchBackend, index_search_document
 from repository_core.service import RecordService
-from repository_core.sets import SetMembershipHook
+from repository_core.sets import SetMembershipHook, SetService
 from serializers.context import ExportContext
 
 from .config import Config
+from .oai.endpoint import OAIEndpoint
+from .oai.sql import SQLRepository
+from .oai.tokens import TokenCodec
+from .oai.verbs import Identity
 
-__all__ = ["Services", "build_services"]
+if TYPE_CHECKING:
+    from repository_core.search.elastic import ElasticsearchBackend
+
+__all__ = ["DOIParts", "Services", "build_services"]
+
+
+@dataclass
+class DOIParts:
+    """The DOI machinery: the life cycle always; client and worker when minting is on."""
+
+    lifecycle: DOILifecycle
+    client: DataCiteClient | None
+    worker: OutboxWorker | None
 
 
 @dataclass
@@ -32,19 +59,20 @@ class Services:
     config: Config
     engine: Engine
     records: RecordService
+    sets: SetService
     export_context: ExportContext
-    parts: dict[str, Any] = field(default_factory=dict)
+    #: what answers ``GET /api/records?q=``: the embedded engine or Elasticsearch
+    search: SearchBackend
+    #: the external engine (reindex, queue), when one is configured
+    search_engine: ElasticsearchBackend | None
+    doi: DOIParts
+    oai: OAIEndpoint
+    #: the key for signed tokens (see :func:`signing_key_source`)
+    signing_key_source: Callable[[], str]
 
     @property
     def signing_key(self) -> str:
-        """Key for signed tokens: configured, or the installation's own random key."""
-        if self.config.secret_key:
-            return self.config.secret_key
-        if "signing_key" not in self.parts:
-            from repository_core.instance import instance_secret
-
-            self.parts["signing_key"] = instance_secret(self.engine)
-        return str(self.parts["signing_key"])
+        return self.signing_key_source()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -59,34 +87,91 @@ def build_services(config: Config, *, engine: Engine | None = None) -> Services:
     then (auto mode) minting a DOI for a new record, which updates the
     record and so runs the hooks once more.
     """
-    from .doi_parts import build_doi_parts
-    from .search_api import make_search_api
-
     engine = engine or make_engine(config.effective_database_url)
     records = RecordService(engine, hooks=[
         index_record_terms, index_search_document, SetMembershipHook(), outbox_hook,
     ])
+    sets = SetService(records)
     context = ExportContext(
         base_url=config.base_url.rstrip("/"),
         repository_id=config.repository_id,
         repository_name=config.repository_name,
         datacentre_symbol=config.datacentre_symbol or None,
     )
-    services = Services(config=config, engine=engine, records=records, export_context=context)
-    services.parts["search_api"] = make_search_api(services)
+    search: SearchBackend = EmbeddedSearch(records.reading)
+    search_engine = None
     if config.search_url:
         from repository_core.search.elastic import ElasticsearchBackend, make_client
-        from repository_core.search.queue import queue_hook
-        from repository_core.search.queue import queue_restamped as restamp_hook
+        from repository_core.search.queue import queue_hook, queue_restamped
 
-        backend = ElasticsearchBackend(make_client(config.search_url),
-                                       prefix=config.search_index_prefix,
-                                       sessions=lambda: Session(engine))
+        search_engine = ElasticsearchBackend(make_client(config.search_url),
+                                             prefix=config.search_index_prefix,
+                                             sessions=lambda: Session(engine))
         records.hooks.append(queue_hook)
-        services.parts["search_backend"] = backend
-        services.parts["search_api"] = make_search_api(services, backend)
-        services.parts["sets_on_restamp"] = restamp_hook
-    doi = services.parts["doi"] = build_doi_parts(config, records, engine, context)
+        sets.restamp_hooks.append(queue_restamped)
+        search = search_engine
+    doi = build_doi_parts(config, records, engine, context)
     if config.datacite_auto and config.doi_minting_enabled:
         records.hooks.append(doi.lifecycle.auto_mint_hook())
-    return services
+    signing_key = signing_key_source(config, engine)
+    return Services(
+        config=config, engine=engine, records=records, sets=sets, export_context=context,
+        search=search, search_engine=search_engine, doi=doi,
+        oai=build_oai_endpoint(config, engine, context, signing_key),
+        signing_key_source=signing_key,
+    )
+
+
+def signing_key_source(config: Config, engine: Engine) -> Callable[[], str]:
+    """The key for signed tokens: configured, or the installation's own random key.
+
+    Read on first use and then kept: the installation's key lives in the
+    database, which ``oaiserver db upgrade`` may be about to create.
+    """
+    @cache
+    def key() -> str:
+        return config.secret_key or instance_secret(engine)
+
+    return key
+
+
+def build_doi_parts(
+    config: Config, records: RecordService, engine: Engine, context: ExportContext
+) -> DOIParts:
+    """Minting is on only when DataCite's URL, username and prefix are configured."""
+    policy = (DOIPolicy(config.datacite_prefix, config.datacite_suffix_pattern)
+              if config.doi_minting_enabled else None)
+    lifecycle = DOILifecycle(records, policy=policy, context=context)
+    client = worker = None
+    if config.doi_minting_enabled:
+        client = DataCiteClient(config.datacite_url,
+                                auth=(config.datacite_username, config.datacite_password),
+                                contact=config.datacite_contact or config.admin_email)
+        worker = OutboxWorker(
+            engine, client, context,
+            max_attempts=config.datacite_max_attempts or None,
+            max_age=(timedelta(hours=config.datacite_max_age_hours)
+                     if config.datacite_max_age_hours else None),
+        )
+    return DOIParts(lifecycle, client, worker)
+
+
+def build_oai_endpoint(config: Config, engine: Engine, context: ExportContext,
+                       signing_key: Callable[[], str]) -> OAIEndpoint:
+    """The OAI-PMH endpoint over the database, its settings from configuration."""
+    base = config.base_url.rstrip("/")
+    return OAIEndpoint(
+        repo=SQLRepository(engine),
+        identity=Identity(
+            repository_name=config.repository_name,
+            base_url=f"{base}/oai",
+            repository_id=config.repository_id,
+            admin_emails=tuple(e.strip() for e in config.admin_email.split(",") if e.strip()),
+        ),
+        codec=TokenCodec(signing_key),
+        export=context,
+        page_size=config.oai_page_size,
+        token_lifetime=timedelta(hours=config.oai_token_lifetime_hours),
+        max_concurrent_lists=config.oai_max_concurrent_lists,
+        retry_after_seconds=config.oai_retry_after_seconds,
+    )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-__all__ = ["Record", "local_id_from_oai_identifier", "oai_identifier"]
+__all__ = ["Cursor", "Record", "local_id_from_oai_identifier", "oai_identifier"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,14 @@ class Record:
     def updated(self) -> datetime:
         """The REST API's name for the datestamp."""
         return self.datestamp
+
+
+@dataclass(frozen=True, order=True)
+class Cursor:
+    """A position in datestamp order: strictly after (datestamp, id)."""
+
+    datestamp: datetime
+    id: str
 
 
 def oai_identifier(repository_id: str, local_id: str) -> str:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from .datestamps import lock_clock, next_datestamp
 from .db import write_engine
+from .dois import doi_key
 from .errors import (
     InvalidRecord,
     Problem,
@@ -33,8 +34,8 @@ from .errors import (
 )
 from .metadata.validation import INVALID_XML_CHARACTERS, validate_metadata
 from .models import RecordRow
-from .records import Record
-from .store import Cursor, RecordStore, normalise_doi, row_to_record
+from .records import Cursor, Record
+from .store import RecordStore, row_to_record
 
 __all__ = ["RecordService", "Validator", "WriteHook", "check_record_id", "new_record_id"]
 
@@ -282,7 +283,7 @@ class RecordService:
         doi = metadata.get("doi")
         if not doi:
             return None
-        doi = normalise_doi(str(doi))
+        doi = doi_key(str(doi))
         holder = session.execute(
             select(RecordRow.id).where(RecordRow.doi == doi, RecordRow.id != record_id)
         ).scalar_one_or_none()

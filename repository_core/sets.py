@@ -44,12 +44,11 @@ record writes (they hold the same lock while their hooks run).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import (
     CursorResult,
@@ -64,29 +63,33 @@ from sqlalchemy import (
     or_,
     select,
     true,
-    tuple_,
     update,
 )
 from sqlalchemy.orm import Session
 
 from .datestamps import next_datestamp, utcnow
-from .db import UTCDateTime
 from .errors import InvalidRecord, Problem, SetExists, SetNotFound
 from .metadata.validation import INVALID_XML_CHARACTERS
 from .models import MembershipRow, RecordRow, SetRow
+from .paging import keyset_range
 from .query.fields import extract
 from .query.memory import matches, prepare
 from .query.parser import parse_query
 from .query.sql import to_sql
 from .query.tree import Node, Or
-from .records import Record
-from .store import Cursor, row_to_record
+from .records import Cursor, Record
+from .set_specs import SPEC_PATTERN, spec_ancestors
+from .store import row_to_record
+
+if TYPE_CHECKING:
+    from .service import RecordService
 
 __all__ = [
     "SPEC_PATTERN",
     "RestampHook",
     "SetDefinition",
     "SetMembershipHook",
+    "SetService",
     "check_spec",
     "create_set",
     "delete_set",
@@ -99,12 +102,6 @@ __all__ = [
     "sets_of",
     "update_set",
 ]
-
-#: OAI-PMH.xsd ``setSpecType``, character for character: segments of URI
-#: unreserved characters joined by ':'. XSD patterns are anchored: use
-#: ``SPEC_PATTERN.fullmatch`` (``match`` would accept a trailing newline).
-#: The OAI layer checks the ``set`` argument with this same object.
-SPEC_PATTERN = re.compile(r"([A-Za-z0-9\-_\.!~\*'\(\)])+(:[A-Za-z0-9\-_\.!~\*'\(\)]+)*")
 
 #: called with the new datestamp after a set change re-stamped records
 #: (``records.datestamp == stamp`` selects them), e.g. to queue reindexing
@@ -183,11 +180,6 @@ def set_query_tree(query: str) -> Node:
     return parse_query(query, for_sets=True)
 
 
-def _ancestors(spec: str) -> list[str]:
-    parts = spec.split(":")
-    return [":".join(parts[:i]) for i in range(1, len(parts))]
-
-
 def _is_descendant(spec: str, of: str) -> bool:
     return spec.startswith(of + ":")
 
@@ -217,17 +209,9 @@ def sets_of(session: Session, record_id: str) -> list[str]:
 
 def _page_filters(spec: str, after: Cursor | None, since: datetime | None,
                   until: datetime | None) -> list[Any]:
-    clauses: list[Any] = [MembershipRow.set_spec == spec]
-    if after is not None:
-        # a row-value comparison: one index range even when a set change gave
-        # thousands of records the same datestamp
-        clauses.append(tuple_(MembershipRow.datestamp, MembershipRow.record_id)
-                       > tuple_(literal(after.datestamp, UTCDateTime()), literal(after.id)))
-    if since is not None:
-        clauses.append(MembershipRow.datestamp >= since)
-    if until is not None:
-        clauses.append(MembershipRow.datestamp <= until)
-    return clauses
+    return [MembershipRow.set_spec == spec,
+            *keyset_range(MembershipRow.datestamp, MembershipRow.record_id,
+                          after=after, since=since, until=until)]
 
 
 def membership_page(
@@ -293,7 +277,7 @@ class SetMembershipHook:
         for spec, query in defined:
             if matches(set_query_tree(query), doc):
                 member.add(spec)
-                member.update(a for a in _ancestors(spec) if a in specs)
+                member.update(a for a in spec_ancestors(spec) if a in specs)
         existing = set(session.execute(
             select(MembershipRow.set_spec).where(MembershipRow.record_id == record.id)
         ).scalars())
@@ -402,7 +386,7 @@ def _finish_restamp(session: Session, spec: str, stamp: datetime, clause: Any) -
 def _rebuild_with_ancestors(session: Session, spec: str, stamp: datetime,
                             on_restamp: RestampHook | None) -> None:
     targets = [spec] if session.get(SetRow, spec) is not None else []
-    targets += [a for a in _ancestors(spec) if session.get(SetRow, a) is not None]
+    targets += [a for a in spec_ancestors(spec) if session.get(SetRow, a) is not None]
     for target in targets:
         rebuild_membership(session, target, stamp=stamp, on_restamp=None)
     if on_restamp is not None:
@@ -487,7 +471,7 @@ def delete_set(session: Session, spec: str, *,
     session.execute(delete(MembershipRow).where(MembershipRow.set_spec == spec))
     session.delete(row)
     session.flush()
-    for ancestor in _ancestors(spec):
+    for ancestor in spec_ancestors(spec):
         if session.get(SetRow, ancestor) is not None:
             rebuild_membership(session, ancestor, stamp=stamp)
     session.expire_all()
@@ -499,3 +483,47 @@ def define_sets(session: Session, definitions: Sequence[dict[str, Any]]) -> list
     """Create several sets (e.g. from configuration) in one transaction."""
     return [create_set(session, d["spec"], name=d["name"], query=d["query"],
                        description=d.get("description")) for d in definitions]
+
+
+class SetService:
+    """Set definitions managed over a :class:`~repository_core.service.RecordService`.
+
+    Each change runs in one write transaction. A change that re-stamps
+    records (a new or changed query) calls every restamp hook registered
+    here, so a caller never has to remember one: the application registers
+    them once (the external search engine's queue, for instance).
+    """
+
+    def __init__(self, records: RecordService, restamp_hooks: Sequence[RestampHook] = ()):
+        self.records = records
+        self.restamp_hooks: list[RestampHook] = list(restamp_hooks)
+
+    def _restamped(self, session: Session, stamp: datetime) -> None:
+        for hook in self.restamp_hooks:
+            hook(session, stamp)
+
+    def create(self, spec: str, *, name: str, query: str,
+               description: str | None = None) -> SetDefinition:
+        with self.records.transaction() as session:
+            return create_set(session, spec, name=name, query=query, description=description,
+                              on_restamp=self._restamped)
+
+    def update(self, spec: str, *, name: str | None = None, query: str | None = None,
+               description: str | None = _UNSET) -> SetDefinition:
+        with self.records.transaction() as session:
+            return update_set(session, spec, name=name, query=query, description=description,
+                              on_restamp=self._restamped)
+
+    def delete(self, spec: str) -> None:
+        with self.records.transaction() as session:
+            delete_set(session, spec, on_restamp=self._restamped)
+
+    def list(self) -> list[SetDefinition]:
+        with self.records.reading() as session:
+            return list_sets(session)
+
+    def get(self, spec: str) -> tuple[SetDefinition, int]:
+        """The definition and its membership rows (members and former members)."""
+        with self.records.reading() as session:
+            return get_set(session, spec), membership_count(session, spec)
+

@@ -7,31 +7,18 @@ costs what page 1 costs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, literal, select, tuple_
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .db import UTCDateTime
+from .dois import doi_key
 from .models import RecordRow
-from .records import Record
+from .paging import keyset_range
+from .records import Cursor, Record
 
-__all__ = ["Cursor", "RecordStore", "normalise_doi", "row_to_record"]
-
-
-@dataclass(frozen=True, order=True)
-class Cursor:
-    """A position in datestamp order: strictly after (datestamp, id)."""
-
-    datestamp: datetime
-    id: str
-
-
-def normalise_doi(doi: str) -> str:
-    """DOIs are case-insensitive: stored and compared in lower case."""
-    return doi.strip().lower()
+__all__ = ["RecordStore", "row_to_record"]
 
 
 def row_to_record(row: RecordRow) -> Record:
@@ -65,7 +52,7 @@ class RecordStore:
 
     def get_by_doi(self, doi: str) -> Record | None:
         row = self.session.execute(
-            select(RecordRow).where(RecordRow.doi == normalise_doi(doi))
+            select(RecordRow).where(RecordRow.doi == doi_key(doi))
         ).scalar_one_or_none()
         return row_to_record(row) if row is not None else None
 
@@ -117,19 +104,8 @@ class RecordStore:
         include_deleted: bool,
         where: Any,
     ) -> list[Any]:
-        clauses: list[Any] = []
-        if after is not None:
-            # The plain range term lets SQLite walk the (datestamp, id) index
-            # from the cursor on instead of sorting everything after it.
-            clauses.append(RecordRow.datestamp >= after.datestamp)
-            clauses.append(
-                tuple_(RecordRow.datestamp, RecordRow.id)
-                > tuple_(literal(after.datestamp, UTCDateTime()), literal(after.id))
-            )
-        if since is not None:
-            clauses.append(RecordRow.datestamp >= since)
-        if until is not None:
-            clauses.append(RecordRow.datestamp <= until)
+        clauses = keyset_range(RecordRow.datestamp, RecordRow.id, after=after,
+                               since=since, until=until)
         if not include_deleted:
             clauses.append(RecordRow.deleted.is_(False))
         if where is not None:

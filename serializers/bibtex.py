@@ -24,6 +24,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
+from repository_core.dois import bare_doi, doi_key
 from repository_core.records import Record
 from serializers.context import ExportContext
 from serializers.datacite_reading import (
@@ -31,7 +32,6 @@ from serializers.datacite_reading import (
     doi_url,
     issued_date,
     main_title,
-    normalize_doi,
     publisher_name,
     resource_type_general,
     split_name,
@@ -92,8 +92,8 @@ def citation_key(metadata: Mapping[str, Any], record_id: str) -> str:
     parts = date_parts(issued_date(metadata))
     year = parts[0] if parts else None
     doi = text(metadata.get("doi"))
-    identity = normalize_doi(doi).lower() if doi else f"id:{record_id}"
-    ident = normalize_doi(doi).split("/", 1)[-1] if doi else record_id
+    identity = doi_key(doi) if doi else f"id:{record_id}"
+    ident = bare_doi(doi).split("/", 1)[-1] if doi else record_id
     ident = re.sub(r"[^a-z0-9]+", "-", ident.lower()).strip("-") or "record"
     # The readable part drops the prefix and punctuation; a short digest of the
     # whole DOI (or id) keeps two records from ever sharing a key in practice.
@@ -157,7 +157,7 @@ def metadata_to_bibtex(metadata: Mapping[str, Any], *, record_id: str,
         fields.append(("month", _MONTHS[parts[1] - 1]))
     doi = text(metadata.get("doi"))
     if doi:
-        add("doi", _verbatim(normalize_doi(doi)), raw=True)
+        add("doi", _verbatim(bare_doi(doi)), raw=True)
         add("url", _verbatim(doi_url(doi)), raw=True)
     elif landing_url:
         add("url", _verbatim(landing_url), raw=True)

@@ -14,10 +14,12 @@ __all__ = ["ExportContext"]
 
 @dataclass(frozen=True)
 class ExportContext:
-    base_url: str = "http://127.0.0.1:5000"
-    repository_id: str = "oaiserver.example.org"
-    repository_name: str = "oaiserver demo repository"
-    datacentre_symbol: str | None = None
+    """Every field is required: the configuration is the one source of defaults."""
+
+    base_url: str
+    repository_id: str
+    repository_name: str
+    datacentre_symbol: str | None
 
     def landing_url(self, record_id: str) -> str:
         """The record's landing page (content negotiation happens there)."""

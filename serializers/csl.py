@@ -16,6 +16,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from repository_core.dois import bare_doi
 from repository_core.records import Record
 from serializers.context import ExportContext
 from serializers.datacite_reading import (
@@ -23,7 +24,6 @@ from serializers.datacite_reading import (
     doi_url,
     issued_date,
     main_title,
-    normalize_doi,
     publisher_name,
     resource_type_general,
     split_name,
@@ -90,7 +90,7 @@ def metadata_to_csl(metadata: Mapping[str, Any], *, item_id: str,
     if parts := date_parts(issued_date(metadata)):
         item["issued"] = {"date-parts": [parts]}
     if doi:
-        item["DOI"] = normalize_doi(doi)
+        item["DOI"] = bare_doi(doi)
         item["URL"] = doi_url(doi)
     elif landing_url:
         item["URL"] = landing_url

@@ -17,6 +17,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
+from repository_core.dois import DOI_RESOLVER, bare_doi
+
 __all__ = [
     "DOI_RESOLVER",
     "date_parts",
@@ -27,7 +29,6 @@ __all__ = [
     "issued_date",
     "main_title",
     "name_identifier_url",
-    "normalize_doi",
     "orcid_url",
     "publisher_name",
     "related_identifier_urls",
@@ -37,10 +38,6 @@ __all__ = [
     "text",
 ]
 
-DOI_RESOLVER = "https://doi.org/"
-
-_DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/",
-                 "http://dx.doi.org/", "doi:", "info:doi/")
 _ORCID_RE = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$", re.IGNORECASE)
 _ROR_RE = re.compile(r"(0[a-z0-9]{6}\d{2})$")
 
@@ -50,19 +47,9 @@ def text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def normalize_doi(value: str) -> str:
-    """``10.1234/abc`` from any usual DOI spelling (URL, ``doi:`` prefix)."""
-    value = value.strip()
-    lowered = value.lower()
-    for prefix in _DOI_PREFIXES:
-        if lowered.startswith(prefix):
-            return value[len(prefix):]
-    return value
-
-
 def doi_url(doi: str) -> str:
     """The DOI as its https://doi.org/ URL, percent-encoding what a URL cannot hold."""
-    return DOI_RESOLVER + quote(normalize_doi(doi), safe="/:;()[]._-~!$&'*+,=@")
+    return DOI_RESOLVER + quote(bare_doi(doi), safe="/:;()[]._-~!$&'*+,=@")
 
 
 def _is_url(value: str) -> bool:

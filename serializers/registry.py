@@ -20,7 +20,7 @@ Not for choosing a format from an HTTP request: that is
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import KW_ONLY, dataclass, field
+from dataclasses import KW_ONLY, dataclass
 
 from lxml import etree
 
@@ -47,14 +47,10 @@ from serializers.namespaces import (
     OAI_DC_SCHEMA_LOCATION,
 )
 
-__all__ = ["FORMATS", "Format", "Registry", "always_available", "has_doi"]
+__all__ = ["FORMATS", "Format", "Registry", "has_doi"]
 
 Dump = Callable[[Record, ExportContext], bytes]
 OaiPayload = Callable[[Record, ExportContext], etree._Element]
-
-
-def always_available(record: Record) -> bool:
-    return True
 
 
 def has_doi(record: Record) -> bool:
@@ -67,9 +63,10 @@ class Format:
     """One export format.
 
     ``media_type`` is None for an OAI-only format (``oai_datacite``); such a
-    format is never chosen by content negotiation. ``available(record)``
-    says whether this format can represent the record at all; when it is
-    False the OAI endpoint answers ``cannotDisseminateFormat`` and the
+    format is never chosen by content negotiation. ``requires_doi`` declares
+    that the format can represent only records with a DOI (DataCite XML:
+    the kernel-4 XSD requires ``<identifier>``); ``available(record)`` says
+    whether this format can represent the record at all; when it is False the OAI endpoint answers ``cannotDisseminateFormat`` and the
     record pages leave the format out. ``text`` marks plain-text formats
     (BibTeX, RIS, citations): served with ``charset=utf-8`` and shown inline
     on the landing page.
@@ -88,7 +85,11 @@ class Format:
     xsd: str | None = None
     oai_payload: OaiPayload | None = None
     text: bool = False
-    available: Callable[[Record], bool] = field(default=always_available)
+    requires_doi: bool = False
+
+    def available(self, record: Record) -> bool:
+        """Whether this format can represent ``record`` (see ``requires_doi``)."""
+        return has_doi(record) if self.requires_doi else True
 
     @property
     def media_types(self) -> tuple[str, ...]:
@@ -180,7 +181,7 @@ FORMATS = Registry([
         aliases=("application/x-datacite+xml", "application/xml", "text/xml"),
         oai_prefix="datacite", schema=DATACITE_SCHEMA_LOCATION, namespace=DATACITE_NS,
         xsd="datacite", extension="xml",
-        dump=datacite_xml.dump, oai_payload=_datacite_xml_payload, available=has_doi,
+        dump=datacite_xml.dump, oai_payload=_datacite_xml_payload, requires_doi=True,
     ),
     Format(
         "datacite-json", "application/vnd.datacite.datacite+json",
@@ -220,7 +221,7 @@ FORMATS = Registry([
         label="DataCite XML in DataCite's OAI wrapper",
         oai_prefix="oai_datacite", schema=OAI_DATACITE_SCHEMA_LOCATION,
         namespace=OAI_DATACITE_NS, xsd="oai_datacite", extension="xml",
-        dump=oai_datacite.dump, oai_payload=oai_datacite.oai_payload, available=has_doi,
+        dump=oai_datacite.dump, oai_payload=oai_datacite.oai_payload, requires_doi=True,
     ),
 ])
 """The one registry, in the server's preference order."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from repository_core.dois import bare_doi
 from repository_core.records import Record
 from serializers.context import ExportContext
 from serializers.datacite_reading import (
@@ -18,7 +19,6 @@ from serializers.datacite_reading import (
     doi_url,
     issued_date,
     main_title,
-    normalize_doi,
     publisher_name,
     resource_type_general,
     split_name,
@@ -91,7 +91,7 @@ def metadata_to_ris(metadata: Mapping[str, Any], *, landing_url: str | None = No
     lines.append(_line("PB", publisher_name(metadata)))
     doi = text(metadata.get("doi"))
     if doi:
-        lines.append(_line("DO", normalize_doi(doi)))
+        lines.append(_line("DO", bare_doi(doi)))
         lines.append(_line("UR", doi_url(doi)))
     elif landing_url:
         lines.append(_line("UR", landing_url))

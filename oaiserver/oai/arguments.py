@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from repository_core.metadata.validation import INVALID_XML_CHARACTERS
-from repository_core.sets import SPEC_PATTERN
+from repository_core.set_specs import SPEC_PATTERN
 
 from .dates import UTCDate, parse_utc_date
 from .errors import BadArgument, BadVerb, OAIError

@@ -2,9 +2,10 @@
 
 :class:`OAIEndpoint` holds the repository adapter, the formats, the token
 codec, the identity and the overload gate, and answers one request with
-bytes. ``endpoint_from_services(services)`` builds it from the application's
-:class:`~oaiserver.services.Services`; tests build one by hand (a fake
-repository, a fixed clock).
+bytes. Its settings are required arguments: the configuration
+(``oaiserver.config``) is their only source of defaults, and
+``oaiserver.services`` builds the endpoint from it; tests build one by hand
+(a fake repository, a fixed clock).
 
 Not for HTTP details (methods, compression, 503): that is :mod:`.views`.
 """
@@ -16,16 +17,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from oaiserver.services import Services
 from serializers.context import ExportContext
 from serializers.registry import FORMATS
 
-from .repository import Repository, SQLRepository
+from .repository import Repository
 from .tokens import TokenCodec
 from .verbs import Context, FormatSource, Identity, Reply, handle
 from .xml import render
 
-__all__ = ["MIN_TOKEN_LIFETIME", "OAIEndpoint", "endpoint_from_services"]
+__all__ = ["MIN_TOKEN_LIFETIME", "OAIEndpoint"]
 
 #: expirationDate is always at least this far ahead.
 MIN_TOKEN_LIFETIME = timedelta(hours=24)
@@ -41,11 +41,11 @@ class OAIEndpoint:
     identity: Identity
     codec: TokenCodec
     export: ExportContext
+    page_size: int
+    token_lifetime: timedelta
+    max_concurrent_lists: int
+    retry_after_seconds: int
     formats: FormatSource = FORMATS
-    page_size: int = 100
-    token_lifetime: timedelta = timedelta(hours=72)
-    max_concurrent_lists: int = 8
-    retry_after_seconds: int = 10
     clock: Callable[[], datetime] = _utcnow
     gate: threading.BoundedSemaphore = field(init=False)
 
@@ -68,23 +68,3 @@ class OAIEndpoint:
 
     def respond(self, params: Mapping[str, Sequence[str]], *, stylesheet: str | None = None) -> bytes:
         return render(self.reply(params), base_url=self.identity.base_url, stylesheet=stylesheet)
-
-
-def endpoint_from_services(services: Services) -> OAIEndpoint:
-    """The endpoint for the application's services (``oaiserver.services.Services``)."""
-    config = services.config
-    base = config.base_url.rstrip("/")
-    return OAIEndpoint(
-        repo=SQLRepository(services.engine),
-        identity=Identity(
-            repository_name=config.repository_name,
-            base_url=f"{base}/oai",
-            repository_id=config.repository_id,
-            admin_emails=tuple(e.strip() for e in config.admin_email.split(",") if e.strip()),
-        ),
-        codec=TokenCodec(services.signing_key),
-        export=services.export_context,
-        page_size=config.oai_page_size,
-        token_lifetime=timedelta(hours=config.oai_token_lifetime_hours),
-        max_concurrent_lists=config.oai_max_concurrent_lists,
-    )

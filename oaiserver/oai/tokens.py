@@ -17,6 +17,7 @@ Not for access control: a token grants nothing a harvester could not ask for.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -67,8 +68,18 @@ class TokenState:
 class TokenCodec:
     """Turns a :class:`TokenState` into an opaque URL-safe string and back."""
 
-    def __init__(self, key: bytes | str):
-        self._serializer = URLSafeSerializer(key, salt=_SALT)
+    def __init__(self, key: bytes | str | Callable[[], bytes | str]):
+        """``key`` may be a function, called on first use (the installation's
+        key is read from a database that may not be migrated yet)."""
+        self._key = key
+        self._serializer_made: URLSafeSerializer | None = None
+
+    @property
+    def _serializer(self) -> URLSafeSerializer:
+        if self._serializer_made is None:
+            key = self._key() if callable(self._key) else self._key
+            self._serializer_made = URLSafeSerializer(key, salt=_SALT)
+        return self._serializer_made
 
     def dumps(self, state: TokenState) -> str:
         payload = [

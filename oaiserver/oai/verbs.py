@@ -27,10 +27,8 @@ from typing import Any, Protocol
 
 from lxml import etree
 
-from repository_core.records import Record, local_id_from_oai_identifier, oai_identifier
-from repository_core.store import Cursor
+from repository_core.records import Cursor, Record, local_id_from_oai_identifier, oai_identifier
 from serializers.context import ExportContext
-from serializers.registry import has_doi
 
 from .arguments import OAIRequest, check_request
 from .errors import (
@@ -103,8 +101,8 @@ class Context:
     identity: Identity
     codec: TokenCodec
     now: datetime
-    page_size: int = 100
-    token_lifetime: timedelta = timedelta(hours=72)
+    page_size: int
+    token_lifetime: timedelta
 
 
 # -- the reply, described ---------------------------------------------------
@@ -293,7 +291,7 @@ def list_identifiers(req: OAIRequest, ctx: Context) -> Reply:
 
 def _require_doi(fmt: Any) -> bool:
     """True when the format is available exactly for records with a DOI (an SQL filter)."""
-    return fmt.available is has_doi
+    return bool(fmt.requires_doi)
 
 
 def _start(req: OAIRequest, ctx: Context) -> tuple[TokenState, Any, datetime]:

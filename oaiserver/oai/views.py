@@ -16,33 +16,31 @@ return bytes) plus what belongs to HTTP only:
   has no error code for a server failure. HTTP errors (413 ...) stay the
   app's problem documents.
 
-The endpoint (:class:`~.endpoint.OAIEndpoint`) is built once per app from
-``app.extensions["oaiserver"]`` and kept in its ``parts["oai"]``; a test
-may put its own there.
+The endpoint (:class:`~.endpoint.OAIEndpoint`) is the services' own
+(``Services.oai``, built once by ``oaiserver.services``); a test may put
+its own there.
 """
 
 from __future__ import annotations
 
 import gzip
 import logging
-import threading
 import zlib
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from oaiserver.problems import problem_from_http
+from oaiserver.http.current import current_services
+from oaiserver.http.problems import problem_from_http
 
-from .endpoint import OAIEndpoint, endpoint_from_services
 from .namespaces import LIST_VERBS
 
-__all__ = ["bp", "get_endpoint"]
+__all__ = ["bp"]
 
 bp = Blueprint(
     "oai", __name__, url_prefix="/oai", static_folder="static", static_url_path="/static"
 )
 
-_build_lock = threading.Lock()
 log = logging.getLogger(__name__)
 
 #: The body of a 500: well-formed XML, deliberately not an OAI-PMH response
@@ -52,18 +50,6 @@ SERVER_FAILURE = (
     b"<serverError>The repository failed to answer this request; the failure was logged. "
     b"Please try again later.</serverError>\n"
 )
-
-
-def get_endpoint() -> OAIEndpoint:
-    """This app's endpoint (built on first use from its services)."""
-    services = current_app.extensions["oaiserver"]
-    endpoint = services.parts.get("oai")
-    if endpoint is None:
-        with _build_lock:
-            endpoint = services.parts.get("oai")
-            if endpoint is None:
-                endpoint = services.parts["oai"] = endpoint_from_services(services)
-    return endpoint
 
 
 def _arguments() -> dict[str, list[str]]:
@@ -76,7 +62,7 @@ def _arguments() -> dict[str, list[str]]:
 
 @bp.route("", methods=["GET", "POST"], strict_slashes=False)
 def oai() -> Response:
-    endpoint = get_endpoint()
+    endpoint = current_services().oai
     params = _arguments()
     gated = params.get("verb", [None])[0] in LIST_VERBS
     if gated and not endpoint.gate.acquire(blocking=False):

@@ -19,17 +19,23 @@ from datacite_client.doi_policy import DOIPolicy
 from datacite_client.lifecycle import DOILifecycle, serializer_attributes
 from datacite_client.retry import RetryPolicy
 from datacite_client.worker import OutboxWorker
+from oaiserver.config import Config
 from repository_core.db import make_engine
 from repository_core.migrate import upgrade
 from repository_core.outbox import outbox_hook
 from repository_core.service import RecordService
-from serializers.context import ExportContext
+from tests.contexts import export_context
 
 from .standin import DataCiteStandIn, Faults
 
 PREFIX = "10.1234"
 USER, PASSWORD = "TEST.REPO", "secret"
-CONTEXT = ExportContext(base_url="https://repo.example.org", repository_id="repo.example.org")
+#: the give-up limits of the default configuration (the worker has none of its own)
+LIMITS: dict[str, Any] = {
+    "max_attempts": Config().datacite_max_attempts,
+    "max_age": timedelta(hours=Config().datacite_max_age_hours),
+}
+CONTEXT = export_context(base_url="https://repo.example.org", repository_id="repo.example.org")
 
 
 ATTRIBUTES = serializer_attributes
@@ -87,7 +93,7 @@ def build_parts(engine: Engine, client: DataCiteClient, *, pattern: str = "{id}"
     lifecycle = DOILifecycle(records, policy=policy, context=CONTEXT)
     if auto:
         records.hooks.append(lifecycle.auto_mint_hook())
-    worker = OutboxWorker(engine, client, CONTEXT, attributes_for=ATTRIBUTES,
+    worker = OutboxWorker(engine, client, CONTEXT, attributes_for=ATTRIBUTES, **LIMITS,
                           lease=timedelta(seconds=30), backoff=fast_retry(2),
                           row_backoff=fast_retry(3), idle_interval=0.05)
     return Parts(engine, records, lifecycle, worker, client)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from flask import Flask
 
-from oaiserver.app import create_app
+from oaiserver.cli.doi import doi
 from oaiserver.config import load_config
-from oaiserver.doi_cli import doi
-from oaiserver.doi_parts import DOIParts
-from oaiserver.services import Services
+from oaiserver.http.app import create_app
+from oaiserver.services import DOIParts, Services, build_services
 from tests.sample_metadata import minimal
 
 from .conftest import CONTEXT, PREFIX, Parts, build_parts
@@ -23,10 +23,10 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 def services_for(parts: Parts, **config: Any) -> Services:
-    services = Services(config=load_config({"api_tokens": TOKEN, **config}, environ={}),
-                        engine=parts.engine, records=parts.records, export_context=CONTEXT)
-    services.parts["doi"] = DOIParts(parts.lifecycle, parts.client, parts.worker)
-    return services
+    services = build_services(load_config({"api_tokens": TOKEN, **config}, environ={}),
+                              engine=parts.engine)
+    return replace(services, records=parts.records, export_context=CONTEXT,
+                   doi=DOIParts(parts.lifecycle, parts.client, parts.worker))
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from repository_core.errors import InvalidRecord
 from repository_core.outbox import OutboxRow, counts
 from tests.sample_metadata import minimal
 
-from .conftest import ATTRIBUTES, CONTEXT, PREFIX, Parts, build_parts, make_client
+from .conftest import ATTRIBUTES, CONTEXT, LIMITS, PREFIX, Parts, build_parts, make_client
 from .standin import DataCiteStandIn, Faults
 
 
@@ -271,7 +271,7 @@ def test_bad_credentials_stop_the_worker(parts: Parts, standin: DataCiteStandIn)
     parts.lifecycle.publish("b")
     client = make_client(standin)
     client.auth = ("TEST.REPO", "wrong")
-    worker = OutboxWorker(parts.engine, client, CONTEXT, attributes_for=ATTRIBUTES)
+    worker = OutboxWorker(parts.engine, client, CONTEXT, attributes_for=ATTRIBUTES, **LIMITS)
     with pytest.raises(BadCredentials):
         worker.run()
     (row,) = rows(parts)

@@ -14,13 +14,13 @@ from datacite_client.client import DataCiteClient
 from datacite_client.errors import NetworkError, RateLimited, ServerError
 from datacite_client.retry import RetryPolicy
 from datacite_client.worker import OutboxWorker, datacite_unavailable
-from oaiserver.app import create_app
-from oaiserver.doi_cli import doi
+from oaiserver.cli.doi import doi
+from oaiserver.http.app import create_app
 from repository_core.datestamps import utcnow
 from repository_core.outbox import OutboxRow
 from tests.sample_metadata import minimal
 
-from .conftest import ATTRIBUTES, CONTEXT, PREFIX, Parts
+from .conftest import ATTRIBUTES, CONTEXT, LIMITS, PREFIX, Parts
 from .standin import DataCiteStandIn, Faults
 from .test_doi_api_cli import services_for
 
@@ -135,7 +135,7 @@ def test_attempts_at_one_row_are_spaced_out_more_and_more(
 
 
 def test_default_budget_spans_days_not_seconds(engine: Engine, client: DataCiteClient) -> None:
-    worker = OutboxWorker(engine, client, CONTEXT, attributes_for=ATTRIBUTES)
+    worker = OutboxWorker(engine, client, CONTEXT, attributes_for=ATTRIBUTES, **LIMITS)
     assert worker.max_attempts == 20 and worker.max_age == timedelta(days=3)
     policy = worker.row_backoff
     shortest = sum(min(policy.cap, policy.base * 2 ** n) / 2 for n in range(worker.max_attempts - 1))

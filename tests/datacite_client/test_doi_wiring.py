@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from oaiserver.app import create_app
 from oaiserver.cli import cli
+from oaiserver.http.app import create_app
 from tests.sample_metadata import minimal
 
 from .conftest import PASSWORD, PREFIX, USER
@@ -66,9 +66,9 @@ def test_give_up_limits_come_from_configuration(configured, monkeypatch):
 
     monkeypatch.setenv("OAISERVER_DATACITE_MAX_ATTEMPTS", "5")
     monkeypatch.setenv("OAISERVER_DATACITE_MAX_AGE_HOURS", "0")
-    worker = build_services(load_config()).parts["doi"].worker
+    worker = build_services(load_config()).doi.worker
     assert worker.max_attempts == 5 and worker.max_age is None
     monkeypatch.setenv("OAISERVER_DATACITE_MAX_ATTEMPTS", "0")
     monkeypatch.setenv("OAISERVER_DATACITE_MAX_AGE_HOURS", "24")
-    worker = build_services(load_config()).parts["doi"].worker
+    worker = build_services(load_config()).doi.worker
     assert worker.max_attempts is None and worker.max_age == timedelta(hours=24)

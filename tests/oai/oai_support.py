@@ -17,10 +17,10 @@ from lxml import etree
 from sqlalchemy import Engine
 from werkzeug.serving import make_server
 
-from oaiserver.app import create_app
 from oaiserver.config import Config
-from oaiserver.oai.endpoint import OAIEndpoint, endpoint_from_services
-from oaiserver.services import Services, build_services
+from oaiserver.http.app import create_app
+from oaiserver.oai.endpoint import OAIEndpoint
+from oaiserver.services import Services, build_oai_endpoint, build_services
 from repository_core.sets import create_set
 from serializers.xsd import SCHEMA_DIR, validate_xml
 from tests.sample_metadata import minimal
@@ -97,6 +97,10 @@ def make_services(engine: Engine, **config: Any) -> Services:
     return services
 
 
+#: responses checked against the XSDs, by id() of the services that sent them
+VALIDATED: dict[int, int] = {}
+
+
 def make_app(services: Services, *, clock: Callable[[], datetime] | None = None,
              validate: bool = False) -> Flask:
     """The application; ``validate`` checks every OAI response it sends against the XSDs."""
@@ -112,17 +116,15 @@ def make_app(services: Services, *, clock: Callable[[], datetime] | None = None,
                 elif coding == "deflate":
                     body = zlib.decompress(body)
                 check_response(body)
-                services.parts.setdefault("validated", []).append(1)
+                VALIDATED[id(services)] = VALIDATED.get(id(services), 0) + 1
             return response
     if clock is not None:
-        endpoint = endpoint_from_services(services)
-        endpoint.clock = clock
-        services.parts["oai"] = endpoint
+        services.oai = replace(services.oai, clock=clock)
     return app
 
 
 def set_endpoint(services: Services, endpoint: OAIEndpoint) -> None:
-    services.parts["oai"] = endpoint
+    services.oai = endpoint
 
 
 def define_sets(services: Services) -> None:
@@ -171,4 +173,5 @@ def serve(app: Flask, *, threaded: bool = True) -> Iterator[str]:
 def with_base_url(services: Services, base: str) -> None:
     """Make the configured base URL the live server's (as a deployment would)."""
     services.config = replace(services.config, base_url=base.removesuffix("/oai"))
-    services.parts.pop("oai", None)
+    services.oai = build_oai_endpoint(services.config, services.engine,
+                                      services.export_context, services.signing_key_source)

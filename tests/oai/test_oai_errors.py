@@ -8,6 +8,7 @@ OAI-PMH.xsd; after badVerb/badArgument the <request> element has no attributes
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import NamedTuple
 
 import pytest
@@ -181,19 +182,17 @@ def clients(tmp_path_factory: pytest.TempPathFactory):
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_error_condition(clients, case: Case, method: str) -> None:
     client, services = clients[case.sets]
+    original = services.oai
     if case.doi_formats_only:
-        from oaiserver.oai.endpoint import endpoint_from_services
-
-        endpoint = endpoint_from_services(services)
-        endpoint.formats = Registry(f for f in FORMATS if f.oai_prefix in ("datacite",))
-        services.parts["oai"] = endpoint
+        services.oai = replace(original, formats=Registry(
+            f for f in FORMATS if f.oai_prefix in ("datacite",)))
     try:
         if method == "GET":
             response = client.get("/oai", query_string=MultiDict(case.query))
         else:
             response = client.post("/oai", data=MultiDict(case.query))
     finally:
-        services.parts.pop("oai", None)
+        services.oai = original
     assert response.status_code == 200
     assert response.content_type == "text/xml; charset=utf-8"
     doc = check_response(response.data)
@@ -230,12 +229,9 @@ class _BrokenRepository:
 ])
 def test_server_failure_is_xml(sqlite_services, caplog, method: str, args) -> None:
     """An unexpected exception: 500 with a small XML body (a harvester parses XML), logged."""
-    from oaiserver.oai.endpoint import endpoint_from_services
-
     app = make_app(sqlite_services)
-    endpoint = endpoint_from_services(sqlite_services)
-    endpoint.repo = _BrokenRepository()
-    sqlite_services.parts["oai"] = endpoint
+    working = sqlite_services.oai.repo
+    endpoint = sqlite_services.oai = replace(sqlite_services.oai, repo=_BrokenRepository())
     client = app.test_client()
     with caplog.at_level("ERROR"):
         if method == "GET":
@@ -250,7 +246,7 @@ def test_server_failure_is_xml(sqlite_services, caplog, method: str, args) -> No
     assert any(r.exc_info and "database went away" in str(r.exc_info[1])
                for r in caplog.records)
     # the list gate was released: the next list request is not refused with 503
-    endpoint.repo = endpoint_from_services(sqlite_services).repo
+    endpoint.repo = working
     assert client.get("/oai", query_string=MultiDict(args)).status_code == 200
 
 

@@ -11,6 +11,7 @@ import random
 import threading
 import time
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -19,12 +20,12 @@ from oaipmh_scythe import HTTPConfig, Scythe
 from sickle import Sickle
 from sickle.oaiexceptions import NoRecordsMatch
 
-from oaiserver.oai.endpoint import endpoint_from_services
 from repository_core.store import RecordStore
 
 from .oai_support import (
     COLLECTIONS,
     OAI,
+    VALIDATED,
     define_sets,
     make_app,
     make_services,
@@ -77,7 +78,7 @@ def test_sickle_get_harvest(harvested_server, prefix: str, set_spec: str | None)
     assert sorted(identifiers) == sorted(expected), "no misses"
     headers = [h.identifier for h in sickle.ListIdentifiers(**args)]
     assert sorted(headers) == sorted(expected)
-    assert services.parts["validated"]
+    assert VALIDATED.get(id(services))
 
 
 def test_scythe_post_harvest(harvested_server) -> None:
@@ -181,9 +182,7 @@ def populate_metadata(i: int) -> dict:
 def test_overload_answers_503_with_retry_after(sqlite_services) -> None:
     """Beyond oai_max_concurrent_lists concurrent list requests: 503 + Retry-After at once."""
     populate(sqlite_services, 3)
-    endpoint = endpoint_from_services(sqlite_services)
-    endpoint.max_concurrent_lists = 2
-    endpoint.__post_init__()
+    endpoint = replace(sqlite_services.oai, max_concurrent_lists=2)
     release = threading.Event()
     entered = threading.Semaphore(0)
     real = endpoint.repo
@@ -198,7 +197,7 @@ def test_overload_answers_503_with_retry_after(sqlite_services) -> None:
             return real.list_records(**kwargs)
 
     endpoint.repo = SlowRepository()
-    sqlite_services.parts["oai"] = endpoint
+    sqlite_services.oai = endpoint
     app = make_app(sqlite_services)
     with serve(app) as url:
         results: list[int] = []

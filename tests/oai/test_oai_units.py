@@ -18,18 +18,16 @@ from oaiserver.oai.repository import Entry, SetInfo
 from oaiserver.oai.tokens import TokenCodec, TokenState
 from oaiserver.oai.verbs import Context, Identity, handle
 from repository_core.datestamps import ceil_second
-from repository_core.records import Record
-from repository_core.store import Cursor
-from serializers.context import ExportContext
+from repository_core.records import Cursor, Record
 from serializers.registry import FORMATS
+from tests.contexts import export_context
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, 250000, tzinfo=UTC)
 
 
 def test_public_api() -> None:
     assert sorted(oaiserver.oai.__all__) == sorted([
-        "bp", "OAIEndpoint", "endpoint_from_services", "OAIError", "Repository",
-        "SQLRepository", "Reply", "handle",
+        "Entry", "OAIEndpoint", "OAIError", "Repository", "Reply", "SetInfo", "handle",
     ])
 
 
@@ -153,9 +151,9 @@ class FakeRepository:
 
 def context(repo: FakeRepository, now: datetime = NOW, page_size: int = 2) -> Context:
     return Context(
-        repo=repo, formats=FORMATS, export=ExportContext(),
+        repo=repo, formats=FORMATS, export=export_context(),
         identity=Identity("Test", "http://example.org/oai", "example.org", ("a@example.org",)),
-        codec=TokenCodec("k"), now=now, page_size=page_size,
+        codec=TokenCodec("k"), now=now, page_size=page_size, token_lifetime=timedelta(hours=72),
     )
 
 

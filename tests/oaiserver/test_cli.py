@@ -117,8 +117,8 @@ def test_real_process_help_and_usage_errors():
 
 
 def test_export_prints_the_bytes_the_server_sends(env):
-    from oaiserver.app import create_app
     from oaiserver.config import load_config
+    from oaiserver.http.app import create_app
     from oaiserver.services import build_services
     from serializers.registry import FORMATS
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from oaiserver.negotiation import NotAcceptable, negotiate, parse_accept
+from oaiserver.http.pages.negotiation import NotAcceptable, negotiate, parse_accept
 from serializers.registry import FORMATS
 
 FIREFOX = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"

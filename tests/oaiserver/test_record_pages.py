@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from oaiserver.record_pages import bp
+from oaiserver.http.pages.records import bp
 from repository_core.errors import RecordDeleted, RecordNotFound
 from repository_core.records import Record
 from serializers.registry import FORMATS

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oaiserver.app import create_app
 from oaiserver.config import load_config
+from oaiserver.http.app import create_app
 from oaiserver.services import build_services
 from repository_core.models import RecordRow
 from tests.sample_metadata import minimal

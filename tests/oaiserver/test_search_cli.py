@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select, text
 
 from oaiserver.cli import cli
 from oaiserver.config import load_config
+from oaiserver.http.api.search import search_records
 from oaiserver.services import build_services
 from repository_core.query import TermRow
 
@@ -23,7 +24,8 @@ def test_reindex_restores_what_search_and_sets_match(tmp_path, monkeypatch):
     services = build_services(load_config())
 
     def hits(q: str) -> int:
-        return services.parts["search_api"]({"q": q})["hits"]["total"]
+        found = search_records(services.search, {"q": q}, base_url=services.config.base_url)
+        return int(found["hits"]["total"])
 
     assert hits("types.resourceTypeGeneral:Dataset") == 1
     with services.records.transaction() as session:
@@ -48,7 +50,7 @@ def test_cursors_of_another_query_or_forged_ones_are_400(tmp_path):
     import base64
     import json
 
-    from oaiserver.app import create_app
+    from oaiserver.http.app import create_app
     from repository_core.migrate import upgrade
 
     config = load_config({"database_url": f"sqlite:///{tmp_path / 'c.db'}"}, environ={})

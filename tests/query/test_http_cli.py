@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -11,11 +10,11 @@ from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import Engine
 
-from oaiserver.app import create_app
+from oaiserver.cli.sets import sets as sets_cli
 from oaiserver.config import load_config
-from oaiserver.search_api import SEARCH_ARGS
+from oaiserver.http.api.search import SEARCH_ARGS, search_records
+from oaiserver.http.app import create_app
 from oaiserver.services import build_services
-from oaiserver.sets_cli import sets as sets_cli
 from repository_core.sets import sets_of
 
 from .corpus import CORPUS
@@ -89,7 +88,9 @@ def test_sets_api_round_trip(app: Flask, services: Any) -> None:
 
 def test_search_api_function(app: Flask, services: Any) -> None:
     assert {"q", "sort", "page", "resource_type"} <= SEARCH_ARGS
-    search_api = services.parts["search_api"]
+    def search_api(args: dict[str, str]) -> dict[str, Any]:
+        return search_records(services.search, args, base_url=services.config.base_url)
+
     first = search_api({"q": "climate", "size": "2"})
     assert first["hits"]["total"] == 4
     assert len(first["hits"]["hits"]) == 2
@@ -108,7 +109,7 @@ def test_search_api_function(app: Flask, services: Any) -> None:
 
 def test_cli(services: Any) -> None:
     runner = CliRunner()
-    obj = SimpleNamespace(services=services)
+    obj = services
     added = runner.invoke(sets_cli, ["add", "sw", "--name", "Software", "-q",
                                      "types.resourceTypeGeneral:Software"], obj=obj)
     assert added.exit_code == 0, added.output
@@ -153,7 +154,7 @@ def test_sets_api_refuses_what_oai_cannot_show(app: Flask) -> None:
 
 def test_cli_refuses_what_oai_cannot_show(services: Any) -> None:
     runner = CliRunner()
-    obj = SimpleNamespace(services=services)
+    obj = services
     bad_spec = runner.invoke(sets_cli, ["add", "x$y", "--name", "X", "-q", "*"], obj=obj)
     assert bad_spec.exit_code == 1 and "/spec" in bad_spec.output
     bad_name = runner.invoke(sets_cli, ["add", "x", "--name", "X\x1b", "-q", "*"], obj=obj)

@@ -19,6 +19,7 @@ from repository_core.errors import InvalidQuery, InvalidRecord, SetExists, SetNo
 from repository_core.models import MembershipRow, RecordRow, SetRow
 from repository_core.query import index_record_terms, matches
 from repository_core.query.tree import Or
+from repository_core.records import Cursor
 from repository_core.search import index_search_document
 from repository_core.service import RecordService
 from repository_core.sets import (
@@ -34,7 +35,7 @@ from repository_core.sets import (
     sets_of,
     update_set,
 )
-from repository_core.store import Cursor, row_to_record
+from repository_core.store import row_to_record
 
 from .corpus import AFFILIATIONS, COLLECTIONS, LANGS, SUBJECTS, TYPES, WORDS, YEARS
 

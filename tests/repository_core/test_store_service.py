@@ -18,9 +18,9 @@ from repository_core.errors import (
     RevisionConflict,
 )
 from repository_core.models import RecordRow
-from repository_core.records import local_id_from_oai_identifier, oai_identifier
+from repository_core.records import Cursor, local_id_from_oai_identifier, oai_identifier
 from repository_core.service import RecordService
-from repository_core.store import Cursor, RecordStore
+from repository_core.store import RecordStore
 from tests.sample_metadata import minimal
 
 

@@ -11,9 +11,9 @@ import pytest
 
 from repository_core.metadata import read_records, validate_metadata
 from repository_core.records import Record
-from serializers.context import ExportContext
 from serializers.datacite_json import dump, metadata_to_attributes, request_document
 from serializers.datacite_xml import metadata_to_xml, to_bytes
+from tests.contexts import export_context
 from tests.examples import EXAMPLES, example_metadata
 
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
@@ -28,7 +28,7 @@ def test_json_round_trip_gives_the_same_xml(path: Path) -> None:
     metadata = example_metadata(path)
     xml_a = to_bytes(metadata_to_xml(metadata))
 
-    body = dump(record(metadata), ExportContext(base_url="https://repo.example.org"))
+    body = dump(record(metadata), export_context(base_url="https://repo.example.org"))
     [imported] = read_records(body, source="export.json")
     assert to_bytes(metadata_to_xml(imported["metadata"])) == xml_a
     # the only addition is the landing page DataCite needs
@@ -46,7 +46,7 @@ def test_attributes_use_rest_api_names() -> None:
         "types": {"resourceTypeGeneral": "Dataset", "resourceType": "Survey"},
         "alternateIdentifiers": [{"alternateIdentifier": "local-1", "alternateIdentifierType": "Local"}],
     }
-    attributes = json.loads(dump(record(metadata), ExportContext()))
+    attributes = json.loads(dump(record(metadata), export_context()))
     assert attributes["identifiers"] == [{"identifier": "local-1", "identifierType": "Local"}]
     assert "alternateIdentifiers" not in attributes
     assert attributes["types"] == {
@@ -64,7 +64,7 @@ def test_request_document_is_json_api() -> None:
     metadata = {"doi": "10.1234/abc", "creators": [{"name": "X"}], "titles": [{"title": "T"}],
                 "publisher": {"name": "P"}, "publicationYear": "2024",
                 "types": {"resourceTypeGeneral": "Dataset"}}
-    document = request_document(record(metadata), ExportContext(), event="publish")
+    document = request_document(record(metadata), export_context(), event="publish")
     assert document["data"]["type"] == "dois"
     assert document["data"]["id"] == "10.1234/abc"
     assert document["data"]["attributes"]["event"] == "publish"
@@ -78,6 +78,6 @@ def test_line_separator_survives_json() -> None:
     metadata = {"creators": [{"name": "X"}], "titles": [{"title": "T"}], "publisher": {"name": "P"},
                 "publicationYear": "2024", "types": {"resourceTypeGeneral": "Text"},
                 "descriptions": [{"description": "a\u2028b", "descriptionType": "Abstract"}]}
-    body = dump(record(metadata), ExportContext())
+    body = dump(record(metadata), export_context())
     [back] = read_records(body)
     assert back["metadata"]["descriptions"][0]["description"] == "a\u2028b"

@@ -12,10 +12,10 @@ from lxml import etree
 
 from repository_core.metadata import read_records, validate_metadata, xml_to_metadata
 from repository_core.records import Record
-from serializers.context import ExportContext
 from serializers.datacite_xml import MissingDOI, dump, has_doi, metadata_to_xml, to_bytes
 from serializers.namespaces import DATACITE_NS, DATACITE_SCHEMA_LOCATION, XSI
 from serializers.xsd import validate_xml
+from tests.contexts import export_context
 from tests.examples import EXAMPLES, example_bytes
 
 
@@ -144,7 +144,7 @@ def _record(metadata: dict[str, Any]) -> Record:
 
 
 def test_dump_minimal_record_is_valid_kernel_47() -> None:
-    out = dump(_record(MINIMAL), ExportContext())
+    out = dump(_record(MINIMAL), export_context())
     assert validate_xml(out, "datacite") == []
     root = etree.fromstring(out)
     assert root.tag == f"{NS}resource"
@@ -158,7 +158,7 @@ def test_record_without_doi_has_no_datacite_xml() -> None:
     assert validate_metadata(metadata) == []  # valid as a record
     assert not has_doi(metadata) and has_doi(MINIMAL)
     with pytest.raises(MissingDOI):
-        dump(_record(metadata), ExportContext())
+        dump(_record(metadata), export_context())
     preview = metadata_to_xml(metadata, require_doi=False)
     assert preview.find(f"{NS}identifier") is None
     assert validate_xml(preview, "datacite")  # documented: not XSD-valid

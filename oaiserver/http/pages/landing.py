@@ -19,7 +19,6 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
-from oaiserver.signposting import export_url
 from repository_core.records import Record
 from serializers import citation, schema_org, tombstone
 from serializers.context import ExportContext
@@ -32,6 +31,8 @@ from serializers.datacite_reading import (
     text,
 )
 from serializers.registry import Format
+
+from .signposting import export_url
 
 __all__ = ["TEMPLATES", "render_landing_page", "render_tombstone_page", "script_json"]
 

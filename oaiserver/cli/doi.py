@@ -6,10 +6,6 @@ every failed row with DataCite's reason, and every pending row whose sends
 have failed so far (retrying) with its attempts, last error and next try;
 ``doi retry`` puts failed rows back in the queue once their cause is fixed
 (with a fresh retry budget).
-
-The group finds the services on the click context object (the main CLI's
-``Context.services``, or a ``Services``); run alone it builds them from
-configuration (``python -m oaiserver.doi_cli sync``).
 """
 
 from __future__ import annotations
@@ -17,7 +13,6 @@ from __future__ import annotations
 import sys
 import threading
 from datetime import datetime, timedelta
-from typing import Any
 
 import click
 from sqlalchemy.orm import Session
@@ -27,26 +22,9 @@ from datacite_client.worker import BatchResult
 from repository_core import outbox
 from repository_core.db import write_engine
 
-from .config import ConfigError, load_config
-from .doi_api import doi_parts
-from .services import Services, build_services
+from .context import services_of
 
 __all__ = ["doi"]
-
-
-def _services(ctx: click.Context) -> Services:
-    obj = ctx.find_root().obj
-    if isinstance(obj, Services):
-        return obj
-    services = getattr(obj, "services", None)
-    if isinstance(services, Services):
-        return services
-    try:
-        services = build_services(load_config())
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
-    ctx.find_root().obj = services
-    return services
 
 
 @click.group()
@@ -74,8 +52,8 @@ def doi() -> None:
 def sync(ctx: click.Context, loop: bool, lease: float | None, batch: int | None,
          max_attempts: int | None, max_age: float | None, quiet: bool) -> None:
     """Send queued DOI work to DataCite until the queue is empty."""
-    services = _services(ctx)
-    worker = doi_parts(services).worker
+    services = services_of(ctx)
+    worker = services.doi.worker
     if worker is None:
         raise click.ClickException("DOI minting is not configured (OAISERVER_DATACITE_URL, "
                                    "_USERNAME, _PASSWORD, _PREFIX)")
@@ -113,7 +91,7 @@ def sync(ctx: click.Context, loop: bool, lease: float | None, batch: int | None,
 @click.pass_context
 def status(ctx: click.Context, limit: int) -> None:
     """Queue rows by state; failed rows with the reason; retrying rows with the last error."""
-    services = _services(ctx)
+    services = services_of(ctx)
     with Session(services.engine) as s, s.begin():
         counts = outbox.counts(s)
         failed = outbox.failed_rows(s, limit=limit)
@@ -141,15 +119,7 @@ def _when(at: datetime | None) -> str:
 @click.pass_context
 def retry(ctx: click.Context, dois: tuple[str, ...]) -> None:
     """Queue failed rows again (all, or those of the DOIs given), with a fresh budget."""
-    services = _services(ctx)
+    services = services_of(ctx)
     with Session(write_engine(services.engine)) as s, s.begin():
         n = outbox.requeue_failed(s, [d.lower() for d in dois] if dois else None)
     click.echo(f"{n} row(s) queued again")
-
-
-def main(argv: list[str] | None = None, obj: Any = None) -> None:
-    doi.main(args=argv, obj=obj, prog_name="oaiserver doi")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

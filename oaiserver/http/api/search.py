@@ -1,8 +1,8 @@
 """The search behind ``GET /api/records?q=...``: request arguments in, a plain dict out.
 
-The records list handler (``oaiserver.api.records``) calls
-``services.parts["search_api"](request.args)`` when search arguments are present; :func:`make_search_api` builds that
-callable. Arguments:
+The records list view (:mod:`.records`) calls :func:`search_records` with
+the configured engine (``Services.search``) when search arguments are
+present. Arguments:
 
 ``q``         the query language (``repository_core.query``); blank = everything
 ``sort``      ``relevance`` (default), ``newest``, ``oldest``
@@ -18,47 +18,19 @@ Errors are domain errors (``InvalidQuery`` -> 400 naming the position,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy.orm import Session
-
+from oaiserver.documents import record_document
 from repository_core.errors import InvalidRecord, Problem
-from repository_core.search import FACETS, MAX_SIZE, SearchResult, search
+from repository_core.search import FACETS, MAX_SIZE, SearchBackend
 from repository_core.service import NOT_XML_CHARACTER
 
-from .api.documents import record_document
-
-__all__ = [
-    "SEARCH_ARGS",
-    "EmbeddedSearch",
-    "SearchBackend",
-    "make_search_api",
-    "search_records",
-]
+__all__ = ["SEARCH_ARGS", "search_records"]
 
 #: arguments that make a list request a search
 SEARCH_ARGS = frozenset({"q", "sort", "facets", "page", *FACETS})
-
-
-class SearchBackend(Protocol):
-    def search(self, q: str | None, *, sort: str, size: int, cursor: str | None,
-               filters: Mapping[str, list[str]], facets: bool) -> SearchResult: ...
-
-
-class EmbeddedSearch:
-    """The default backend: the database's own full-text index."""
-
-    def __init__(self, session_factory: Callable[[], Any]):
-        self.session_factory = session_factory
-
-    def search(self, q: str | None, *, sort: str, size: int, cursor: str | None,
-               filters: Mapping[str, list[str]], facets: bool) -> SearchResult:
-        with self.session_factory() as session:
-            assert isinstance(session, Session)
-            return search(session, q, sort=sort, size=size, cursor=cursor,
-                          filters=filters, facets=facets)
 
 
 def _getlist(args: Mapping[str, Any], name: str) -> list[str]:
@@ -111,15 +83,3 @@ def search_records(backend: SearchBackend, args: Mapping[str, Any], *,
             for name, values in result.facets.items()
         }
     return body
-
-
-def make_search_api(services: Any, backend: SearchBackend | None = None
-                    ) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
-    """The callable to put in ``services.parts["search_api"]``."""
-    chosen = backend or EmbeddedSearch(services.records.reading)
-    base_url = services.config.base_url
-
-    def search_api(args: Mapping[str, Any]) -> dict[str, Any]:
-        return search_records(chosen, args, base_url=base_url)
-
-    return search_api

@@ -1,9 +1,7 @@
 """``oaiserver sets add|list|update|remove``: manage OAI sets from the shell.
 
-The main CLI adds the group (``cli.add_command(sets)``). Services come
-from ``ctx.obj.services`` when the parent provides them, else from the
-configuration (``OAISERVER_*``). Errors print to standard error and exit 1;
-a query that does not parse names its position.
+Errors print to standard error and exit 1; a query that does not parse
+names its position.
 """
 
 from __future__ import annotations
@@ -14,26 +12,10 @@ from typing import Any
 import click
 
 from repository_core.errors import InvalidQuery, InvalidRecord, RepositoryError
-from repository_core.sets import create_set, delete_set, list_sets, update_set
+
+from .context import services_of
 
 __all__ = ["sets"]
-
-
-def _services(ctx: click.Context) -> Any:
-    node: click.Context | None = ctx
-    while node is not None:
-        if node.obj is not None and hasattr(node.obj, "services"):
-            return node.obj.services
-        node = node.parent
-    from .config import ConfigError, load_config
-    from .services import build_services
-
-    try:
-        services = build_services(load_config())
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
-    ctx.call_on_close(services.close)
-    return services
 
 
 def _fail(exc: RepositoryError) -> click.ClickException:
@@ -59,11 +41,9 @@ def sets() -> None:
 @click.pass_context
 def add(ctx: click.Context, spec: str, name: str, query: str, description: str | None) -> None:
     """Define set SPEC and fill it from the stored records."""
-    services = _services(ctx)
+    services = services_of(ctx)
     try:
-        with services.records.transaction() as session:
-            create_set(session, spec, name=name, query=query, description=description,
-                       on_restamp=services.parts.get("sets_on_restamp"))
+        services.sets.create(spec, name=name, query=query, description=description)
     except RepositoryError as exc:
         raise _fail(exc) from None
     click.echo(f"created set {spec}")
@@ -74,9 +54,8 @@ def add(ctx: click.Context, spec: str, name: str, query: str, description: str |
 @click.pass_context
 def list_(ctx: click.Context, as_json: bool) -> None:
     """List the sets."""
-    services = _services(ctx)
-    with services.records.reading() as session:
-        found = list_sets(session)
+    services = services_of(ctx)
+    found = services.sets.list()
     for s in found:
         if as_json:
             click.echo(json.dumps(s.as_dict(), ensure_ascii=False))
@@ -93,14 +72,12 @@ def list_(ctx: click.Context, as_json: bool) -> None:
 def update(ctx: click.Context, spec: str, name: str | None, query: str | None,
            description: str | None) -> None:
     """Change set SPEC; a new query re-evaluates its membership."""
-    services = _services(ctx)
+    services = services_of(ctx)
     kwargs: dict[str, Any] = {"name": name, "query": query}
     if description is not None:
         kwargs["description"] = description
     try:
-        with services.records.transaction() as session:
-            update_set(session, spec, on_restamp=services.parts.get("sets_on_restamp"),
-                       **kwargs)
+        services.sets.update(spec, **kwargs)
     except RepositoryError as exc:
         raise _fail(exc) from None
     click.echo(f"updated set {spec}")
@@ -111,10 +88,9 @@ def update(ctx: click.Context, spec: str, name: str | None, query: str | None,
 @click.pass_context
 def remove(ctx: click.Context, spec: str) -> None:
     """Remove set SPEC and its membership."""
-    services = _services(ctx)
+    services = services_of(ctx)
     try:
-        with services.records.transaction() as session:
-            delete_set(session, spec, on_restamp=services.parts.get("sets_on_restamp"))
+        services.sets.delete(spec)
     except RepositoryError as exc:
         raise _fail(exc) from None
     click.echo(f"removed set {spec}")

@@ -9,14 +9,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
-from repository_core.errors import InvalidRecord, Problem
-from repository_core.store import Cursor
-
-from ..auth import require_token
-from ..search_api import SEARCH_ARGS
-from .documents import (
+from oaiserver.documents import (
     decode_cursor,
     encode_cursor,
     etag_for,
@@ -26,6 +21,12 @@ from .documents import (
     record_input,
     revision_from_if_match,
 )
+from repository_core.errors import InvalidRecord, Problem
+from repository_core.records import Cursor
+
+from ..auth import require_token
+from ..current import current_services
+from .search import SEARCH_ARGS, search_records
 
 __all__ = ["MAX_PAGE_SIZE", "bp"]
 
@@ -34,12 +35,8 @@ bp = Blueprint("records_api", __name__, url_prefix="/api/records")
 MAX_PAGE_SIZE = 1000
 
 
-def _services() -> Any:
-    return current_app.extensions["oaiserver"]
-
-
 def _send(record: Any, status: int = 200) -> Response:
-    services = _services()
+    services = current_services()
     response = jsonify(record_document(record, services.config.base_url))
     response.status_code = status
     response.headers["ETag"] = etag_for(record)
@@ -59,10 +56,10 @@ def _size(default: int = 25) -> int:
 
 @bp.get("")
 def list_records() -> Response:
-    services = _services()
-    search = services.parts.get("search_api")
-    if search is not None and SEARCH_ARGS & set(request.args):
-        return jsonify(search(request.args))
+    services = current_services()
+    if SEARCH_ARGS & set(request.args):
+        return jsonify(search_records(services.search, request.args,
+                                      base_url=services.config.base_url))
     size = _size()
     after = decode_cursor(request.args["after"]) if "after" in request.args else None
     records, total = services.records.list(after=after, limit=size)
@@ -82,7 +79,7 @@ def _expected_revision(record_id: str) -> int | None:
     header = request.headers.get("If-Match")
     if header is None:
         return None
-    current = _services().records.get(record_id, include_deleted=True).revision
+    current = current_services().records.get(record_id, include_deleted=True).revision
     return revision_from_if_match(header, current)
 
 
@@ -94,15 +91,15 @@ def create_record() -> Response:
     chosen = body.get("id")
     if chosen is not None and not isinstance(chosen, str):
         raise InvalidRecord([Problem("/id", "an id is a string")])
-    record = _services().records.create(metadata, collections=collections, record_id=chosen)
+    record = current_services().records.create(metadata, collections=collections, record_id=chosen)
     response = _send(record, 201)
-    response.headers["Location"] = record_document(record, _services().config.base_url)["links"]["self"]
+    response.headers["Location"] = record_document(record, current_services().config.base_url)["links"]["self"]
     return response
 
 
 @bp.get("/<record_id>")
 def read_record(record_id: str) -> Response:
-    record = _services().records.get(record_id)
+    record = current_services().records.get(record_id)
     if request.if_none_match.contains_weak(str(record.revision)):
         return Response(status=304, headers={"ETag": etag_for(record)})
     return _send(record)
@@ -113,7 +110,7 @@ def read_record(record_id: str) -> Response:
 def replace_record(record_id: str) -> Response:
     metadata, collections = record_input(parse_body(request.get_data()), record_id=record_id,
                                          keep_collections=True)
-    record = _services().records.update(
+    record = current_services().records.update(
         record_id, metadata, collections=collections,
         expected_revision=_expected_revision(record_id),
     )
@@ -124,7 +121,7 @@ def replace_record(record_id: str) -> Response:
 @require_token
 def patch_record(record_id: str) -> Response:
     patch = parse_body(request.get_data())
-    services = _services()
+    services = current_services()
     current = services.records.get(record_id)
     expected = revision_from_if_match(request.headers.get("If-Match"), current.revision)
     document = {"metadata": current.metadata, "collections": list(current.collections)}
@@ -140,7 +137,7 @@ def patch_record(record_id: str) -> Response:
 @bp.delete("/<record_id>")
 @require_token
 def delete_record(record_id: str) -> Response:
-    _services().records.delete(
+    current_services().records.delete(
         record_id, expected_revision=_expected_revision(record_id)
     )
     return Response(status=204)

@@ -29,20 +29,22 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import cast
 
-from flask import Blueprint, Response, current_app, redirect, request
+from flask import Blueprint, Response, redirect, request
 
-from oaiserver.landing_page import render_landing_page, render_tombstone_page
-from oaiserver.negotiation import Choice, NotAcceptable, negotiate
-from oaiserver.signposting import LINKSET_MEDIA_TYPE, link_header, linkset, record_links
+from repository_core.dois import bare_doi
 from repository_core.errors import RecordDeleted, RecordNotFound
 from repository_core.records import Record
 from serializers import citation, tombstone
 from serializers.context import ExportContext
-from serializers.datacite_reading import normalize_doi
 from serializers.export_errors import UnknownLocale, UnknownStyle
 from serializers.registry import FORMATS, Format
+
+from ..current import current_services
+from .landing import render_landing_page, render_tombstone_page
+from .negotiation import Choice, NotAcceptable, negotiate
+from .signposting import LINKSET_MEDIA_TYPE, link_header, linkset, record_links
 
 __all__ = ["bp"]
 
@@ -52,8 +54,6 @@ _HTML = "text/html; charset=utf-8"
 _TEXT = "text/plain; charset=utf-8"
 
 
-def _services() -> Any:
-    return current_app.extensions["oaiserver"]
 
 
 def _plain(status: int, message: str) -> Response:
@@ -62,7 +62,7 @@ def _plain(status: int, message: str) -> Response:
 
 def _load(record_id: str) -> Record:
     """The live record; raises RecordNotFound / RecordDeleted (handled by the views)."""
-    record: Record = _services().records.get(record_id)
+    record: Record = current_services().records.get(record_id)
     return record
 
 
@@ -143,7 +143,7 @@ def _not_acceptable(exc: NotAcceptable) -> Response:
 
 @bp.get("/records/<record_id>")
 def record_page(record_id: str) -> Response:
-    ctx: ExportContext = _services().export_context
+    ctx: ExportContext = current_services().export_context
     deleted: Record | None = None
     try:
         record = _load(record_id)
@@ -182,7 +182,7 @@ def record_page(record_id: str) -> Response:
 
 @bp.get("/records/<record_id>/export/<name>")
 def export(record_id: str, name: str) -> Response:
-    ctx: ExportContext = _services().export_context
+    ctx: ExportContext = current_services().export_context
     fmt = FORMATS.get(name)
     if fmt is None or fmt.media_type is None:
         names = ", ".join(f.name for f in FORMATS.negotiable())
@@ -208,7 +208,7 @@ def export(record_id: str, name: str) -> Response:
 
 @bp.get("/records/<record_id>/linkset")
 def record_linkset(record_id: str) -> Response:
-    ctx: ExportContext = _services().export_context
+    ctx: ExportContext = current_services().export_context
     try:
         record = _load(record_id)
     except RecordNotFound:
@@ -223,8 +223,8 @@ def record_linkset(record_id: str) -> Response:
 
 @bp.get("/doi/<path:doi>")
 def resolve_doi(doi: str) -> Response:
-    services = _services()
-    doi = normalize_doi(doi)  # https://doi.org/10.x/y and doi:10.x/y name the same DOI
+    services = current_services()
+    doi = bare_doi(doi)  # https://doi.org/10.x/y and doi:10.x/y name the same DOI
     try:
         record = services.records.get_by_doi(doi)
     except RecordNotFound:

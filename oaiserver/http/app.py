@@ -14,17 +14,17 @@ from flask import Flask, Response, jsonify, request
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from oaiserver.config import Config, load_config
+from oaiserver.documents import isoformat
+from oaiserver.oai.views import bp as oai_endpoint
+from oaiserver.services import Services, build_services
 from repository_core.errors import RecordDeleted, RepositoryError
 
-from .api.documents import isoformat
+from .api.doi import bp as doi_api
 from .api.records import bp as records_api
-from .config import Config, load_config
-from .doi_api import bp as doi_api
-from .oai import bp as oai_endpoint
+from .api.sets import bp as sets_api
+from .pages.records import bp as record_pages
 from .problems import problem, problem_from_error, problem_from_http
-from .record_pages import bp as record_pages
-from .services import Services, build_services
-from .sets_api import bp as sets_api
 
 __all__ = ["create_app"]
 

@@ -19,32 +19,21 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from repository_core.errors import InvalidRecord, Problem, UnreadableInput
-from repository_core.sets import (
-    SetDefinition,
-    create_set,
-    delete_set,
-    get_set,
-    list_sets,
-    membership_count,
-    update_set,
-)
+from repository_core.sets import SetDefinition
 
-from .auth import require_token
+from ..auth import require_token
+from ..current import current_services
 
 __all__ = ["bp"]
 
 bp = Blueprint("sets_api", __name__, url_prefix="/api/sets")
 
 
-def _services() -> Any:
-    return current_app.extensions["oaiserver"]
-
-
 def _document(definition: SetDefinition, members: int | None = None) -> dict[str, Any]:
-    base = _services().config.base_url.rstrip("/")
+    base = current_services().config.base_url.rstrip("/")
     doc = definition.as_dict()
     if members is not None:
         doc["members"] = members
@@ -75,22 +64,15 @@ def _body(*, spec_required: bool) -> dict[str, Any]:
     return body
 
 
-def _on_restamp() -> Any:
-    return _services().parts.get("sets_on_restamp")
-
-
 @bp.get("")
 def list_all() -> Response:
-    with _services().records.reading() as session:
-        found = list_sets(session)
+    found = current_services().sets.list()
     return jsonify({"hits": {"hits": [_document(s) for s in found], "total": len(found)}})
 
 
 @bp.get("/<path:spec>")
 def read(spec: str) -> Response:
-    with _services().records.reading() as session:
-        definition = get_set(session, spec)
-        members = membership_count(session, spec)  # rows, members and former members
+    definition, members = current_services().sets.get(spec)  # rows: members and former
     return jsonify(_document(definition, members))
 
 
@@ -98,10 +80,8 @@ def read(spec: str) -> Response:
 @require_token
 def create() -> Response:
     body = _body(spec_required=True)
-    with _services().records.transaction() as session:
-        definition = create_set(session, body["spec"], name=body["name"], query=body["query"],
-                                description=body.get("description"),
-                                on_restamp=_on_restamp())
+    definition = current_services().sets.create(
+        body["spec"], name=body["name"], query=body["query"], description=body.get("description"))
     response = jsonify(_document(definition))
     response.status_code = 201
     response.headers["Location"] = _document(definition)["links"]["self"]
@@ -115,16 +95,13 @@ def replace(spec: str) -> Response:
     if "spec" in body and body["spec"] != spec:
         raise InvalidRecord([Problem("/spec", "the spec in the body differs from the URL; "
                                               "a set's spec cannot change")])
-    with _services().records.transaction() as session:
-        definition = update_set(session, spec, name=body["name"], query=body["query"],
-                                description=body.get("description"),
-                                on_restamp=_on_restamp())
+    definition = current_services().sets.update(
+        spec, name=body["name"], query=body["query"], description=body.get("description"))
     return jsonify(_document(definition))
 
 
 @bp.delete("/<path:spec>")
 @require_token
 def remove(spec: str) -> Response:
-    with _services().records.transaction() as session:
-        delete_set(session, spec, on_restamp=_on_restamp())
+    current_services().sets.delete(spec)
     return Response(status=204)

@@ -1,7 +1,9 @@
 """RFC 9457 problem responses, and the one table from domain errors to HTTP.
 
 Services raise domain errors without HTTP statuses; this module decides the
-status. Every invalid field is listed by JSON pointer under ``errors``.
+status, for the record store, the sets, the query language and the DOI life
+cycle alike (:data:`STATUS_FOR`, looked up along the error's class
+hierarchy). Every invalid field is listed by JSON pointer under ``errors``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,14 @@ from typing import Any
 from flask import Response
 from werkzeug.exceptions import HTTPException
 
+from datacite_client.errors import (
+    DOIError,
+    ForeignDOI,
+    IllegalTransition,
+    InvalidDOI,
+    MintingDisabled,
+    NotRegistrable,
+)
 from repository_core.errors import (
     InvalidQuery,
     InvalidRecord,
@@ -26,7 +36,7 @@ from repository_core.errors import (
     UnreadableInput,
 )
 
-__all__ = ["STATUS_FOR", "problem", "problem_from_error"]
+__all__ = ["STATUS_FOR", "problem", "problem_from_error", "problem_from_http"]
 
 PROBLEM_TYPE = "application/problem+json"
 
@@ -39,6 +49,12 @@ STATUS_FOR: dict[type[RepositoryError], tuple[int, str]] = {
     RecordDeleted: (410, "Gone"),
     RevisionConflict: (412, "Precondition failed"),
     SetExists: (409, "Conflict"),
+    MintingDisabled: (409, "DOI minting is disabled"),
+    ForeignDOI: (409, "DOI under another prefix"),
+    IllegalTransition: (409, "Illegal DOI state change"),
+    InvalidDOI: (409, "Invalid DOI"),
+    NotRegistrable: (422, "Record cannot be registered"),
+    DOIError: (409, "DOI error"),
 }
 
 
@@ -78,7 +94,7 @@ def problem_from_error(exc: RepositoryError) -> Response:
         extra["position"] = exc.position
     if isinstance(exc, RevisionConflict):
         extra["revision"] = exc.actual
-    errors = exc.problems if isinstance(exc, InvalidRecord) else ()
+    errors = exc.problems if isinstance(exc, InvalidRecord | NotRegistrable) else ()
     return problem(status, title, str(exc), errors=errors, **extra)
 
 

@@ -19,20 +19,11 @@ from repository_core.query import reindex_terms
 from repository_core.search import reindex_search
 from repository_core.store import row_to_record
 
+from .context import services_of
+
 __all__ = ["search"]
 
 BATCH = 500
-
-
-def _services(ctx: click.Context) -> Any:
-    obj = ctx.find_object(object)
-    services = getattr(obj, "services", None)
-    if services is None:  # the group used on its own
-        from .config import load_config
-        from .services import build_services
-
-        services = build_services(load_config())
-    return services
 
 
 @click.group()
@@ -45,7 +36,7 @@ def search() -> None:
 @click.pass_context
 def reindex(ctx: click.Context, quiet: bool) -> None:
     """Rebuild the embedded indexes and, if configured, the Elasticsearch index."""
-    services = _services(ctx)
+    services = services_of(ctx)
     with services.records.transaction() as session:
         total = session.execute(select(func.count()).select_from(RecordRow)).scalar_one()
         rows = session.execute(select(RecordRow).order_by(RecordRow.id)).scalars()
@@ -62,7 +53,7 @@ def reindex(ctx: click.Context, quiet: bool) -> None:
             bar.update(len(batch))
         documents = reindex_search(session)
     click.echo(f"embedded index: {total} record(s), {documents} full-text row(s)", err=True)
-    backend = services.parts.get("search_backend")
+    backend = services.search_engine
     if backend is not None:
         index = backend.reindex()
         click.echo(f"Elasticsearch: alias now points at {index}", err=True)
@@ -72,8 +63,8 @@ def reindex(ctx: click.Context, quiet: bool) -> None:
 @click.pass_context
 def sync(ctx: click.Context) -> None:
     """Send queued record changes to Elasticsearch (kept while the cluster is down)."""
-    services = _services(ctx)
-    backend = services.parts.get("search_backend")
+    services = services_of(ctx)
+    backend = services.search_engine
     if backend is None:
         raise click.ClickException("no search engine configured (OAISERVER_SEARCH_URL)")
     sent = backend.process_queue()

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import current_app, request
+from flask import request
 
+from .current import current_services
 from .problems import problem
 
 __all__ = ["require_token", "token_problem"]
@@ -18,7 +19,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def token_problem() -> Any:
     """None if the request carries a configured token, else a 401 problem."""
-    tokens = current_app.extensions["oaiserver"].config.api_tokens
+    tokens = current_services().config.api_tokens
     header = request.headers.get("Authorization", "")
     scheme, _, given = header.partition(" ")
     if scheme.lower() == "bearer" and given:

@@ -1,1 +1,0 @@
-"""The JSON REST API (Invenio's conventions)."""

@@ -1,0 +1,71 @@
+"""``oaiserver load``: records from files, folders or standard input."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+
+from oaiserver.services import Services
+from repository_core.errors import RepositoryError
+from repository_core.loading import LoadReport, expand_paths, load_source
+from repository_core.migrate import upgrade
+
+from .context import pass_services
+
+__all__ = ["load", "load_paths"]
+
+
+def load_paths(
+    services: Services, paths: Sequence[str], *, quiet: bool = False, lenient: bool = False
+) -> LoadReport:
+    """Load every file under ``paths`` (``-``: standard input), with a progress bar."""
+    report = LoadReport()
+    sources = list(expand_paths(paths))
+    with click.progressbar(sources, label="loading", file=sys.stderr,
+                           hidden=quiet or len(sources) < 2,
+                           item_show_func=lambda s: s and Path(s).name) as bar:
+        for source in bar:
+            try:
+                stream = sys.stdin.buffer if source == "-" else None
+                report.loaded += load_source(
+                    services.records, "<stdin>" if source == "-" else source, stream,
+                    lenient_identifiers=lenient, warnings=report.warnings,
+                )
+            except (RepositoryError, SQLAlchemyError) as exc:
+                name = "<stdin>" if source == "-" else source
+                reason = str(exc)
+                if not reason.startswith(name):
+                    reason = f"{name}: {reason}"
+                report.failures.append((name, reason))
+    return report
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.option("--lenient-identifiers", is_flag=True,
+              help="Keep identifiers that fail their checksum or syntax check "
+                   "(legacy records), with a warning for each.")
+@pass_services
+def load(services: Services, paths: tuple[str, ...], quiet: bool,
+         lenient_identifiers: bool) -> None:
+    """Load records from files, folders (recursively) or '-' (stdin).
+
+    DataCite XML (kernel 4.0 to 4.7), DataCite JSON (attributes or a REST
+    API document), this server's record JSON, or JSON lines. Each file
+    loads whole or not at all.
+    """
+    upgrade(services.engine)
+    report = load_paths(services, paths, quiet=quiet, lenient=lenient_identifiers)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for _name, reason in report.failures:
+        click.echo(f"error: {reason}", err=True)
+    click.echo(f"loaded {report.loaded} record(s), {len(report.failures)} file(s) failed",
+               err=True)
+    if not report.ok:
+        sys.exit(1)

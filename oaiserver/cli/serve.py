@@ -1,0 +1,87 @@
+"""``oaiserver serve`` and ``oaiserver demo``: the HTTP server (waitress)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from oaiserver.services import Services
+from repository_core.migrate import upgrade
+
+from .context import invocation
+from .load import load_paths
+
+__all__ = ["demo", "serve"]
+
+FIXTURES = Path(__file__).resolve().parent.parent.parent / "fixtures"
+
+
+def _serve(services: Services, host: str, port: int, threads: int) -> None:
+    import waitress
+
+    from oaiserver.http.app import create_app
+
+    app = create_app(services=services)
+    worker = _start_doi_worker(services)
+    base = services.config.base_url.rstrip("/")
+    click.echo(f"oaiserver listening on {host}:{port}, public URL {base}/", err=True)
+    click.echo(f"  records: {base}/api/records", err=True)
+    click.echo(f"  OAI-PMH: {base}/oai?verb=Identify", err=True)
+    try:
+        waitress.serve(app, host=host, port=port, threads=threads, ident="oaiserver")
+    finally:
+        if worker is not None:
+            worker.stop()
+
+
+def _start_doi_worker(services: Services) -> Any:
+    """With OAISERVER_DATACITE_WORKER, the DOI outbox is sent from a thread of the server."""
+    from datacite_client.worker import WorkerThread
+
+    doi_worker = services.doi.worker
+    if not services.config.datacite_worker or doi_worker is None:
+        return None
+    thread = WorkerThread(doi_worker)
+    thread.start()
+    click.echo("  DOI worker: sending the outbox to DataCite in the background", err=True)
+    return thread
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=16, show_default=True, type=int,
+              help="Worker threads; keep above OAISERVER_OAI_MAX_CONCURRENT_LISTS so that "
+                   "harvests past that limit get 503 + Retry-After instead of waiting.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
+    """Serve HTTP with a production WSGI server (waitress)."""
+    run = invocation(ctx)
+    run.listen_on(host, port)
+    upgrade(run.services.engine)
+    _serve(run.services, host, port, threads)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.pass_context
+def demo(ctx: click.Context, host: str, port: int) -> None:
+    """Set up the database, load the demo records on first start, and serve."""
+    run = invocation(ctx)
+    run.listen_on(host, port)
+    services = run.services
+    upgrade(services.engine)
+    _, total = services.records.list(limit=1)
+    if total == 0:
+        # DataCite's own examples hold a few identifiers that fail their
+        # checks (made-up ROR ids, a wrong ISNI check digit): kept, with a note.
+        report = load_paths(services, [str(FIXTURES / "datacite-examples")], lenient=True)
+        for warning in report.warnings:
+            click.echo(f"note: {warning}", err=True)
+        for _name, reason in report.failures:
+            click.echo(f"not loaded: {reason}", err=True)
+        click.echo(f"loaded {report.loaded} demo record(s)", err=True)
+    _serve(services, host, port, threads=16)

@@ -1,0 +1,11 @@
+"""Everything Flask: the application factory and the HTTP face of oaiserver.
+
+``app``        ``create_app()``: blueprints, error handlers, the services
+``current``    ``current_services()``: the one accessor views use
+``problems``   RFC 9457 problem responses and the one error-to-HTTP table
+``auth``       bearer tokens for writes
+``api/``       the REST API: records, sets, search, DOIs
+``pages/``     record pages: content negotiation, landing page, Signposting
+
+The OAI-PMH endpoint's Flask view is ``oaiserver.oai.views``.
+"""

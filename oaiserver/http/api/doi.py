@@ -1,0 +1,56 @@
+"""The DOI endpoints: ``POST`` / ``GET /api/records/<id>/doi``.
+
+Views are three lines: parse, call the DOI life cycle, return. Errors are
+RFC 9457 problems: 409 when minting is disabled, the DOI is under another
+prefix, or the state change is impossible; 422 listing what is missing by
+JSON pointer; the record errors as the rest of the API maps them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+
+from repository_core.errors import Problem, RepositoryError
+from repository_core.outbox import DOI_STATES
+
+from ..auth import token_problem
+from ..current import current_services
+from ..problems import problem, problem_from_error
+
+__all__ = ["bp"]
+
+bp = Blueprint("doi_api", __name__)
+
+@bp.post("/api/records/<record_id>/doi")
+def request_doi(record_id: str) -> Any:
+    """Give the record a DOI (if it has none) and queue it: 202 with the DOI document."""
+    refused = token_problem()
+    if refused is not None:
+        return refused
+    body = request.get_json(silent=True) if request.content_length else {}
+    if not isinstance(body, dict):
+        return problem(400, "Bad request", "the body is a JSON object like {\"state\": \"findable\"}")
+    state = body.get("state", "findable")
+    if state not in DOI_STATES:
+        return problem(422, "Invalid DOI state", f"state is one of {', '.join(DOI_STATES)}",
+                       errors=[Problem("/state", f"one of {', '.join(DOI_STATES)}")])
+    try:
+        status = current_services().doi.lifecycle.request(record_id, state)
+    except RepositoryError as exc:
+        return problem_from_error(exc)
+    response = jsonify(status.as_dict())
+    response.status_code = 202
+    response.headers["Location"] = request.path
+    return response
+
+
+@bp.get("/api/records/<record_id>/doi")
+def show_doi(record_id: str) -> Any:
+    """The record's DOI, its DataCite state as last confirmed, and work pending/failed."""
+    try:
+        status = current_services().doi.lifecycle.status(record_id)
+    except RepositoryError as exc:
+        return problem_from_error(exc)
+    return jsonify(status.as_dict())

@@ -1,0 +1,215 @@
+"""The OAI-PMH reads over the database: :class:`SQLRepository`, the one module here with SQL.
+
+It implements :class:`~.repository.Repository` over ``repository_core``'s
+tables, on SQLite and PostgreSQL alike, with keyset paging only
+(``repository_core.paging``: page 1,000 costs what page 1 costs).
+
+Set semantics (DESIGN decision 5, ``repository_core.sets``): a setSpec ``a``
+selects the records that are members of ``a`` or of any ``a:...`` below it
+(for a defined set the membership table holds both; for a parent that is
+not defined, its descendants' rows are gathered). A record that left a set
+(``MembershipRow.member`` false) and a deleted record are listed with
+``deleted=True``. In a set-selective list the datestamp is the membership's
+datestamp, which the set-membership hook keeps equal to the record's own on
+every write, and which moves when a set's query moves a record in or out.
+
+Not for writes, except :meth:`SQLRepository.snapshot_bound`, which records
+the bound served to a harvester (``repository_core.datestamps.serve_bound``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, case, exists, func, select
+from sqlalchemy.orm import Session
+
+from repository_core.datestamps import serve_bound
+from repository_core.db import write_engine
+from repository_core.models import MembershipRow, RecordRow, SetRow
+from repository_core.paging import keyset_range
+from repository_core.records import Cursor
+from repository_core.set_specs import spec_ancestors
+from repository_core.store import RecordStore, row_to_record
+
+from .repository import Entry, SetInfo
+
+__all__ = ["SQLRepository"]
+
+
+class SQLRepository:
+    """:class:`Repository` over the record store and the set membership table."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._write_engine = write_engine(engine)
+
+    def _session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    # -- single reads -----------------------------------------------------
+    def earliest_datestamp(self) -> datetime | None:
+        with self._session() as s, s.begin():
+            return RecordStore(s).earliest_datestamp()
+
+    def snapshot_bound(self, now: datetime) -> datetime:
+        """``serve_bound``: the harvest's upper limit, promised to no later write."""
+        with Session(self._write_engine) as s, s.begin():
+            return serve_bound(s, now)
+
+    def get(self, record_id: str) -> Entry | None:
+        with self._session() as s, s.begin():
+            record = RecordStore(s).get(record_id)
+            if record is None:
+                return None
+            sets = self._sets_of(s, [record_id])
+        return Entry(record, record.datestamp, record.deleted, sets.get(record_id, ()))
+
+    def has_sets(self) -> bool:
+        with self._session() as s, s.begin():
+            return bool(s.execute(select(exists().where(SetRow.spec.is_not(None)))).scalar())
+
+    # -- record lists -------------------------------------------------------
+    def list_records(
+        self,
+        *,
+        set_spec: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        after: Cursor | None,
+        limit: int,
+        require_doi: bool = False,
+    ) -> list[Entry]:
+        with self._session() as s, s.begin():
+            if set_spec is None:
+                where = RecordRow.doi.is_not(None) if require_doi else None
+                records = RecordStore(s).page(
+                    after=after, since=since, until=until, limit=limit,
+                    include_deleted=True, where=where,
+                )
+                rows = [(r, r.datestamp, not r.deleted) for r in records]
+            else:
+                stmt = self._set_select(s, set_spec, require_doi)
+                ds, rid = stmt.selected_columns.ds, stmt.selected_columns.rid
+                stmt = stmt.where(*keyset_range(ds, rid, after=after, since=since, until=until))
+                stmt = stmt.order_by(ds, rid).limit(limit)
+                rows = [
+                    (row_to_record(row), stamp, bool(member))
+                    for stamp, member, _rid, row in s.execute(stmt)
+                ]
+            sets = self._sets_of(s, [r.id for r, _, _ in rows])
+        return [
+            Entry(r, stamp, r.deleted or not member, sets.get(r.id, ()))
+            for r, stamp, member in rows
+        ]
+
+    def count_records(
+        self,
+        *,
+        set_spec: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        require_doi: bool = False,
+    ) -> int:
+        with self._session() as s, s.begin():
+            if set_spec is None:
+                where = RecordRow.doi.is_not(None) if require_doi else None
+                return RecordStore(s).count(
+                    since=since, until=until, include_deleted=True, where=where
+                )
+            inner = self._set_select(s, set_spec, require_doi)
+            ds, rid = inner.selected_columns.ds, inner.selected_columns.rid
+            inner = inner.where(*keyset_range(ds, rid, after=None, since=since, until=until)).subquery()
+            return int(s.execute(select(func.count()).select_from(inner)).scalar_one())
+
+    def _set_select(self, s: Session, spec: str, require_doi: bool) -> Any:
+        """SELECT ds, member, rid, RecordRow for the members (past and present) of ``spec``."""
+        m = MembershipRow
+        # A defined set has rows of its own for its descendants' members too
+        # (repository_core.sets materialises them): one index range scan.
+        # A parent that is not defined has none: gather the rows of its
+        # topmost defined descendants (which hold those of theirs), each an
+        # equality on set_spec, so the index serves it under any collation.
+        below = [] if s.get(SetRow, spec) is not None else _topmost_below(s, spec)
+        if not below:
+            stmt = (
+                select(
+                    m.datestamp.label("ds"),
+                    m.member.label("member"),
+                    m.record_id.label("rid"),
+                    RecordRow,
+                )
+                .join(RecordRow, RecordRow.id == m.record_id)
+                .where(m.set_spec == spec)
+            )
+        else:
+            grouped = (
+                select(
+                    m.record_id.label("rid"),
+                    func.max(m.datestamp).label("ds"),
+                    func.max(case((m.member.is_(True), 1), else_=0)).label("member"),
+                )
+                .where(m.set_spec.in_(below))
+                .group_by(m.record_id)
+                .subquery()
+            )
+            stmt = select(
+                grouped.c.ds, grouped.c.member, grouped.c.rid, RecordRow
+            ).join(RecordRow, RecordRow.id == grouped.c.rid)
+        if require_doi:
+            stmt = stmt.where(RecordRow.doi.is_not(None))
+        return stmt
+
+    def _sets_of(self, s: Session, record_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """Each record's current sets, with the defined sets above them."""
+        if not record_ids:
+            return {}
+        found: dict[str, set[str]] = {}
+        for rid, spec in s.execute(
+            select(MembershipRow.record_id, MembershipRow.set_spec).where(
+                MembershipRow.record_id.in_(record_ids), MembershipRow.member.is_(True)
+            )
+        ):
+            found.setdefault(rid, set()).add(spec)
+        ancestors = {a for specs in found.values() for spec in specs for a in spec_ancestors(spec)}
+        defined: set[str] = set()
+        if ancestors:
+            defined = set(s.execute(select(SetRow.spec).where(SetRow.spec.in_(ancestors))).scalars())
+        return {
+            rid: tuple(sorted(specs | {a for sp in specs for a in spec_ancestors(sp)} & defined))
+            for rid, specs in found.items()
+        }
+
+    # -- sets -----------------------------------------------------------------
+    def list_sets(self, *, after: str | None, limit: int) -> list[SetInfo]:
+        with self._session() as s, s.begin():
+            stmt = select(SetRow.spec, SetRow.name, SetRow.description).order_by(SetRow.spec)
+            if after is not None:
+                stmt = stmt.where(SetRow.spec > after)
+            return [SetInfo(*row) for row in s.execute(stmt.limit(limit))]
+
+    def count_sets(self) -> int:
+        with self._session() as s, s.begin():
+            return int(s.execute(select(func.count()).select_from(SetRow)).scalar_one())
+
+
+def _topmost_below(s: Session, spec: str) -> list[str]:
+    """The defined sets below ``spec`` that have no defined set between them and it.
+
+    Found by ``LIKE 'spec:%'`` with ``spec``'s wildcards escaped, never by a
+    string range such as ``spec:`` .. ``spec;``, whose meaning depends on the
+    database's collation; checked again here because SQLite's LIKE ignores
+    ASCII case.
+    """
+    prefix = spec + ":"
+    below = {
+        d for d in s.execute(
+            select(SetRow.spec).where(SetRow.spec.startswith(prefix, autoescape=True))
+        ).scalars() if d.startswith(prefix)
+    }
+    depth = spec.count(":") + 1
+    return sorted(
+        d for d in below if not any(a in below for a in list(spec_ancestors(d))[depth:])
+    )
