@@ -4,21 +4,32 @@ Precedence (last wins): the defaults below, the TOML file named by
 ``OAISERVER_CONFIG`` (keys are the field names, lower case), environment
 variables ``OAISERVER_<FIELD>``, and finally explicit overrides (tests).
 The public base URL is configuration, never the request's Host header.
+
+The defaults here are the only ones: the parts built from a configuration
+(the OAI endpoint, the serializers' context, the DOI worker) have none of
+their own. Mistakes stop the program: an unknown key in the file or an
+unknown ``OAISERVER_*`` variable is an error that names it and suggests the
+nearest known one, and so is an empty API token. ``OAISERVER_TEST_*`` is
+reserved for the test suite and CI.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_type_hints
 
 __all__ = ["Config", "ConfigError", "load_config"]
 
 PREFIX = "OAISERVER_"
+#: variables of that prefix that are not settings
+RESERVED = frozenset({PREFIX + "CONFIG"})
+RESERVED_PREFIX = PREFIX + "TEST_"
 
 
 class ConfigError(ValueError):
@@ -52,7 +63,6 @@ class Config:
     datacite_max_attempts: int = 20  # 0: retry for ever
     datacite_max_age_hours: int = 72  # 0: no age limit
     datacentre_symbol: str = ""
-    extra: Mapping[str, Any] = field(default_factory=dict)
     explicit: frozenset[str] = frozenset()  # the keys set by file, environment or overrides
 
     @property
@@ -99,9 +109,8 @@ def load_config(
     """Build the configuration from defaults, TOML file, environment, overrides."""
     env = os.environ if environ is None else environ
     hints = get_type_hints(Config)
-    names = {f.name for f in dataclasses.fields(Config)} - {"extra", "explicit"}
+    names = {f.name for f in dataclasses.fields(Config)} - {"explicit"}
     values: dict[str, Any] = {}
-    extra: dict[str, Any] = {}
 
     path = env.get(PREFIX + "CONFIG")
     if path:
@@ -113,10 +122,19 @@ def load_config(
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: {exc}")
         for key, value in data.items():
-            if key in names:
-                values[key] = _coerce(f"{path}: {key}", hints[key], value)
-            else:
-                extra[key] = value
+            if key not in names:
+                raise ConfigError(f"{path}: unknown configuration key {key!r}"
+                                  + _did_you_mean(key, names))
+            values[key] = _coerce(f"{path}: {key}", hints[key], value)
+
+    env_names = {PREFIX + key.upper() for key in names}
+    for env_key in sorted(env):
+        if (env_key.startswith(PREFIX) and env_key not in env_names
+                and env_key not in RESERVED and not env_key.startswith(RESERVED_PREFIX)):
+            close = _nearest(env_key.removeprefix(PREFIX).lower(),
+                             {name.removeprefix(PREFIX).lower() for name in env_names | RESERVED})
+            raise ConfigError(f"unknown configuration variable {env_key}"
+                              + (f"; did you mean {PREFIX}{close.upper()}?" if close else ""))
 
     for key in names:
         env_key = PREFIX + key.upper()
@@ -125,10 +143,24 @@ def load_config(
 
     for key, value in (overrides or {}).items():
         if key not in names:
-            raise ConfigError(f"unknown configuration key {key!r}")
+            raise ConfigError(f"unknown configuration key {key!r}" + _did_you_mean(key, names))
         values[key] = _coerce(key, hints[key], value)
 
-    config = Config(**values, extra=extra, explicit=frozenset(values))
+    config = Config(**values, explicit=frozenset(values))
     if config.oai_page_size < 1:
         raise ConfigError("oai_page_size must be at least 1")
+    if any(not token.strip() for token in config.api_tokens):
+        raise ConfigError("api_tokens: an empty token would let any request with an empty "
+                          "bearer write; remove it (OAISERVER_API_TOKENS)")
     return config
+
+
+def _nearest(name: str, known: set[str]) -> str | None:
+    """The known name closest to ``name``, if one is close."""
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def _did_you_mean(name: str, known: set[str]) -> str:
+    close = _nearest(name, known)
+    return f"; did you mean {close}?" if close else ""

@@ -3,7 +3,7 @@
 PostgreSQL tests run against the server at OAISERVER_TEST_POSTGRES_URL
 (default: 127.0.0.1:5432, database ``test``), each in a schema of its own
 so that concurrent runs do not meet. Locally they skip with the reason when
-the server is not reachable; with OAISERVER_REQUIRE_POSTGRES=1 (CI) an
+the server is not reachable; with OAISERVER_TEST_REQUIRE_POSTGRES=1 (CI) an
 unreachable server is an error, never a skip.
 """
 

@@ -3,7 +3,7 @@
 PostgreSQL tests run against the server at OAISERVER_TEST_POSTGRES_URL
 (default: 127.0.0.1:5432, database ``test``), each in a schema of its own
 so that concurrent runs do not meet. Locally they skip with the reason when
-the server is not reachable; with OAISERVER_REQUIRE_POSTGRES=1 (CI) an
+the server is not reachable; with OAISERVER_TEST_REQUIRE_POSTGRES=1 (CI) an
 unreachable server is an error, never a skip.
 """
 
@@ -21,7 +21,7 @@ from repository_core.db import make_engine
 POSTGRES_URL = os.environ.get(
     "OAISERVER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-REQUIRE_POSTGRES = os.environ.get("OAISERVER_REQUIRE_POSTGRES", "") not in {"", "0"}
+REQUIRE_POSTGRES = os.environ.get("OAISERVER_TEST_REQUIRE_POSTGRES", "") not in {"", "0"}
 
 _postgres_reason: str | None = None
 _postgres_checked = False
@@ -47,7 +47,7 @@ def postgres_schema_engine() -> Iterator[Engine]:
     reason = postgres_unavailable()
     if reason:
         if REQUIRE_POSTGRES:
-            pytest.fail(reason + " (OAISERVER_REQUIRE_POSTGRES is set)")
+            pytest.fail(reason + " (OAISERVER_TEST_REQUIRE_POSTGRES is set)")
         pytest.skip(reason)
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = make_engine(POSTGRES_URL)

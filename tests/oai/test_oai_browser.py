@@ -23,8 +23,8 @@ CHROMIUM = next(
     (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None
 )
 
-# CI (OAISERVER_REQUIRE_BROWSER=1) installs Chromium: there a missing browser is a failure.
-REQUIRE_BROWSER = os.environ.get("OAISERVER_REQUIRE_BROWSER", "") not in {"", "0"}
+# CI (OAISERVER_TEST_REQUIRE_BROWSER=1) installs Chromium: there a missing browser is a failure.
+REQUIRE_BROWSER = os.environ.get("OAISERVER_TEST_REQUIRE_BROWSER", "") not in {"", "0"}
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +32,7 @@ def _needs_chromium() -> None:
     if CHROMIUM is None:
         reason = "headless Chromium is not installed (apt-get install chromium)"
         if REQUIRE_BROWSER:
-            pytest.fail(reason + "; OAISERVER_REQUIRE_BROWSER is set")
+            pytest.fail(reason + "; OAISERVER_TEST_REQUIRE_BROWSER is set")
         pytest.skip(reason)
 
 

@@ -102,12 +102,12 @@ def test_identify(services) -> None:
     ("ListSets-noSetHierarchy", {"verb": "ListSets"}),
 ])
 def test_golden(sqlite_services, name: str, args: dict[str, str]) -> None:
-    """Byte-exact responses with a fixed clock (regenerate: OAISERVER_REGEN_GOLDEN=1)."""
+    """Byte-exact responses with a fixed clock (regenerate: OAISERVER_TEST_REGENERATE_GOLDEN=1)."""
     client = make_app(sqlite_services, clock=lambda: FIXED).test_client()
     body = client.get("/oai", query_string=args).data
     check_response(body)
     path = GOLDEN / f"{name}.xml"
-    if os.environ.get("OAISERVER_REGEN_GOLDEN"):
+    if os.environ.get("OAISERVER_TEST_REGENERATE_GOLDEN"):
         path.write_bytes(body)
     assert body == path.read_bytes()
 

@@ -35,3 +35,56 @@ def test_bad_toml_names_file_and_line(tmp_path):
     path.write_text('base_url = "x"\noai_page_size = = 3\n')
     with pytest.raises(ConfigError, match=r"bad.toml.*line 2"):
         load_config(environ={"OAISERVER_CONFIG": str(path)})
+
+
+def test_unknown_toml_key_is_an_error_with_a_suggestion(tmp_path):
+    path = tmp_path / "oaiserver.toml"
+    path.write_text('base_url = "https://x.example.org"\noai_page_sise = 50\n')
+    with pytest.raises(ConfigError, match=r"oaiserver.toml.*'oai_page_sise'.*did you mean oai_page_size"):
+        load_config(environ={"OAISERVER_CONFIG": str(path)})
+
+
+def test_unknown_variable_is_an_error_with_a_suggestion():
+    with pytest.raises(ConfigError, match="OAISERVER_BASE_UR.*did you mean OAISERVER_BASE_URL"):
+        load_config(environ={"OAISERVER_BASE_UR": "https://x.example.org"})
+    with pytest.raises(ConfigError, match="OAISERVER_NOTHING_LIKE_IT$"):
+        load_config(environ={"OAISERVER_NOTHING_LIKE_IT": "1"})
+
+
+def test_test_variables_are_reserved_and_others_ignored():
+    config = load_config(environ={"OAISERVER_TEST_REQUIRE_POSTGRES": "1",
+                                  "OAISERVER_TEST_ANYTHING": "x", "OTHER_BASE_UR": "y"})
+    assert config.base_url == "http://127.0.0.1:5000"
+
+
+@pytest.mark.parametrize("tokens", [("real", ""), ("real", "  ")])
+def test_an_empty_api_token_is_refused(tmp_path, tokens):
+    path = tmp_path / "oaiserver.toml"
+    path.write_text("api_tokens = [" + ", ".join(f'"{t}"' for t in tokens) + "]\n")
+    with pytest.raises(ConfigError, match="api_tokens: an empty token"):
+        load_config(environ={"OAISERVER_CONFIG": str(path)})
+    with pytest.raises(ConfigError, match="api_tokens: an empty token"):
+        load_config({"api_tokens": list(tokens)}, environ={})
+    # a trailing comma in the variable is a separator, not an empty token
+    assert load_config(environ={"OAISERVER_API_TOKENS": "real,"}).api_tokens == ("real",)
+
+
+@pytest.mark.parametrize("env, needle", [
+    ({"OAISERVER_BASE_UR": "https://x.example.org"}, "OAISERVER_BASE_URL"),
+    ({"OAISERVER_CONFIG": "{toml}"}, "empty token"),
+])
+def test_startup_with_a_configuration_mistake_exits_non_zero(tmp_path, env, needle):
+    """The real command, as an operator starts it: exit 1 and the message on stderr."""
+    import os
+    import subprocess
+    import sys
+
+    toml = tmp_path / "bad.toml"
+    toml.write_text('api_tokens = ["good", ""]\n')
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("OAISERVER_")}
+    clean.update({k: v.format(toml=toml) for k, v in env.items()})
+    clean["OAISERVER_DATA_DIR"] = str(tmp_path / "data")
+    done = subprocess.run([sys.executable, "-m", "oaiserver", "serve", "--port", "1"],
+                          check=False, env=clean, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert needle in done.stderr

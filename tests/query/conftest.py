@@ -1,7 +1,7 @@
 """Engines for the query tests: SQLite (a file) and PostgreSQL (a schema of its own).
 
 PostgreSQL engines come from ``tests.databases`` (skipped locally when the
-server is unreachable, a failure under OAISERVER_REQUIRE_POSTGRES).
+server is unreachable, a failure under OAISERVER_TEST_REQUIRE_POSTGRES).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from repository_core.records import Record
 from .corpus import CORPUS, QUERIES, queries, records
 
 #: generated examples per database; raise it for a long hunt (600 found nothing)
-EXAMPLES = int(os.environ.get("OAISERVER_QUERY_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("OAISERVER_TEST_QUERY_EXAMPLES", "60"))
 
 
 def _store(session: Session, recs: Sequence[Record]) -> None:
