@@ -35,8 +35,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
+from typing import cast
 
-from sqlalchemy import Engine, and_, delete, insert, select
+from sqlalchemy import Engine, Table, and_, delete, insert, select
 from sqlalchemy.orm import Session
 
 from ..datestamps import utcnow
@@ -148,11 +149,13 @@ def process_batch(engine: Engine, batch_size: int) -> BatchResult:
     Events of days already purged are skipped. Returns what was done;
     ``events == 0`` means nothing was left.
     """
-    e = UsageEventRow
+    e = UsageEventRow.__table__.c
+    daily = cast(Table, UsageDailyRow.__table__)
     with Session(write_engine(engine)) as session, session.begin():
         state = _state(session)
         keep_from = state.purged_before
-        batch = session.execute(
+        conn = session.connection()  # Core statements: no ORM work per row
+        batch = conn.execute(
             select(e.id, e.record_id, e.occurred, e.is_robot)
             .where(e.id > state.last_event_id).order_by(e.id).limit(batch_size)
         ).all()
@@ -175,14 +178,14 @@ def process_batch(engine: Engine, batch_size: int) -> BatchResult:
             start, end = _day_bounds(day)
             for chunk in _chunks(sorted(record_ids), _IN_CHUNK):
                 by_record: dict[str, list[tuple[str, str, str, datetime]]] = defaultdict(list)
-                for rid, action, method, sess, occurred in session.execute(
+                for rid, action, method, sess, occurred in conn.execute(
                     select(e.record_id, e.action, e.access_method, e.session, e.occurred)
                     .where(e.record_id.in_(chunk), e.occurred >= start, e.occurred < end,
                            e.is_robot.is_(False), e.id <= last_id)
                 ):
                     by_record[rid].append((action, method, sess, occurred))
-                session.execute(delete(UsageDailyRow).where(
-                    UsageDailyRow.day == day, UsageDailyRow.record_id.in_(chunk)))
+                conn.execute(delete(daily).where(daily.c.day == day,
+                                                 daily.c.record_id.in_(chunk)))
                 rows = [
                     {"record_id": rid, "day": day, "access_method": method,
                      "total_investigations": f.total_investigations,
@@ -193,7 +196,7 @@ def process_batch(engine: Engine, batch_size: int) -> BatchResult:
                     for method, f in count_day(events).items()
                 ]
                 if rows:
-                    session.execute(insert(UsageDailyRow), rows)
+                    conn.execute(insert(daily), rows)
                 days += len(chunk)
         state.last_event_id = last_id
         state.processed_at = utcnow()
