@@ -19,7 +19,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
 from ..datestamps import utcnow
@@ -104,15 +104,17 @@ def dataset_report(
     first, last = _report_period(begin, end)
     now = (now or utcnow()).astimezone(UTC)
     d = UsageDailyRow
+    month_of = func.substr(cast(d.day, String), 1, 7)  # 'YYYY-MM' on both databases
     usage: dict[tuple[str, str], dict[date, UsageTotals]] = defaultdict(dict)
-    for rid, method, day, *values in session.execute(
-        select(d.record_id, d.access_method, d.day, d.total_investigations,
-               d.unique_investigations, d.total_requests, d.unique_requests)
+    for rid, method, month, *values in session.execute(
+        select(d.record_id, d.access_method, month_of,
+               func.sum(d.total_investigations), func.sum(d.unique_investigations),
+               func.sum(d.total_requests), func.sum(d.unique_requests))
         .where(d.day >= first, d.day <= last)
+        .group_by(d.record_id, d.access_method, month_of)
     ):
-        months = usage[(rid, method)]
-        month = day.replace(day=1)
-        months[month] = months.get(month, UsageTotals()) + UsageTotals(*values)
+        start = date(int(month[:4]), int(month[5:7]), 1)
+        usage[(rid, method)][start] = UsageTotals(*(int(v) for v in values))
 
     ids = sorted({rid for rid, _ in usage})
     records: dict[str, RecordRow] = {}
