@@ -40,8 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
-from oaiserver.app import create_app
 from oaiserver.config import Config
+from oaiserver.http.app import create_app
 from oaiserver.services import build_services
 from repository_core.db import make_engine
 from repository_core.migrate import upgrade
