@@ -9,6 +9,7 @@
      +-- RevisionConflict       If-Match / expected revision is stale
      +-- InvalidQuery           a query string does not parse or names an unknown field
      +-- ImportError_           input cannot be read as any supported format
+ +-- InvalidUsageQuery      a usage statistics query has a bad period or interval
 
 The HTTP layer maps each class to a status in one table; the CLI prints them.
 """
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "InvalidQuery",
     "InvalidRecord",
+    "InvalidUsageQuery",
     "Problem",
     "RecordDeleted",
     "RecordNotFound",
@@ -115,3 +117,11 @@ class SetExists(RepositoryError):
     def __init__(self, spec: str):
         self.spec = spec
         super().__init__(f"set {spec!r} exists already")
+
+
+class InvalidUsageQuery(RepositoryError):
+    """A usage statistics query cannot be answered; ``parameter`` names the culprit."""
+
+    def __init__(self, message: str, *, parameter: str | None = None):
+        self.parameter = parameter
+        super().__init__(message)

@@ -31,6 +31,7 @@ TABLE_MODULES = (
     "repository_core.query.term_table",
     "repository_core.search.embedded",
     "repository_core.search.queue",
+    "repository_core.stats.tables",
 )
 # SQLite's FTS5 table and its shadow tables: made by search.create_search_schema,
 # not declared in the metadata, so comparisons must not see them.
