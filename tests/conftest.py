@@ -1,4 +1,4 @@
-"""Fixtures every part's tests share: databases (SQLite and PostgreSQL).
+"""Fixtures every part's tests share: migrated databases (SQLite and PostgreSQL).
 
 PostgreSQL tests run against the server at OAISERVER_TEST_POSTGRES_URL
 (default: 127.0.0.1:5432, database ``test``), each in a schema of its own
@@ -14,28 +14,17 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 
-from repository_core.db import make_engine
-from repository_core.migrate import upgrade
-from tests.databases import postgres_schema_engine
+from tests.databases import migrated_engine
+
+BOTH_DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BOTH_DATABASES)
 def engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:
     """A migrated, empty database: SQLite file and PostgreSQL schema."""
-    if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
-        upgrade(eng)
-        yield eng
-        eng.dispose()
-    else:
-        for eng in postgres_schema_engine():
-            upgrade(eng)
-            yield eng
+    yield from migrated_engine(request.param, tmp_path)
 
 
 @pytest.fixture
 def sqlite_engine(tmp_path) -> Iterator[Engine]:
-    eng = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
-    upgrade(eng)
-    yield eng
-    eng.dispose()
+    yield from migrated_engine("sqlite", tmp_path)

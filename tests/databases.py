@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from repository_core.db import make_engine
+from repository_core.migrate import upgrade
 
 POSTGRES_URL = os.environ.get(
     "OAISERVER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -40,6 +41,26 @@ def postgres_unavailable() -> str | None:
         except Exception as exc:  # noqa: BLE001 - any failure to connect is the reason
             _postgres_reason = f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc}"
     return _postgres_reason
+
+
+def migrated_sqlite(path: str | os.PathLike[str]) -> Engine:
+    """A SQLite database file at ``path``, migrated to the latest revision."""
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    return engine
+
+
+def migrated_engine(kind: str, directory: str | os.PathLike[str]) -> Iterator[Engine]:
+    """The one migrated, empty database of the test suite: ``sqlite`` (a file in
+    ``directory``) or ``postgresql`` (a schema of its own); disposed afterwards."""
+    if kind == "sqlite":
+        engine = migrated_sqlite(os.path.join(directory, "test.db"))
+        yield engine
+        engine.dispose()
+    else:
+        for engine in postgres_schema_engine():
+            upgrade(engine)
+            yield engine
 
 
 def postgres_schema_engine() -> Iterator[Engine]:

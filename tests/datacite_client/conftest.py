@@ -20,11 +20,10 @@ from datacite_client.lifecycle import DOILifecycle, serializer_attributes
 from datacite_client.retry import RetryPolicy
 from datacite_client.worker import OutboxWorker
 from oaiserver.config import Config
-from repository_core.db import make_engine
-from repository_core.migrate import upgrade
 from repository_core.outbox import outbox_hook
 from repository_core.service import RecordService
 from tests.contexts import export_context
+from tests.databases import migrated_sqlite
 
 from .standin import DataCiteStandIn, Faults
 
@@ -65,16 +64,7 @@ def client(standin: DataCiteStandIn) -> DataCiteClient:
 
 
 def make_sqlite(path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    return engine
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_sqlite(tmp_path / "doi.db")
-    yield engine
-    engine.dispose()
+    return migrated_sqlite(path)
 
 
 @dataclass

@@ -23,25 +23,14 @@ AUTH = {"Authorization": "Bearer s3cret"}
 
 
 @pytest.fixture
-def services(sqlite_only_engine: Engine) -> Any:
+def services(sqlite_engine: Engine) -> Any:
     config = load_config({"api_tokens": "s3cret", "base_url": "https://repo.example.org"},
                          environ={})
-    services = build_services(config, engine=sqlite_only_engine)
+    services = build_services(config, engine=sqlite_engine)
     services.records.validate = lambda md, **kw: []
     for r in CORPUS:
         services.records.create(r.metadata, collections=r.collections, record_id=r.id)
     return services
-
-
-@pytest.fixture
-def sqlite_only_engine(tmp_path: Any) -> Engine:
-    from repository_core.db import make_engine
-
-    from .conftest import create_tables
-
-    engine = make_engine(f"sqlite:///{tmp_path / 'api.db'}")
-    create_tables(engine)
-    return engine
 
 
 @pytest.fixture

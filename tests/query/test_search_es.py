@@ -120,14 +120,8 @@ class FakeClient:
 
 
 @pytest.fixture
-def svc_and_sessions(tmp_path: Any) -> Iterator[tuple[RecordService, Any]]:
-    from repository_core.db import Base, make_engine
-
-    from .conftest import create_tables
-
-    engine: Engine = make_engine(f"sqlite:///{tmp_path / 'es.db'}")
-    create_tables(engine)
-    Base.metadata.create_all(engine, tables=[Base.metadata.tables["search_index_queue"]])
+def svc_and_sessions(sqlite_engine: Engine) -> Iterator[tuple[RecordService, Any]]:
+    engine = sqlite_engine
     svc = RecordService(engine, validate=lambda md, **kw: [], hooks=[queue_hook])
 
     @contextmanager
