@@ -17,6 +17,8 @@ from sqlalchemy import event, text, update
 from werkzeug.datastructures import MultiDict
 
 from oaiserver.oai.dates import format_datestamp
+from oaiserver.oai.verbs import Context, handle
+from oaiserver.oai.xml import render
 from repository_core.models import MembershipRow, RecordRow
 from serializers.xsd import validate_xml
 
@@ -110,6 +112,23 @@ def test_golden(sqlite_services, name: str, args: dict[str, str]) -> None:
     if os.environ.get("OAISERVER_TEST_REGENERATE_GOLDEN"):
         path.write_bytes(body)
     assert body == path.read_bytes()
+
+
+@pytest.mark.parametrize("name,args", [
+    ("Identify", {"verb": "Identify"}),
+    ("badVerb", {"verb": "nastyVerb"}),
+    ("ListSets-noSetHierarchy", {"verb": "ListSets"}),
+])
+def test_golden_from_the_core(sqlite_services, name: str, args: dict[str, str]) -> None:
+    """The same bytes from the protocol core alone (``handle`` + ``render``, no Flask)."""
+    endpoint = sqlite_services.oai
+    ctx = Context(repo=endpoint.repo, formats=endpoint.formats, export=endpoint.export,
+                  identity=endpoint.identity, codec=endpoint.codec, now=FIXED,
+                  page_size=endpoint.page_size, token_lifetime=endpoint.token_lifetime)
+    body = render(handle({k: [v] for k, v in args.items()}, ctx),
+                  base_url=endpoint.identity.base_url, stylesheet="/oai/static/oai2.xsl")
+    check_response(body)
+    assert body == (GOLDEN / f"{name}.xml").read_bytes()
 
 
 def test_get_and_post_are_identical(sqlite_services) -> None:

@@ -8,13 +8,17 @@ OAI-PMH.xsd; after badVerb/badArgument the <request> element has no attributes
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 import pytest
 from lxml import etree
 from werkzeug.datastructures import MultiDict
 
+from oaiserver.oai.verbs import Context, handle
+from oaiserver.oai.xml import render
 from serializers.registry import FORMATS, Registry
 
 from .oai_support import OAI, check_response, define_sets, error_codes, make_app, populate
@@ -204,6 +208,34 @@ def test_error_condition(clients, case: Case, method: str) -> None:
         assert dict(request.attrib) == {}
     else:
         assert dict(request.attrib) == dict(case.query)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_error_condition_in_the_core(clients, case: Case) -> None:
+    """The same table through the protocol core alone: ``handle`` + ``render``, no Flask,
+    and the bytes are those the HTTP endpoint sends."""
+    client, services = clients[case.sets]
+    endpoint = services.oai
+    formats = (Registry(f for f in FORMATS if f.oai_prefix in ("datacite",))
+               if case.doi_formats_only else endpoint.formats)
+    now = datetime.now(UTC)
+    ctx = Context(repo=endpoint.repo, formats=formats, export=endpoint.export,
+                  identity=endpoint.identity, codec=endpoint.codec, now=now,
+                  page_size=endpoint.page_size, token_lifetime=endpoint.token_lifetime)
+    params: dict[str, list[str]] = {}
+    for key, value in case.query:
+        params.setdefault(key, []).append(value)
+    body = render(handle(params, ctx), base_url=endpoint.identity.base_url,
+                  stylesheet="/oai/static/oai2.xsl")
+    doc = check_response(body)
+    assert error_codes(doc) == case.codes
+    if not case.doi_formats_only:
+        over_http = client.get("/oai", query_string=MultiDict(case.query)).data
+        assert _without_response_date(body) == _without_response_date(over_http)
+
+
+def _without_response_date(body: bytes) -> bytes:
+    return re.sub(rb"<responseDate>[^<]*</responseDate>", b"", body)
 
 
 def test_every_error_code_has_a_row() -> None:

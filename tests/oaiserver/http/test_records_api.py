@@ -17,7 +17,7 @@ from tests.sample_metadata import minimal
 
 TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-EXAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "datacite-examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "fixtures" / "datacite-examples"
 
 
 @pytest.fixture

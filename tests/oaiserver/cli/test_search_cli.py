@@ -13,7 +13,7 @@ from oaiserver.http.api.search import search_records
 from oaiserver.services import build_services
 from repository_core.query import TermRow
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "datacite-examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "fixtures" / "datacite-examples"
 
 
 def test_reindex_restores_what_search_and_sets_match(tmp_path, monkeypatch):

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from oaiserver.cli import cli
 from tests.sample_metadata import minimal
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "datacite-examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "fixtures" / "datacite-examples"
 
 
 @pytest.fixture
