@@ -63,6 +63,10 @@ class Config:
     datacite_max_attempts: int = 20  # 0: retry for ever
     datacite_max_age_hours: int = 72  # 0: no age limit
     datacentre_symbol: str = ""
+    stats_enabled: bool = True  # record usage events and show COUNTER figures
+    stats_retention_days: int = 30  # raw events kept this many days after processing
+    stats_worker: bool = True  # process usage events from a thread of ``serve``
+    stats_worker_interval_seconds: int = 300
     explicit: frozenset[str] = frozenset()  # the keys set by file, environment or overrides
 
     @property
@@ -149,6 +153,12 @@ def load_config(
     config = Config(**values, explicit=frozenset(values))
     if config.oai_page_size < 1:
         raise ConfigError("oai_page_size must be at least 1")
+    if config.stats_retention_days < 0:
+        raise ConfigError("stats_retention_days must not be negative "
+                          "(OAISERVER_STATS_RETENTION_DAYS)")
+    if config.stats_worker_interval_seconds < 1:
+        raise ConfigError("stats_worker_interval_seconds must be at least 1 "
+                          "(OAISERVER_STATS_WORKER_INTERVAL_SECONDS)")
     if any(not token.strip() for token in config.api_tokens):
         raise ConfigError("api_tokens: an empty token would let any request with an empty "
                           "bearer write; remove it (OAISERVER_API_TOKENS)")

@@ -30,10 +30,16 @@ def isoformat(value: datetime) -> str:
     return value.isoformat().replace("+00:00", "Z")
 
 
-def record_document(record: Record, base_url: str) -> dict[str, Any]:
+def record_document(record: Record, base_url: str,
+                    stats: Mapping[str, int] | None = None) -> dict[str, Any]:
+    """The REST shape of a record; ``stats`` (COUNTER figures) when statistics are on.
+
+    The figures are not part of the record's revision: they change neither
+    ``updated`` nor ``revision`` (nor the ETag built from it).
+    """
     base = base_url.rstrip("/")
     rid = quote(record.id, safe="")
-    return {
+    document: dict[str, Any] = {
         "id": record.id,
         "metadata": record.metadata,
         "collections": list(record.collections),
@@ -47,6 +53,10 @@ def record_document(record: Record, base_url: str) -> dict[str, Any]:
             "doi": f"https://doi.org/{record.doi}" if record.doi else None,
         },
     }
+    if stats is not None:
+        document["stats"] = dict(stats)
+        document["links"]["stats"] = f"{base}/api/stats/records/{rid}"
+    return document
 
 
 def parse_body(raw: bytes) -> dict[str, Any]:
@@ -68,7 +78,7 @@ def parse_body(raw: bytes) -> dict[str, Any]:
     return data
 
 
-READ_ONLY = {"created", "updated", "revision", "links"}
+READ_ONLY = {"created", "updated", "revision", "links", "stats"}
 
 
 def record_input(
@@ -77,7 +87,7 @@ def record_input(
     """(metadata, collections) from ``{"metadata": ..., "collections": [...]}``.
 
     A document as GET returns it may be sent back: the server's own fields
-    (``created``, ``updated``, ``revision``, ``links``) are ignored, while
+    (``created``, ``updated``, ``revision``, ``links``, ``stats``) are ignored, while
     ``id`` and ``doi`` must agree with the URL and the metadata, never be
     silently dropped. Without ``collections``, a new record has none and a
     replaced one keeps its own (``keep_collections``: returned as None).

@@ -31,6 +31,7 @@ from repository_core.query import index_record_terms
 from repository_core.search import EmbeddedSearch, SearchBackend, index_search_document
 from repository_core.service import RecordService
 from repository_core.sets import SetMembershipHook, SetService
+from repository_core.stats import UsageRecorder
 from serializers.context import ExportContext
 
 from .config import Config
@@ -67,6 +68,8 @@ class Services:
     search_engine: ElasticsearchBackend | None
     doi: DOIParts
     oai: OAIEndpoint
+    #: appends COUNTER usage events on the request path; None when statistics are off
+    usage: UsageRecorder | None
     #: the key for signed tokens (see :func:`signing_key_source`)
     signing_key_source: Callable[[], str]
 
@@ -119,6 +122,7 @@ def build_services(config: Config, *, engine: Engine | None = None) -> Services:
         search=search, search_engine=search_engine, doi=doi,
         oai=build_oai_endpoint(config, engine, context, signing_key),
         signing_key_source=signing_key,
+        usage=UsageRecorder(engine) if config.stats_enabled else None,
     )
 
 

@@ -23,6 +23,7 @@ from repository_core.errors import RecordDeleted, RepositoryError
 from .api.doi import bp as doi_api
 from .api.records import bp as records_api
 from .api.sets import bp as sets_api
+from .api.stats import bp as stats_api
 from .pages.records import bp as record_pages
 from .problems import problem, problem_from_error, problem_from_http
 
@@ -47,6 +48,7 @@ def create_app(config: Config | None = None, *, services: Services | None = None
     app.register_blueprint(doi_api)
     app.register_blueprint(oai_endpoint)
     app.register_blueprint(sets_api)
+    app.register_blueprint(stats_api)
     _register_errors(app)
 
     @app.get("/")

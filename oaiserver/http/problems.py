@@ -26,6 +26,7 @@ from datacite_client.errors import (
 from repository_core.errors import (
     InvalidQuery,
     InvalidRecord,
+    InvalidUsageQuery,
     Problem,
     RecordDeleted,
     RecordNotFound,
@@ -44,6 +45,7 @@ STATUS_FOR: dict[type[RepositoryError], tuple[int, str]] = {
     InvalidRecord: (422, "Invalid record"),
     UnreadableInput: (400, "Unreadable input"),
     InvalidQuery: (400, "Invalid query"),
+    InvalidUsageQuery: (400, "Invalid statistics query"),
     RecordNotFound: (404, "Not found"),
     SetNotFound: (404, "Not found"),
     RecordDeleted: (410, "Gone"),
@@ -94,7 +96,12 @@ def problem_from_error(exc: RepositoryError) -> Response:
         extra["position"] = exc.position
     if isinstance(exc, RevisionConflict):
         extra["revision"] = exc.actual
-    errors = exc.problems if isinstance(exc, InvalidRecord | NotRegistrable) else ()
+    errors: Iterable[Problem] = ()
+    if isinstance(exc, InvalidRecord | NotRegistrable):
+        errors = exc.problems
+    if isinstance(exc, InvalidUsageQuery) and exc.parameter:
+        extra["parameter"] = exc.parameter
+        errors = [Problem(f"/{exc.parameter}", str(exc))]
     return problem(status, title, str(exc), errors=errors, **extra)
 
 

@@ -16,6 +16,10 @@ return bytes) plus what belongs to HTTP only:
   has no error code for a server failure. HTTP errors (413 ...) stay the
   app's problem documents.
 
+- A ``GetRecord`` of a live record counts as a ``Machine`` COUNTER
+  investigation (``oaiserver.http.usage``); the protocol core knows nothing
+  of it.
+
 The endpoint (:class:`~.endpoint.OAIEndpoint`) is the services' own
 (``Services.oai``, built once by ``oaiserver.services``); a test may put
 its own there.
@@ -32,8 +36,12 @@ from werkzeug.exceptions import HTTPException
 
 from oaiserver.http.current import current_services
 from oaiserver.http.problems import problem_from_http
+from oaiserver.http.usage import count_use
+from repository_core.records import local_id_from_oai_identifier
 
 from .namespaces import LIST_VERBS
+from .verbs import RecordItem, Reply
+from .xml import render
 
 __all__ = ["bp"]
 
@@ -68,11 +76,25 @@ def oai() -> Response:
     if gated and not endpoint.gate.acquire(blocking=False):
         return _busy(endpoint.retry_after_seconds)
     try:
-        body = endpoint.respond(params, stylesheet=url_for("oai.static", filename="oai2.xsl"))
+        reply = endpoint.reply(params)
+        body = render(reply, base_url=endpoint.identity.base_url,
+                      stylesheet=url_for("oai.static", filename="oai2.xsl"))
     finally:
         if gated:
             endpoint.gate.release()
+    _count_get_record(reply, endpoint.identity.repository_id)
     return _encoded(body)
+
+
+def _count_get_record(reply: Reply, repository_id: str) -> None:
+    """A GetRecord answered with a live record is one use of it."""
+    if reply.verb != "GetRecord" or reply.errors or not reply.items:
+        return
+    item = reply.items[0]
+    if isinstance(item, RecordItem) and not item.header.deleted:
+        local = local_id_from_oai_identifier(repository_id, item.header.identifier)
+        if local is not None:
+            count_use(local, "Machine")
 
 
 @bp.errorhandler(Exception)

@@ -24,10 +24,22 @@ def test_precedence_defaults_toml_env_overrides(tmp_path):
     ({"OAISERVER_DATACITE_AUTO": "maybe"}, "OAISERVER_DATACITE_AUTO"),
     ({"OAISERVER_CONFIG": "/nonexistent/oaiserver.toml"}, "oaiserver.toml"),
     ({"OAISERVER_OAI_PAGE_SIZE": "0"}, "oai_page_size"),
+    ({"OAISERVER_STATS_ENABLED": "perhaps"}, "OAISERVER_STATS_ENABLED"),
+    ({"OAISERVER_STATS_RETENTION_DAYS": "-1"}, "OAISERVER_STATS_RETENTION_DAYS"),
+    ({"OAISERVER_STATS_WORKER_INTERVAL_SECONDS": "0"}, "OAISERVER_STATS_WORKER_INTERVAL"),
 ])
 def test_bad_values_name_themselves(env, needle):
     with pytest.raises(ConfigError, match=needle):
         load_config(environ=env)
+
+
+def test_statistics_are_on_by_default_and_can_be_turned_off():
+    config = load_config(environ={})
+    assert (config.stats_enabled, config.stats_retention_days, config.stats_worker) == (
+        True, 30, True)
+    off = load_config(environ={"OAISERVER_STATS_ENABLED": "false",
+                               "OAISERVER_STATS_RETENTION_DAYS": "7"})
+    assert off.stats_enabled is False and off.stats_retention_days == 7
 
 
 def test_bad_toml_names_file_and_line(tmp_path):

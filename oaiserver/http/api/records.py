@@ -26,6 +26,7 @@ from repository_core.records import Cursor
 
 from ..auth import require_token
 from ..current import current_services
+from ..usage import count_use, record_figures
 from .search import SEARCH_ARGS, search_records
 
 __all__ = ["MAX_PAGE_SIZE", "bp"]
@@ -35,9 +36,11 @@ bp = Blueprint("records_api", __name__, url_prefix="/api/records")
 MAX_PAGE_SIZE = 1000
 
 
-def _send(record: Any, status: int = 200) -> Response:
+def _send(record: Any, status: int = 200, *, with_stats: bool = False) -> Response:
     services = current_services()
-    response = jsonify(record_document(record, services.config.base_url))
+    figures = record_figures(record.id) if with_stats else None
+    response = jsonify(record_document(record, services.config.base_url,
+                                       figures.as_dict() if figures else None))
     response.status_code = status
     response.headers["ETag"] = etag_for(record)
     return response
@@ -101,8 +104,10 @@ def create_record() -> Response:
 def read_record(record_id: str) -> Response:
     record = current_services().records.get(record_id)
     if request.if_none_match.contains_weak(str(record.revision)):
+        count_use(record.id, "Machine", 304)
         return Response(status=304, headers={"ETag": etag_for(record)})
-    return _send(record)
+    count_use(record.id, "Machine")
+    return _send(record, with_stats=True)
 
 
 @bp.put("/<record_id>")

@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
 from repository_core.records import Record
+from repository_core.stats import UsageTotals
 from serializers import citation, schema_org, tombstone
 from serializers.context import ExportContext
 from serializers.datacite_reading import (
@@ -56,7 +57,7 @@ def script_json(data: Any) -> Markup:
 
 
 def _page(record: Record, ctx: ExportContext, formats: Sequence[Format],
-          citation_text: str | None) -> dict[str, Any]:
+          citation_text: str | None, stats: UsageTotals | None) -> dict[str, Any]:
     metadata = record.metadata or {}
     doi = record.doi or text(metadata.get("doi"))
     creators = []
@@ -89,16 +90,19 @@ def _page(record: Record, ctx: ExportContext, formats: Sequence[Format],
         "exports": [{"label": fmt.title, "media_type": fmt.media_type,
                      "url": export_url(ctx, record.id, fmt.name)} for fmt in formats if fmt.media_type],
         "jsonld": script_json(schema_org.to_jsonld(record, ctx)),
+        "stats": stats,
     }
 
 
 def render_landing_page(record: Record, ctx: ExportContext, formats: Sequence[Format],
-                        *, citation_text: str | None = None) -> str:
-    """The landing page; ``citation_text`` defaults to the APA (en-US) citation."""
+                        *, citation_text: str | None = None,
+                        stats: UsageTotals | None = None) -> str:
+    """The landing page; ``citation_text`` defaults to the APA (en-US) citation;
+    ``stats``, the record's COUNTER figures, are shown when given."""
     if citation_text is None:
         citation_text = citation.render(record, ctx)
     return _environment().get_template("landing.html").render(
-        page=_page(record, ctx, formats, citation_text))
+        page=_page(record, ctx, formats, citation_text, stats))
 
 
 def render_tombstone_page(record: Record, ctx: ExportContext) -> str:

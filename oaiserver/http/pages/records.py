@@ -13,6 +13,10 @@ export and linkset URLs are built from ``ExportContext.landing_url``):
 
 Every representation has an ``ETag`` (record id, revision, format, params)
 and ``Last-Modified`` (the datestamp) and answers conditional GETs with 304;
+the landing page shows usage figures, so its ETag covers them too and its
+``Last-Modified`` is the later of the datestamp and the last processing run.
+A landing page or an export served (200 or 304) counts as a ``Regular``
+COUNTER investigation (``oaiserver.http.usage``);
 HEAD works everywhere (Flask derives it from GET). A deleted record answers
 410 Gone with a small tombstone: JSON for JSON clients, HTML for browsers,
 plain text otherwise. ``text/x-bibliography`` takes ``style`` and
@@ -42,6 +46,7 @@ from serializers.export_errors import UnknownLocale, UnknownStyle
 from serializers.registry import FORMATS, Format
 
 from ..current import current_services
+from ..usage import RecordFigures, count_use, record_figures
 from .landing import render_landing_page, render_tombstone_page
 from .negotiation import Choice, NotAcceptable, negotiate
 from .signposting import LINKSET_MEDIA_TYPE, link_header, linkset, record_links
@@ -66,16 +71,24 @@ def _load(record_id: str) -> Record:
     return record
 
 
-def _etag(record: Record, variant: str, params: Mapping[str, str] | None = None) -> str:
+def _etag(record: Record, variant: str, params: Mapping[str, str] | None = None,
+          figures: RecordFigures | None = None) -> str:
+    shown = [f"{k}={v}" for k, v in sorted(figures.as_dict().items())] if figures else []
     key = "\x00".join([record.id, str(record.revision), variant,
-                       *(f"{k}={v}" for k, v in sorted((params or {}).items()))])
+                       *(f"{k}={v}" for k, v in sorted((params or {}).items())), *shown])
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
 def _finish(response: Response, record: Record, variant: str,
-            params: Mapping[str, str] | None = None) -> Response:
-    response.set_etag(_etag(record, variant, params), weak=True)
-    response.last_modified = record.datestamp
+            params: Mapping[str, str] | None = None,
+            figures: RecordFigures | None = None) -> Response:
+    """Validators, then the conditional answer; ``figures`` shown on the page are
+    part of both (statistics move the page's validators, never the record's)."""
+    response.set_etag(_etag(record, variant, params, figures), weak=True)
+    modified = record.datestamp
+    if figures is not None and figures.processed_at is not None:
+        modified = max(modified, figures.processed_at)
+    response.last_modified = modified
     # werkzeug annotates make_conditional as returning its base Response; it returns self
     return cast(Response, response.make_conditional(request))
 
@@ -106,9 +119,12 @@ def _format_response(record: Record, ctx: ExportContext, fmt: Format,
     return Response(body, content_type=fmt.content_type), params
 
 
-def _landing_response(record: Record, ctx: ExportContext) -> Response:
+def _landing_response(record: Record, ctx: ExportContext,
+                      figures: RecordFigures | None) -> Response:
     formats = FORMATS.negotiable(record)
-    response = Response(render_landing_page(record, ctx, formats), content_type=_HTML)
+    page = render_landing_page(record, ctx, formats,
+                               stats=figures.totals if figures else None)
+    response = Response(page, content_type=_HTML)
     response.headers["Link"] = link_header(record_links(record, ctx, formats))
     return response
 
@@ -167,8 +183,10 @@ def record_page(record_id: str) -> Response:
         response.vary.add("Accept")
         return response
     assert choice is not None
+    figures = None
     if choice.format is None:
-        response = _landing_response(record, ctx)
+        figures = record_figures(record.id)
+        response = _landing_response(record, ctx, figures)
         params: dict[str, str] = {}
         variant = "html"
     else:
@@ -177,7 +195,9 @@ def record_page(record_id: str) -> Response:
     response.vary.add("Accept")
     if response.status_code != 200:
         return response
-    return _finish(response, record, variant, params)
+    response = _finish(response, record, variant, params, figures)
+    count_use(record.id, "Regular", response.status_code)
+    return response
 
 
 @bp.get("/records/<record_id>/export/<name>")
@@ -203,7 +223,9 @@ def export(record_id: str, name: str) -> Response:
     safe_id = re.sub(r"[^A-Za-z0-9._-]+", "_", record.id).strip("._") or "record"
     response.headers.set("Content-Disposition", "attachment",
                          filename=f"{safe_id}-{fmt.name}.{fmt.extension}")
-    return _finish(response, record, fmt.name, params)
+    response = _finish(response, record, fmt.name, params)
+    count_use(record.id, "Regular", response.status_code)
+    return response
 
 
 @bp.get("/records/<record_id>/linkset")

@@ -43,6 +43,7 @@ class FakeRecords:
 class FakeServices:
     records: FakeRecords
     export_context: object = field(default=CTX)
+    usage: None = None  # statistics off: nothing recorded, no figures shown
 
 
 @pytest.fixture()
