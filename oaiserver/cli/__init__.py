@@ -21,6 +21,7 @@ from .records import records
 from .search import search
 from .serve import demo, serve
 from .sets import sets
+from .stats import stats
 
 __all__ = ["cli", "main"]
 
@@ -35,7 +36,7 @@ def cli() -> None:
     """
 
 
-for command in (db, load, serve, demo, records, export, doi, sets, search):
+for command in (db, load, serve, demo, records, export, doi, sets, search, stats):
     cli.add_command(command)
 
 

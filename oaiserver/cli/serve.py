@@ -25,6 +25,7 @@ def _serve(services: Services, host: str, port: int, threads: int) -> None:
 
     app = create_app(services=services)
     worker = _start_doi_worker(services)
+    usage_worker = _start_usage_worker(services)
     base = services.config.base_url.rstrip("/")
     click.echo(f"oaiserver listening on {host}:{port}, public URL {base}/", err=True)
     click.echo(f"  records: {base}/api/records", err=True)
@@ -34,6 +35,8 @@ def _serve(services: Services, host: str, port: int, threads: int) -> None:
     finally:
         if worker is not None:
             worker.stop()
+        if usage_worker is not None:
+            usage_worker.stop()
 
 
 def _start_doi_worker(services: Services) -> Any:
@@ -46,6 +49,22 @@ def _start_doi_worker(services: Services) -> Any:
     thread = WorkerThread(doi_worker)
     thread.start()
     click.echo("  DOI worker: sending the outbox to DataCite in the background", err=True)
+    return thread
+
+
+def _start_usage_worker(services: Services) -> Any:
+    """With statistics and OAISERVER_STATS_WORKER on, usage events are processed
+    from a thread of the server every OAISERVER_STATS_WORKER_INTERVAL_SECONDS."""
+    from repository_core.stats.worker import ProcessingThread
+
+    config = services.config
+    if services.usage is None or not config.stats_worker:
+        return None
+    thread = ProcessingThread(services.engine, interval=config.stats_worker_interval_seconds,
+                              retention_days=config.stats_retention_days)
+    thread.start()
+    click.echo(f"  usage statistics: processed every {config.stats_worker_interval_seconds} s "
+               "in the background", err=True)
     return thread
 
 

@@ -24,18 +24,19 @@ recorded and :func:`record_figures` returns None.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
 from flask import request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from repository_core.stats import UsageTotals, item_totals
+from repository_core.stats import UsageTotals, item_totals, items_totals
 from repository_core.stats.tables import UsageStateRow
 
 from .current import current_services
 
-__all__ = ["COUNTED_STATUSES", "RecordFigures", "count_use", "record_figures"]
+__all__ = ["COUNTED_STATUSES", "RecordFigures", "count_use", "hits_figures", "record_figures"]
 
 log = logging.getLogger(__name__)
 
@@ -78,3 +79,10 @@ def record_figures(record_id: str) -> RecordFigures | None:
             select(UsageStateRow.processed_at).where(UsageStateRow.id == 1)
         ).scalar_one_or_none()
     return RecordFigures(totals, processed_at)
+
+
+def hits_figures(record_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+    """The all-time figures of a page of search hits, in one query."""
+    with Session(current_services().engine) as session:
+        return {rid: totals.as_dict()
+                for rid, totals in items_totals(session, record_ids).items()}

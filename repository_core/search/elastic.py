@@ -183,6 +183,10 @@ class ElasticsearchBackend:
                     filters: Mapping[str, list[str]], facets: bool) -> dict[str, Any]:
         if sort not in SORTS:
             raise InvalidQuery(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
+        if sort == "mostviewed":
+            raise InvalidQuery("sort 'mostviewed' is not offered with Elasticsearch / "
+                               "OpenSearch yet (usage figures are not indexed there); "
+                               "use relevance, newest or oldest")
         tree = parse_query(q) if q and q.strip() else None
         clauses: list[dict[str, Any]] = [{"term": {"deleted": False}}]
         if tree is not None:

@@ -13,8 +13,13 @@ in the record's transaction, so a search never sees a half-written record.
   relevance like ``newest``.
 * **Facets**: resource type, publication year, subject, language, counted
   over the matching records; labels are the values as written.
-* **Sorts**: ``relevance``, ``newest`` / ``oldest`` (by creation), always
-  ending with the record id, so pages are stable.
+* **Sorts**: ``relevance``, ``newest`` / ``oldest`` (by creation),
+  ``mostviewed`` (all-time COUNTER unique investigations from the processed
+  usage figures, :func:`repository_core.stats.views_subquery`; a sort key,
+  not a query field, so no set can depend on usage), always ending with the
+  record id, so pages are stable. Figures may move between two pages of a
+  ``mostviewed`` search when processing runs in between; the keyset then
+  neither repeats nor loses a record that kept its figures.
 * **Pages** are keyset pages: a cursor names the last hit's sort key, and a
   deep page costs what the first costs. No offsets.
 
@@ -64,6 +69,7 @@ from ..query.sql import to_sql
 from ..query.term_table import TermRow
 from ..query.tree import And, Interval, Node, Or, Term, positive_words
 from ..records import Record
+from ..stats.reading import views_subquery
 from ..store import row_to_record
 
 __all__ = [
@@ -89,7 +95,7 @@ FACETS: Mapping[str, str] = {
     "subject": "subjects.subject",
     "language": "language",
 }
-SORTS = ("relevance", "newest", "oldest")
+SORTS = ("relevance", "newest", "oldest", "mostviewed")
 MAX_SIZE = 100
 FACET_SIZE = 20
 
@@ -211,7 +217,7 @@ def _encode(payload: list[Any]) -> str:
 
 def _decode(cursor: str, sort_key: str) -> tuple[Any, str]:
     """(position, record id) from a cursor of this sort: a score for relevance,
-    an aware datetime for newest/oldest. Anything else is a 400, not a 500."""
+    a count for mostviewed, an aware datetime for newest/oldest. Anything else is a 400, not a 500."""
     position: Any = None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
@@ -221,6 +227,9 @@ def _decode(cursor: str, sort_key: str) -> tuple[Any, str]:
                  and not isinstance(payload[1], bool))
         if valid and sort_key == "relevance":
             position = float(payload[1])
+        elif valid and sort_key == "mostviewed":
+            valid = isinstance(payload[1], int)
+            position = payload[1]
         elif valid:
             position = datetime.fromisoformat(str(payload[1]))
             valid = position.tzinfo is not None
@@ -313,6 +322,15 @@ def search(
             s, after_id = after
             stmt = stmt.where(or_(score < s, and_(score == s, RecordRow.id > after_id)))
         stmt = stmt.order_by(score.desc(), RecordRow.id)
+    elif sort_key == "mostviewed":
+        views_table = views_subquery()
+        views = func.coalesce(views_table.c.views, 0)
+        stmt = (select(RecordRow, views.label("score"))
+                .outerjoin(views_table, views_table.c.record_id == RecordRow.id).where(*where))
+        if after is not None:
+            v, after_id = after
+            stmt = stmt.where(or_(views < v, and_(views == v, RecordRow.id > after_id)))
+        stmt = stmt.order_by(views.desc(), RecordRow.id)
     else:
         newest = sort_key == "newest"
         stmt = select(RecordRow, literal(None).label("score")).where(*where)
@@ -332,7 +350,13 @@ def search(
     next_cursor = None
     if more and rows:
         last, last_score = rows[-1][0], rows[-1][1]
-        key: Any = float(last_score) if sort_key == "relevance" else last.created.isoformat()
+        key: Any
+        if sort_key == "relevance":
+            key = float(last_score)
+        elif sort_key == "mostviewed":
+            key = int(last_score)
+        else:
+            key = last.created.isoformat()
         next_cursor = _encode([sort_key, key, last.id])
 
     facet_values = _facets(session, where) if facets else {}

@@ -31,13 +31,13 @@ When not to use: on the request path (use ``recording``).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from typing import cast
 
-from sqlalchemy import Engine, Table, and_, delete, insert, select
+from sqlalchemy import Engine, Table, and_, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from ..datestamps import utcnow
@@ -53,6 +53,7 @@ __all__ = [
     "DayFigures",
     "ProcessingResult",
     "count_day",
+    "pending_events",
     "process_batch",
     "process_usage",
     "purge",
@@ -220,6 +221,16 @@ def purge(engine: Engine, *, retention_days: int, now: datetime) -> tuple[int, i
     return int(getattr(result, "rowcount", 0) or 0), salts
 
 
+def pending_events(engine: Engine) -> int:
+    """How many recorded events processing has not taken in yet."""
+    with Session(engine) as session:
+        state = session.get(UsageStateRow, 1)
+        last = state.last_event_id if state is not None else 0
+        return int(session.execute(
+            select(func.count()).select_from(UsageEventRow).where(UsageEventRow.id > last)
+        ).scalar_one())
+
+
 def process_usage(
     engine: Engine,
     batch_size: int = DEFAULT_BATCH_SIZE,
@@ -227,10 +238,12 @@ def process_usage(
     *,
     now: datetime | None = None,
     max_batches: int | None = None,
+    on_batch: Callable[[BatchResult], None] | None = None,
 ) -> ProcessingResult:
     """Process every event recorded so far, then purge what retention allows.
 
-    ``max_batches`` stops early (the rest is left for the next run, as after a kill).
+    ``max_batches`` stops early (the rest is left for the next run, as after a kill);
+    ``on_batch`` is called after each committed batch (progress bars).
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
@@ -247,6 +260,8 @@ def process_usage(
         result.robots += done.robots
         result.days += done.days
         result.skipped_late += done.skipped_late
+        if on_batch is not None:
+            on_batch(done)
     else:
         return result  # stopped early: purge only once everything is in
     result.purged, result.salts_forgotten = purge(engine, retention_days=retention_days, now=now)

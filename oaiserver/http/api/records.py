@@ -26,7 +26,7 @@ from repository_core.records import Cursor
 
 from ..auth import require_token
 from ..current import current_services
-from ..usage import count_use, record_figures
+from ..usage import count_use, hits_figures, record_figures
 from .search import SEARCH_ARGS, search_records
 
 __all__ = ["MAX_PAGE_SIZE", "bp"]
@@ -62,7 +62,8 @@ def list_records() -> Response:
     services = current_services()
     if SEARCH_ARGS & set(request.args):
         return jsonify(search_records(services.search, request.args,
-                                      base_url=services.config.base_url))
+                                      base_url=services.config.base_url,
+                                      figures=hits_figures if services.usage else None))
     size = _size()
     after = decode_cursor(request.args["after"]) if "after" in request.args else None
     records, total = services.records.list(after=after, limit=size)

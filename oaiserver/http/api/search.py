@@ -5,12 +5,15 @@ the configured engine (``Services.search``) when search arguments are
 present. Arguments:
 
 ``q``         the query language (``repository_core.query``); blank = everything
-``sort``      ``relevance`` (default), ``newest``, ``oldest``
+``sort``      ``relevance`` (default), ``newest``, ``oldest``, ``mostviewed``
+              (all-time unique investigations; only with statistics on)
 ``size``      1..100 (default 20)
 ``page``      the opaque cursor from ``links.next`` (keyset; no offsets)
 ``facets``    ``0``/``false`` to leave facet counts out
 ``resource_type``, ``year``, ``subject``, ``language``
               facet filters; repeat a parameter to accept any of its values
+
+With statistics on, every hit carries its ``stats`` (one query for the page).
 
 Errors are domain errors (``InvalidQuery`` -> 400 naming the position,
 ``InvalidRecord`` for a bad ``size``); the app turns them into problems.
@@ -18,16 +21,16 @@ Errors are domain errors (``InvalidQuery`` -> 400 naming the position,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
 from oaiserver.documents import record_document
-from repository_core.errors import InvalidRecord, Problem
+from repository_core.errors import InvalidQuery, InvalidRecord, Problem
 from repository_core.search import FACETS, MAX_SIZE, SearchBackend
 from repository_core.service import NOT_XML_CHARACTER
 
-__all__ = ["SEARCH_ARGS", "search_records"]
+__all__ = ["SEARCH_ARGS", "Figures", "search_records"]
 
 #: arguments that make a list request a search
 SEARCH_ARGS = frozenset({"q", "sort", "facets", "page", *FACETS})
@@ -42,8 +45,12 @@ def _getlist(args: Mapping[str, Any], name: str) -> list[str]:
     return [v for v in (value if isinstance(value, list) else [value]) if v != ""]
 
 
+#: record ids -> each record's usage figures (None: statistics are off)
+Figures = Callable[[Sequence[str]], Mapping[str, Mapping[str, int]]]
+
+
 def search_records(backend: SearchBackend, args: Mapping[str, Any], *,
-                   base_url: str) -> dict[str, Any]:
+                   base_url: str, figures: Figures | None = None) -> dict[str, Any]:
     """Run one search request; the result is ready for ``jsonify``."""
     for name in args:
         for value in _getlist(args, name):
@@ -51,6 +58,9 @@ def search_records(backend: SearchBackend, args: Mapping[str, Any], *,
                 raise InvalidRecord([Problem(f"/{name}", "control characters are not allowed")])
     q = args.get("q") or None
     sort = args.get("sort") or "relevance"
+    if sort == "mostviewed" and figures is None:
+        raise InvalidQuery("sort 'mostviewed' needs usage statistics, which are off on "
+                           "this server (OAISERVER_STATS_ENABLED)")
     raw_size = args.get("size") or "20"
     try:
         size = int(raw_size)
@@ -63,6 +73,7 @@ def search_records(backend: SearchBackend, args: Mapping[str, Any], *,
     result = backend.search(q, sort=sort, size=size, cursor=args.get("page") or None,
                             filters=filters, facets=with_facets)
 
+    shown = figures([r.id for r in result.hits]) if figures is not None else {}
     base = base_url.rstrip("/")
     keep: list[tuple[str, str]] = [(k, v) for k in ("q", "sort", "facets") if (v := args.get(k))]
     keep += [(name, v) for name, values in filters.items() for v in values]
@@ -71,7 +82,7 @@ def search_records(backend: SearchBackend, args: Mapping[str, Any], *,
     if result.next_cursor:
         links["next"] = f"{base}/api/records?{urlencode(keep + [('page', result.next_cursor)])}"
     body: dict[str, Any] = {
-        "hits": {"hits": [record_document(r, base) for r in result.hits],
+        "hits": {"hits": [record_document(r, base, shown.get(r.id)) for r in result.hits],
                  "total": result.total},
         "sort": sort,
         "links": links,

@@ -203,3 +203,12 @@ def test_live_cluster_agrees(svc_and_sessions: Any) -> None:  # pragma: no cover
             assert got == {r.id for r in stored if matches(tree, r)}, query
     finally:
         client.indices.delete(index=index)
+
+
+def test_most_viewed_is_refused_with_a_reason_not_ignored() -> None:
+    from repository_core.errors import InvalidQuery
+
+    backend = ElasticsearchBackend(client=None, prefix="t", sessions=lambda: None)
+    with pytest.raises(InvalidQuery, match="mostviewed.*not offered with Elasticsearch"):
+        backend.search_body(None, sort="mostviewed", size=10, cursor=None, filters={},
+                            facets=False)
