@@ -2,10 +2,13 @@
 
 Measures, in one run on one database:
 
-* recording one event (``UsageRecorder.record``: hash, robot check, one
-  INSERT) against serving one landing page through the Flask app, and
-  against a plain record read (``RecordService.get``): the ratio
-  record / landing page is the overhead the request path pays (target < 5%);
+* the landing page through the Flask app with statistics on (the record's
+  figures read and folded into the ETag, one event recorded) against the
+  same app with statistics off, called alternately in the same run: the
+  ratio is the overhead the request path pays (target < 5%); measured after
+  processing, so the figures table holds a month of rows;
+* recording one event alone (``UsageRecorder.record``: hash, robot check,
+  one INSERT), against that page and a plain record read;
 * processing throughput of ``process_usage`` (events per second) over N
   synthetic events spread over one month: 10,000 records, 20,000 clients,
   10% robots, some double clicks;
@@ -103,6 +106,17 @@ def per_call(fn: Any, repeats: int) -> float:
     return statistics.median(times)
 
 
+def interleaved(a: Any, b: Any, repeats: int) -> tuple[float, float]:
+    """Medians of ``a()`` and ``b()`` called alternately, so both see the same noise."""
+    times_a, times_b = [], []
+    for _ in range(repeats):
+        for fn, times in ((a, times_a), (b, times_b)):
+            started = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - started)
+    return statistics.median(times_a), statistics.median(times_b)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=200_000)
@@ -127,41 +141,11 @@ def main(argv: list[str] | None = None) -> None:
         populate_records(engine, options.records)
         print(f"{engine.dialect.name}: {options.records} records")
 
-        # -- the request path -------------------------------------------------
-        config = Config(data_dir=tmp.name, secret_key="bench")
-        client = create_app(services=build_services(config, engine=engine)).test_client()
-        service = RecordService(engine)
-        recorder = UsageRecorder(engine)
-        rng = random.Random(1)
-
-        def page() -> None:
-            response = client.get(f"/records/s{rng.randrange(options.records):06d}")
-            assert response.status_code == 200, response.status_code
-
-        def read() -> None:
-            service.get(f"s{rng.randrange(options.records):06d}")
-
-        def record() -> None:
-            recorder.record(f"s{rng.randrange(options.records):06d}", "investigation",
-                            "Regular", f"192.0.2.{rng.randrange(250)}", BROWSER)
-
-        for fn in (page, read, record):  # warm caches (templates, salt, regexes)
-            fn()
-        t_page = per_call(page, options.repeats)
-        t_read = per_call(read, options.repeats)
-        t_record = per_call(record, options.repeats)
-        print(f"landing page request (median): {t_page * 1000:8.3f} ms")
-        print(f"plain record read (median):    {t_read * 1000:8.3f} ms")
-        print(f"recording one event (median):  {t_record * 1000:8.3f} ms")
-        print(f"ratio record event / landing page: {t_record / t_page:.3f}")
-        print(f"ratio record event / record read:  {t_record / t_read:.2f}")
-
         # -- processing -----------------------------------------------------
-        process_usage(engine, now=MONTH)  # take in the events recorded above
         started = time.perf_counter()
         populate_events(engine, options.events, options.records)
         with Session(engine) as session:
-            total = session.query(UsageEventRow).count() - options.repeats - 1
+            total = session.query(UsageEventRow).count()
         print(f"inserted {total} synthetic events in {time.perf_counter() - started:.1f} s")
         started = time.perf_counter()
         result = process_usage(engine, now=MONTH + timedelta(days=31))
@@ -178,6 +162,47 @@ def main(argv: list[str] | None = None) -> None:
             seconds = time.perf_counter() - started
         print(f"DSR for one month, {len(report['Report_Datasets'])} dataset items: "
               f"{seconds:.2f} s")
+
+        # -- the request path, with a month of figures in place ----------------
+        on = build_services(Config(data_dir=tmp.name, secret_key="bench"), engine=engine)
+        off = build_services(Config(data_dir=tmp.name, secret_key="bench", stats_enabled=False),
+                             engine=engine)
+        with_stats = create_app(services=on).test_client()
+        without_stats = create_app(services=off).test_client()
+        service = RecordService(engine)
+        recorder = UsageRecorder(engine)
+        rng = random.Random(1)
+
+        def page(client: Any) -> Any:
+            def get() -> None:
+                response = client.get(f"/records/s{rng.randrange(options.records):06d}",
+                                      headers={"User-Agent": BROWSER},
+                                      environ_base={"REMOTE_ADDR": f"192.0.2.{rng.randrange(250)}"})
+                assert response.status_code == 200, response.status_code
+            return get
+
+        def read() -> None:
+            service.get(f"s{rng.randrange(options.records):06d}")
+
+        def record() -> None:
+            recorder.record(f"s{rng.randrange(options.records):06d}", "investigation",
+                            "Regular", f"192.0.2.{rng.randrange(250)}", BROWSER)
+
+        page_on, page_off = page(with_stats), page(without_stats)
+        for fn in (page_on, page_off, read, record):  # warm caches (templates, salt, regexes)
+            fn()
+        t_on, t_off = interleaved(page_on, page_off, options.repeats)
+        t_read = per_call(read, options.repeats)
+        t_record = per_call(record, options.repeats)
+        print(f"landing page, statistics off (median): {t_off * 1000:8.3f} ms")
+        print(f"landing page, statistics on (median):  {t_on * 1000:8.3f} ms "
+              f"(figures read, ETag over them, one event recorded)")
+        print(f"overhead of statistics on a landing page: {(t_on / t_off - 1) * 100:+.1f}% "
+              f"(ratio {t_on / t_off:.3f})")
+        print(f"plain record read (median):    {t_read * 1000:8.3f} ms")
+        print(f"recording one event (median):  {t_record * 1000:8.3f} ms")
+        print(f"ratio record event / landing page off: {t_record / t_off:.3f}")
+        print(f"ratio record event / record read:  {t_record / t_read:.2f}")
     finally:
         engine.dispose()
         if schema:

@@ -28,11 +28,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from flask import request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from repository_core.stats import UsageTotals, item_totals, items_totals
-from repository_core.stats.tables import UsageStateRow
+from repository_core.stats import UsageTotals, item_figures, items_totals
 
 from .current import current_services
 
@@ -73,11 +71,8 @@ def record_figures(record_id: str) -> RecordFigures | None:
     services = current_services()
     if services.usage is None:
         return None
-    with Session(services.engine) as session:
-        totals = item_totals(session, record_id)
-        processed_at = session.execute(
-            select(UsageStateRow.processed_at).where(UsageStateRow.id == 1)
-        ).scalar_one_or_none()
+    with services.engine.connect() as connection:
+        totals, processed_at = item_figures(connection, record_id)
     return RecordFigures(totals, processed_at)
 
 

@@ -18,17 +18,18 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Subquery, func, select
+from sqlalchemy import ColumnElement, Connection, Subquery, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidUsageQuery
-from .tables import UsageDailyRow
+from .tables import UsageDailyRow, UsageStateRow
 
 __all__ = [
     "INTERVALS",
     "MAX_POINTS",
     "UsagePoint",
     "UsageTotals",
+    "item_figures",
     "item_totals",
     "items_totals",
     "parse_date",
@@ -139,6 +140,20 @@ def _sums() -> list[ColumnElement[int]]:
 def item_totals(session: Session, record_id: str) -> UsageTotals:
     """All-time figures of one record (zeros if it was never used)."""
     return items_totals(session, [record_id])[record_id]
+
+
+_ITEM_FIGURES = select(
+    *(func.coalesce(func.sum(getattr(UsageDailyRow, m)), 0) for m in _METRICS),
+    select(UsageStateRow.processed_at).where(UsageStateRow.id == 1).scalar_subquery(),
+).where(UsageDailyRow.record_id == bindparam("record_id"))
+
+
+def item_figures(connection: Connection, record_id: str) -> tuple[UsageTotals, datetime | None]:
+    """All-time figures of one record and when processing last changed any figure,
+    in one Core statement: what a page shows and builds its validators from, on
+    the request path (a tenth of the cost of ``item_totals`` in a new ORM session)."""
+    *values, processed_at = connection.execute(_ITEM_FIGURES, {"record_id": record_id}).one()
+    return UsageTotals(*(int(v) for v in values)), processed_at
 
 
 def items_totals(session: Session, record_ids: Iterable[str]) -> dict[str, UsageTotals]:
