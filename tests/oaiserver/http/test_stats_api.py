@@ -368,3 +368,34 @@ def test_stats_process_refuses_when_statistics_are_off(engine):
     assert result.exit_code == 1 and "OAISERVER_STATS_ENABLED" in result.output
     usage = CliRunner().invoke(cli, ["stats", "process", "--batch", "0"], obj=services)
     assert usage.exit_code == 2
+
+
+# -- over real HTTP --------------------------------------------------------------
+
+def test_over_http_the_socket_address_is_what_gets_hashed(services):
+    """A real server on 127.0.0.1: a browser and a harvester (sickle) use
+    records; the session is the hash of the peer address and agent, nothing more."""
+    import urllib.request
+
+    from sickle import Sickle
+
+    from repository_core.stats.sessions import DailySalts, client_hash
+    from tests.oaiserver.oai.oai_support import serve
+
+    with serve(create_app(services=services)) as oai_url:
+        base = oai_url.removesuffix("/oai")
+        request = urllib.request.Request(f"{base}/records/a", headers={"User-Agent": BROWSER})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+        harvester = Sickle(oai_url, headers={"User-Agent": HARVESTER})
+        record = harvester.GetRecord(identifier=f"oai:{REPO}:b", metadataPrefix="oai_dc")
+        assert record.header.identifier == f"oai:{REPO}:b"
+    salt = DailySalts(services.engine).for_day(datetime.now(UTC).date())
+    e = UsageEventRow
+    with Session(services.engine) as session:
+        stored = session.execute(select(e.record_id, e.access_method, e.session)
+                                 .order_by(e.id)).all()
+    assert [tuple(row) for row in stored] == [
+        ("a", "Regular", client_hash(salt, "127.0.0.1", BROWSER)),
+        ("b", "Machine", client_hash(salt, "127.0.0.1", HARVESTER)),
+    ]
