@@ -4,7 +4,8 @@
 ``current``    ``current_services()``: the one accessor views use
 ``problems``   RFC 9457 problem responses and the one error-to-HTTP table
 ``auth``       bearer tokens for writes
-``api/``       the REST API: records, sets, search, DOIs
+``usage``      usage statistics on the request path: what counts, a record's figures
+``api/``       the REST API: records, sets, search, DOIs, stats and reports
 ``pages/``     record pages: content negotiation, landing page, Signposting
 
 The OAI-PMH endpoint's Flask view is ``oaiserver.oai.views``.
