@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import request
@@ -55,12 +56,12 @@ def count_use(record_id: str, access_method: str, status: int = 200) -> None:
         log.exception("could not record a use of record %r", record_id)
 
 
+@dataclass(frozen=True)
 class RecordFigures:
     """A record's all-time figures and when figures were last processed."""
 
-    def __init__(self, totals: UsageTotals, processed_at: datetime | None):
-        self.totals = totals
-        self.processed_at = processed_at
+    totals: UsageTotals
+    processed_at: datetime | None
 
     def as_dict(self) -> dict[str, int]:
         return self.totals.as_dict()
