@@ -5,7 +5,7 @@ together: the engine, the record service with its write hooks, the set
 service with its restamp hooks, the search engine, the DOI machinery and the
 OAI-PMH endpoint. The Flask app keeps the result in
 ``app.extensions["oaiserver"]`` (views read it with
-``oaiserver.http.current_services()``); the CLI builds its own
+``oaiserver.http.current.current_services()``); the CLI builds its own
 (``oaiserver.cli.context``).
 """
 

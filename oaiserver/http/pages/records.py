@@ -19,8 +19,8 @@ plain text otherwise. ``text/x-bibliography`` takes ``style`` and
 ``locale`` as media type parameters or query arguments.
 
 The views only parse, call, and answer; the choices live in
-``oaiserver.negotiation`` (which format), ``oaiserver.landing_page`` (HTML),
-``oaiserver.signposting`` (links) and ``serializers`` (bytes).
+``negotiation`` (which format), ``landing`` (HTML) and ``signposting``
+(links) beside this module, and ``serializers`` (bytes).
 """
 
 from __future__ import annotations
