@@ -1,0 +1,109 @@
+"""Regression tests of an outside review's findings, over HTTP against the real server.
+
+Each test names the finding it closes. The server is the application
+``oaiserver serve`` runs, on a real socket; requests come from ``requests``
+so that headers such as ``Host`` travel as a client sends them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+from sqlalchemy import Engine
+
+from oaiserver.services import Services
+from tests.oaiserver.oai.oai_support import (
+    check_response,
+    error_codes,
+    make_app,
+    make_services,
+    oai_id,
+    populate,
+    serve,
+)
+
+OAI = "{http://www.openarchives.org/OAI/2.0/}"
+BASE_URL = "https://repository.example.org/base"
+TOKEN = "hardening-token"
+
+
+@pytest.fixture
+def services(sqlite_engine: Engine) -> Services:
+    services = make_services(sqlite_engine, base_url=BASE_URL, api_tokens=[TOKEN])
+    populate(services, 3)
+    return services
+
+
+@pytest.fixture
+def server(services: Services) -> Iterator[str]:
+    with serve(make_app(services)) as oai_url:
+        yield oai_url.removesuffix("/oai")
+
+
+def get(server: str, path: str, **kw: Any) -> requests.Response:
+    return requests.get(server + path, allow_redirects=False, timeout=30, **kw)
+
+
+# -- 1. Host-header injection -------------------------------------------------
+@pytest.mark.parametrize("path", ["/doi//10.5072/test.0", "/api//records?size=1",
+                                  "/oai//static/oai2.xsl"])
+def test_redirects_never_take_their_host_from_the_request(server: str, path: str) -> None:
+    response = get(server, path, headers={"Host": "evil.example"})
+    assert response.status_code == 308
+    location = response.headers["Location"]
+    assert location.startswith(BASE_URL + "/"), location
+    assert "evil.example" not in location
+    assert "//" not in location.removeprefix("https://")
+
+
+# -- 8. OAI-PMH edge cases ----------------------------------------------------
+def _oai(server: str, **kw: Any) -> Any:
+    response = requests.request(kw.pop("method", "GET"), server + "/oai", timeout=30, **kw)
+    assert response.status_code == 200
+    return check_response(response.content)  # valid against OAI-PMH.xsd
+
+
+@pytest.mark.parametrize("identifier", ["${jndi:ldap://x}", "oai:x:50%", "oai:x:a b", "oai:x:<y>"])
+def test_an_identifier_that_is_no_uri_is_a_bad_argument(server: str, identifier: str) -> None:
+    doc = _oai(server, params={"verb": "GetRecord", "identifier": identifier,
+                               "metadataPrefix": "oai_dc"})
+    assert error_codes(doc) == ["badArgument"]
+    assert dict(doc.find(f"{OAI}request").attrib) == {}  # badArgument echoes no arguments
+
+
+def test_a_uri_that_is_not_ours_is_still_id_does_not_exist(server: str) -> None:
+    doc = _oai(server, params={"verb": "GetRecord", "identifier": "oai:other.org:r0000",
+                               "metadataPrefix": "oai_dc"})
+    assert error_codes(doc) == ["idDoesNotExist"]
+    ours = _oai(server, params={"verb": "GetRecord", "identifier": oai_id("r0000"),
+                                "metadataPrefix": "oai_dc"})
+    assert error_codes(ours) == []
+
+
+@pytest.mark.parametrize("value", ["２０２０-01-01", "٢٠٢٠-01-01", "2020-01-0١",
+                                   "2020-01-01T00:00:0０Z"])
+def test_dates_take_ascii_digits_only(server: str, value: str) -> None:
+    doc = _oai(server, params={"verb": "ListIdentifiers", "metadataPrefix": "oai_dc",
+                               "from": value})
+    assert error_codes(doc) == ["badArgument"]
+
+
+def test_an_overlong_argument_is_refused(server: str) -> None:
+    doc = _oai(server, params={"verb": "ListRecords", "resumptionToken": "x" * 5000})
+    assert error_codes(doc) == ["badArgument"]
+
+
+def test_a_form_body_that_is_not_utf8_is_a_bad_argument(server: str) -> None:
+    doc = _oai(server, method="POST", data=b"verb=Identify&note=caf\xe9",
+               headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert error_codes(doc) == ["badArgument"]
+    fine = _oai(server, method="POST", data=b"verb=Identify&x=caf%C3%A9",
+                headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert error_codes(fine) == ["badArgument"]  # x is no argument of Identify
+    assert "x" in fine.find(f"{OAI}error").text
+    plain = _oai(server, method="POST", data=b"verb=Identify",
+                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert error_codes(plain) == []
