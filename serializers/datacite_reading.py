@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from repository_core.dois import DOI_RESOLVER, bare_doi
+from serializers.links import web_link
 
 __all__ = [
     "DOI_RESOLVER",
@@ -53,7 +54,7 @@ def doi_url(doi: str) -> str:
 
 
 def _is_url(value: str) -> bool:
-    return value.startswith(("http://", "https://"))
+    return web_link(value) is not None
 
 
 def identifier_url(value: str, scheme: str | None) -> str | None:

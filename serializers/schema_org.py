@@ -21,7 +21,7 @@ dates Created/Updated      dateCreated / dateModified
 dates Collected/Coverage   temporalCoverage (ISO 8601 interval)
 language                   inLanguage
 version                    version
-rightsList                 license (the URI, else the text)
+rightsList                 license (the http(s) URI, else the text)
 formats / sizes            encodingFormat / contentSize
 fundingReferences          funder (Organization) and funding (MonetaryGrant)
 geoLocations               spatialCoverage (Place: GeoCoordinates / GeoShape)
@@ -59,6 +59,7 @@ from serializers.datacite_reading import (
     split_name,
     text,
 )
+from serializers.links import web_link
 
 __all__ = [
     "CONTEXT_URL",
@@ -297,8 +298,8 @@ def metadata_to_jsonld(metadata: Mapping[str, Any], *, landing_url: str | None =
         node["version"] = text(metadata["version"])
     licenses: list[Any] = []
     for rights in metadata.get("rightsList") or []:
-        if text(rights.get("rightsUri")):
-            licenses.append(text(rights["rightsUri"]))
+        if license_url := web_link(rights.get("rightsUri")):
+            licenses.append(license_url)
         elif text(rights.get("rights")):
             licenses.append({"@type": "CreativeWork", "name": text(rights["rights"])})
     if licenses:

@@ -46,11 +46,24 @@ def request_doi(record_id: str) -> Any:
     return response
 
 
+#: what a guest sees of a DOI's status: send errors (which name DataCite's
+#: address and its answers), queued work and a draft DOI are for token holders
+PUBLIC_FIELDS = ("record", "doi", "managed", "state", "doi_url")
+PUBLIC_STATES = frozenset({"registered", "findable"})
+
+
 @bp.get("/api/records/<record_id>/doi")
 def show_doi(record_id: str) -> Any:
-    """The record's DOI, its DataCite state as last confirmed, and work pending/failed."""
+    """The record's DOI, its DataCite state as last confirmed, and (with a token) work pending/failed."""
     try:
         status = current_services().doi.lifecycle.status(record_id)
     except RepositoryError as exc:
         return problem_from_error(exc)
-    return jsonify(status.as_dict())
+    document = status.as_dict()
+    if token_problem() is not None:
+        document = {key: document[key] for key in PUBLIC_FIELDS}
+        if status.managed and status.state not in PUBLIC_STATES:
+            document.update(doi=None, doi_url=None)  # not public until DataCite registered it
+    response = jsonify(document)
+    response.vary.add("Authorization")
+    return response

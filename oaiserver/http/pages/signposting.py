@@ -22,6 +22,7 @@ from urllib.parse import quote
 from repository_core.records import Record
 from serializers.context import ExportContext
 from serializers.datacite_reading import doi_url, name_identifier_url, resource_type_general, text
+from serializers.links import web_link
 from serializers.registry import Format
 from serializers.schema_org import schema_type
 
@@ -80,8 +81,9 @@ def record_links(record: Record, ctx: ExportContext, formats: Iterable[Format]) 
                 links.append(Link(url, "author"))
                 break
     for rights in metadata.get("rightsList") or []:
-        if text(rights.get("rightsUri")):
-            links.append(Link(text(rights["rightsUri"]), "license"))
+        license_url = web_link(rights.get("rightsUri"))
+        if license_url:
+            links.append(Link(license_url, "license"))
     links.append(Link(linkset_url(ctx, record.id), "linkset", LINKSET_MEDIA_TYPE))
     return [Link(_header_safe(link.href), link.rel, link.type) for link in links]
 

@@ -24,6 +24,7 @@ from tests.oaiserver.oai.oai_support import (
     populate,
     serve,
 )
+from tests.sample_metadata import minimal
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 BASE_URL = "https://repository.example.org/base"
@@ -107,3 +108,34 @@ def test_a_form_body_that_is_not_utf8_is_a_bad_argument(server: str) -> None:
     plain = _oai(server, method="POST", data=b"verb=Identify",
                  headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert error_codes(plain) == []
+
+
+# -- 7. information leaks: see tests/datacite_client/test_doi_api_cli.py ------
+# (guests see neither send errors nor a draft DOI in GET /api/records/<id>/doi)
+
+
+# -- 6. URLs users will click -------------------------------------------------
+HOSTILE_LINKS = ["javascript:alert(1)", "JavaScript:alert(2)", " javascript:alert(3)",
+                 "data:text/html,<script>alert(4)</script>", "vbscript:x", "https:///nohost"]
+
+
+def test_only_web_urls_become_links(services: Services, server: str) -> None:
+    metadata = minimal(
+        rightsList=[{"rights": f"licence {i}", "rightsUri": url} for i, url in enumerate(HOSTILE_LINKS)]
+        + [{"rights": "CC BY 4.0", "rightsUri": "https://creativecommons.org/licenses/by/4.0/"}],
+        creators=[{"name": "Doe, Jane", "nameType": "Personal",
+                   "nameIdentifiers": [{"nameIdentifier": url, "nameIdentifierScheme": "URL"}
+                                       for url in HOSTILE_LINKS]}],
+    )
+    services.records.create(metadata, record_id="links")
+    page = get(server, "/records/links", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    link_header = page.headers["Link"]
+    linkset = get(server, "/records/links/linkset").text
+    for surface in (page.text, link_header, linkset):
+        lowered = surface.lower()
+        for scheme in ("javascript:", "data:text", "vbscript:", "https:///"):
+            assert scheme not in lowered, (scheme, surface[:200])
+    assert '<https://creativecommons.org/licenses/by/4.0/> ; rel="license"' in link_header
+    assert 'href="https://creativecommons.org/licenses/by/4.0/"' in page.text
+    assert "licence 0" in page.text  # the text stays, as text
