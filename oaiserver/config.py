@@ -45,6 +45,7 @@ class Config:
     repository_name: str = "oaiserver demo repository"
     admin_email: str = "admin@example.org"
     api_tokens: tuple[str, ...] = ()
+    max_request_body_bytes: int = 8 * 1024 * 1024  # larger bodies: 413 before they are read
     secret_key: str = ""  # signs resumption tokens; default derived from data_dir
     oai_page_size: int = 100
     oai_max_concurrent_lists: int = 8

@@ -32,15 +32,13 @@ __all__ = ["create_app"]
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 16 * 1024 * 1024
-
 
 def create_app(config: Config | None = None, *, services: Services | None = None) -> Flask:
     config = config or (services.config if services else load_config())
     services = services or build_services(config)
     app = Flask(__name__)
     app.config["JSON_SORT_KEYS"] = False
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.config["MAX_CONTENT_LENGTH"] = config.max_request_body_bytes
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["oaiserver"] = services
 

@@ -93,7 +93,13 @@ def read_records(data: bytes, *, source: str = "<stdin>") -> list[dict[str, Any]
             document = json.loads(text)
         except json.JSONDecodeError as exc:
             raise UnreadableInput(f"malformed JSON: {exc.msg} (column {exc.colno})", source=source, line=exc.lineno) from None
-        return _read_json(document, source, "")
+        except (ValueError, RecursionError):  # a number too long to convert, nesting too deep
+            raise UnreadableInput("JSON this loader will not read: a number with too many digits "
+                                  "or values nested too deeply", source=source, line=1) from None
+        try:
+            return _read_json(document, source, "")
+        except RecursionError:
+            raise UnreadableInput("values nested too deeply", source=source, line=1) from None
     if not head:
         raise UnreadableInput("empty input", source=source)
     raise UnreadableInput("neither XML nor JSON (expected '<', '{' or '[')", source=source, line=1)

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
+from oaiserver.documents import parse_body
 from repository_core.errors import Problem, RepositoryError
 from repository_core.outbox import DOI_STATES
 
@@ -29,9 +30,8 @@ def request_doi(record_id: str) -> Any:
     refused = token_problem()
     if refused is not None:
         return refused
-    body = request.get_json(silent=True) if request.content_length else {}
-    if not isinstance(body, dict):
-        return problem(400, "Bad request", "the body is a JSON object like {\"state\": \"findable\"}")
+    raw = request.get_data()
+    body = parse_body(raw) if raw.strip() else {}
     state = body.get("state", "findable")
     if state not in DOI_STATES:
         return problem(422, "Invalid DOI state", f"state is one of {', '.join(DOI_STATES)}",

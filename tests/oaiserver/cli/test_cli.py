@@ -56,6 +56,22 @@ def test_load_folder_with_one_broken_file(env):
     assert count_records() == 3
 
 
+def test_deeply_nested_json_is_a_file_error_not_a_traceback(env):
+    folder = env / "in"
+    folder.mkdir()
+    (folder / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    (folder / "deep.jsonl").write_text(json.dumps({"metadata": minimal()}) + "\n"
+                                       + '{"metadata": ' + "[" * 100_000 + "]" * 100_000 + "}\n")
+    (folder / "good.json").write_text(json.dumps({"metadata": minimal()}))
+    result = CliRunner().invoke(cli, ["load", str(folder)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 1
+    assert "deep.json:1: " in result.stderr and "nested too deeply" in result.stderr
+    assert "deep.jsonl:2: " in result.stderr
+    assert "loaded 1 record(s), 2 file(s) failed" in result.stderr
+    assert count_records() == 1
+
+
 def test_invalid_record_in_json_lines_loads_nothing_of_that_file(env):
     good = json.dumps({"metadata": minimal()})
     bad = json.dumps({"metadata": minimal(publicationYear=1)})

@@ -139,3 +139,46 @@ def test_only_web_urls_become_links(services: Services, server: str) -> None:
     assert '<https://creativecommons.org/licenses/by/4.0/> ; rel="license"' in link_header
     assert 'href="https://creativecommons.org/licenses/by/4.0/"' in page.text
     assert "licence 0" in page.text  # the text stays, as text
+
+
+# -- 5. bodies ----------------------------------------------------------------
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+NESTED = b"[" * 100_000 + b"]" * 100_000
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("POST", "/api/sets"), ("PUT", "/api/sets/physics"), ("POST", "/api/records/r0000/doi"),
+    ("POST", "/api/records"), ("PUT", "/api/records/r0000"),
+])
+def test_deeply_nested_json_is_a_400_problem(server: str, method: str, path: str) -> None:
+    response = requests.request(method, server + path, data=NESTED, timeout=30,
+                                headers={**AUTH, "Content-Type": "application/json"})
+    assert response.status_code == 400, response.text[:300]
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert "nested" in response.json()["detail"]
+
+
+def test_the_server_refuses_a_large_body_before_reading_it(sqlite_engine: Engine) -> None:
+    """waitress itself answers 413: the body never reaches the application, token or not."""
+    import socket
+    import threading
+
+    from oaiserver.cli.serve import http_server
+
+    services = make_services(sqlite_engine, base_url=BASE_URL, max_request_body_bytes=64 * 1024)
+    server = http_server(services, "127.0.0.1", 0, threads=2)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        port = server.effective_port
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+            # announce 100 MB, send only the headers: the answer must not wait for the body
+            conn.sendall(b"POST /api/records HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 104857600\r\n\r\n" + b"{" * 1024)
+            answer = conn.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+        small = requests.get(f"http://127.0.0.1:{port}/api/records?size=1", timeout=30)
+        assert small.status_code == 200
+    finally:
+        server.close()
+        thread.join(10)
