@@ -5,7 +5,9 @@ dependent, by file name: ``apa``, ``ieee``, ``nature``, ``chicago-author-date``
 ...), locales those citeproc-py ships (``en-US``, ``de-DE``, ``fr-FR``...).
 Defaults: APA, en-US, as DataCite's content negotiation. An unknown style
 or locale raises ``UnknownStyle`` / ``UnknownLocale`` carrying every valid
-name, never a silent fallback to APA.
+name (and close matches), never a silent fallback to APA; a style that
+citeproc-py cannot apply raises ``StyleFailed``. Parsed styles are kept in
+a bounded cache.
 
 The input is the record's CSL-JSON (``serializers.csl``), so the citation
 and the CSL export can never disagree.
@@ -17,7 +19,7 @@ import copy
 import difflib
 import re
 import threading
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -35,7 +37,7 @@ from lxml import etree
 from repository_core.records import Record
 from serializers.context import ExportContext
 from serializers.csl import to_csl
-from serializers.export_errors import UnknownLocale, UnknownStyle
+from serializers.export_errors import StyleFailed, UnknownLocale, UnknownStyle
 
 __all__ = [
     "DEFAULT_LOCALE",
@@ -97,7 +99,12 @@ def _style_path(style: str) -> str:
     return path
 
 
-@cache
+#: parsed styles kept: each is about 1 MB, and 10,000 styles times 60 locales
+#: could be asked for; the common few stay parsed
+STYLE_CACHE_SIZE = 32
+
+
+@lru_cache(maxsize=STYLE_CACHE_SIZE)
 def _style(style: str, locale: str) -> CitationStylesStyle:
     return CitationStylesStyle(_style_path(style), locale=locale, validate=False)
 
@@ -110,11 +117,15 @@ def render(record: Record, ctx: ExportContext, *, style: str = DEFAULT_STYLE,
     item["id"] = "item"
     source = CiteProcJSON([item])
     with _LOCK:
-        bibliography = CitationStylesBibliography(_style(style, locale), source,
-                                                  formatter.html if html else formatter.plain)
-        bibliography.register(Citation([CitationItem("item")]))
-        entries = bibliography.bibliography()
-    return " ".join(str(entries[0]).split()) if entries else ""
+        try:
+            bibliography = CitationStylesBibliography(_style(style, locale), source,
+                                                      formatter.html if html else formatter.plain)
+            bibliography.register(Citation([CitationItem("item")]))
+            entries = bibliography.bibliography()
+            text = " ".join(str(entries[0]).split()) if entries else ""
+        except Exception as exc:  # citeproc-py's gaps show as any exception inside it
+            raise StyleFailed(style, locale) from exc
+    return text
 
 
 def dump(record: Record, ctx: ExportContext) -> bytes:
