@@ -27,6 +27,7 @@ from .api.sets import bp as sets_api
 from .current import current_services
 from .pages.records import bp as record_pages
 from .problems import problem, problem_from_error, problem_from_http
+from .security import add_security_headers
 
 __all__ = ["create_app"]
 
@@ -49,6 +50,7 @@ def create_app(config: Config | None = None, *, services: Services | None = None
     app.register_blueprint(sets_api)
     _register_errors(app)
     app.after_request(_location_from_base_url)
+    app.after_request(add_security_headers)
 
     @app.get("/")
     def index() -> Response:
