@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from datetime import UTC
 from pathlib import Path
@@ -19,6 +18,7 @@ from serializers.namespaces import DATACITE_NS, DATACITE_SCHEMA_LOCATION, XSI
 from serializers.xsd import validate_xml
 from tests.contexts import export_context
 from tests.examples import EXAMPLES, example_bytes
+from tests.xml_canonical import NUMERIC, TOKEN, canonical, squish
 
 
 def test_there_are_31_examples() -> None:
@@ -28,45 +28,6 @@ def test_there_are_31_examples() -> None:
 # -- canonical form: what "equivalent" means --------------------------------------------------
 
 NS = f"{{{DATACITE_NS}}}"
-# Where the XSD leaves child order free (xs:all, or a repeated xs:choice).
-ORDER_FREE = {"resource", "fundingReference", "geoLocation", "geoLocationPoint", "polygonPoint",
-              "inPolygonPoint", "geoLocationBox"}
-NUMERIC = {"pointLongitude", "pointLatitude", "westBoundLongitude", "eastBoundLongitude",
-           "southBoundLatitude", "northBoundLatitude"}
-TOKEN = {"publicationYear", "language", "identifier"}
-
-
-def squish(text: str) -> str:
-    """Whitespace as DataCite's readers normalise it (runs -> one space, ends stripped)."""
-    text = re.sub(r"[ \t\r\n]+", " ", text)
-    return re.sub(" ?\u2028 ?", "\u2028", text).strip(" ")
-
-
-def canonical(el: etree._Element) -> Any:
-    """The document up to what the importer normalises: whitespace (squished as
-    DataCite does), numbers (compared as the XSD's decimals: 69.000000 = 69.0),
-    the order the XSD leaves free."""
-    name = etree.QName(el).localname
-    attrs = tuple(sorted((k, v) for k, v in el.attrib.items() if k != XSI))
-    children = [c for c in el if isinstance(c.tag, str)]
-    if name == "description":  # mixed content: text and <br/> in order
-        parts: list[Any] = [el.text or ""]
-        for c in el:
-            if isinstance(c.tag, str):
-                parts.append("\u2028")
-            parts.append(c.tail or "")
-        return (name, attrs, squish("".join(parts)))
-    text = (el.text or "") if not children else ""
-    if name in NUMERIC:
-        value: Any = float(text)
-    elif name in TOKEN:
-        value = text.strip()
-    else:
-        value = squish(text)
-    kids = [canonical(c) for c in children]
-    if name in ORDER_FREE:
-        kids.sort(key=repr)
-    return (name, attrs, value, tuple(kids))
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
