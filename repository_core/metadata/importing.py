@@ -299,7 +299,7 @@ def _normalize(
     for key in ("creators", "contributors"):
         for i, person in enumerate(_dicts(md.get(key))):
             _normalize_person(person, f"{pointer}/{key}/{i}")
-    for item in _dicts(md.get("relatedItems")):
+    for j, item in enumerate(_dicts(md.get("relatedItems"))):
         _drop_nulls(item)
         ident = item.get("relatedItemIdentifier")
         if isinstance(ident, dict):
@@ -311,7 +311,7 @@ def _normalize(
                         item[outer] = value
         for key in ("creators", "contributors"):
             for i, person in enumerate(_dicts(item.get(key))):
-                _normalize_person(person, pointer)
+                _normalize_person(person, f"{pointer}/relatedItems/{j}/{key}/{i}")
     _container(md, pointer, warnings, source)
     for key in ("titles", "subjects", "dates", "alternateIdentifiers", "relatedIdentifiers", "rightsList",
                 "descriptions", "fundingReferences"):

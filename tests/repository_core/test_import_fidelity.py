@@ -223,3 +223,13 @@ def test_imported_version_relations_are_stored_exactly(engine: Any) -> None:
     assert service.get(record.id).metadata["relatedIdentifiers"] == metadata["relatedIdentifiers"]
     out = to_bytes(metadata_to_xml(service.get(record.id).metadata))
     assert canonical(etree.fromstring(out)) == canonical(etree.fromstring(data))
+
+
+@pytest.mark.parametrize("path", [*sorted(EXAMPLES_DIR.glob("*.xml")), *KERNELS, *JSON_FILES],
+                         ids=lambda p: p.name)
+def test_the_normalisation_leaves_stored_metadata_unchanged(path: Path) -> None:
+    """``load --update-existing`` and PUT of a GET document rely on it: normalising twice changes nothing."""
+    from repository_core.metadata.importing import normalize_metadata
+
+    metadata = one(path.read_bytes(), path.name, [])
+    assert normalize_metadata(metadata) == metadata
