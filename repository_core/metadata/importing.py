@@ -156,7 +156,9 @@ def _read_xml(data: bytes, source: str, warnings: list[str]) -> dict[str, Any]:
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
             raise UnreadableInput(f"rejected by the DataCite kernel-4 XSD: {message}{more}",
                                   source=source, line=line)
-        metadata: dict[str, Any] = normalize_whitespace(xml_to_metadata(root, source=source, warnings=warnings))
+        # Only an XSD-checked (kernel-4) document may lose an attribute; kernel 3 stays strict.
+        lenient = warnings if ns == KERNEL4_NS else None
+        metadata: dict[str, Any] = normalize_whitespace(xml_to_metadata(root, source=source, warnings=lenient))
         return metadata
     if qname.localname == "resource" and ns.startswith("http://datacite.org/schema/kernel-"):
         raise UnreadableInput(

@@ -214,6 +214,11 @@ def test_kernel_3_is_read_into_kernel_4() -> None:
     assert validate_metadata(md) == []
 
 
+def test_kernel_3_has_no_local_xsd_so_unknown_attributes_still_raise() -> None:
+    with pytest.raises(UnreadableInput, match="unknown attribute 'colour' on <publisher>"):
+        read_records(KERNEL3.replace(b"<publisher>", b'<publisher colour="blue">'), warnings=[])
+
+
 def test_other_inputs_raise_clearly() -> None:
     with pytest.raises(UnreadableInput, match="kernel-2.2 is not supported"):
         read_records(b'<resource xmlns="http://datacite.org/schema/kernel-2.2"/>')
