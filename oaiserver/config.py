@@ -73,6 +73,17 @@ class Config:
         return f"sqlite:///{Path(self.data_dir) / 'oaiserver.db'}"
 
     @property
+    def effective_datacentre_symbol(self) -> str:
+        """``datacentreSymbol`` of ``oai_datacite``: the explicit symbol, else the
+        DataCite repository account (upper case, as DataCite's own OAI-PMH
+        server shows it: ``CERN.ZENODO``), else the repository id."""
+        if self.datacentre_symbol:
+            return self.datacentre_symbol
+        if self.datacite_username:
+            return self.datacite_username.upper()
+        return self.repository_id
+
+    @property
     def doi_minting_enabled(self) -> bool:
         return bool(self.datacite_url and self.datacite_username and self.datacite_prefix)
 

@@ -96,7 +96,7 @@ def build_services(config: Config, *, engine: Engine | None = None) -> Services:
         base_url=config.base_url.rstrip("/"),
         repository_id=config.repository_id,
         repository_name=config.repository_name,
-        datacentre_symbol=config.datacentre_symbol or None,
+        datacentre_symbol=config.effective_datacentre_symbol,
     )
     search: SearchBackend = EmbeddedSearch(records.reading)
     search_engine = None
