@@ -68,7 +68,7 @@ def test_deeply_nested_json_is_a_file_error_not_a_traceback(env):
     assert result.exit_code == 1
     assert "deep.json:1: " in result.stderr and "nested too deeply" in result.stderr
     assert "deep.jsonl:2: " in result.stderr
-    assert "loaded 1 record(s), 2 file(s) failed" in result.stderr
+    assert "loaded 1 record(s): 1 created, 0 updated, 0 unchanged; 2 file(s) failed" in result.stderr
     assert count_records() == 1
 
 
