@@ -282,9 +282,11 @@ def _related_item_node(item: Mapping[str, Any]) -> dict[str, Any]:
         node["@type"] = schema_type(text(item["relatedItemType"]))
     if title := main_title(item):
         node["name"] = title
-    if value and text(kind).upper() in ("ISSN", "EISSN"):
+    # issn belongs to a periodical, isbn to a book (schema.org domains)
+    item_type = text(item.get("relatedItemType"))
+    if value and text(kind).upper() in ("ISSN", "EISSN") and item_type == "Journal":
         node["issn"] = value
-    elif value and text(kind).upper() == "ISBN":
+    elif value and text(kind).upper() == "ISBN" and item_type in ("Book", "ConferenceProceeding"):
         node["isbn"] = value
     return node
 
@@ -298,7 +300,8 @@ def metadata_to_jsonld(metadata: Mapping[str, Any], *, landing_url: str | None =
     row = resource_types.for_metadata(metadata)
     node: dict[str, Any] = {"@context": CONTEXT_URL, "@type": row.schema_org}
     node["@id"] = doi_url(doi) if doi else landing_url
-    if free := text((metadata.get("types") or {}).get("resourceType")):
+    free = text((metadata.get("types") or {}).get("resourceType"))
+    if free and free not in (row.schema_org, general):
         # schema.org's context reads a plain additionalType string as an IRI;
         # the value object keeps the free text a text
         node["additionalType"] = {"@value": free}
