@@ -22,8 +22,12 @@ import threading
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from citeproc import (
+    DATES,
+    NAMES,
+    VARIABLES,
     Citation,
     CitationItem,
     CitationStylesBibliography,
@@ -44,6 +48,7 @@ __all__ = [
     "DEFAULT_STYLE",
     "available_locales",
     "available_styles",
+    "citeproc_item",
     "dump",
     "render",
 ]
@@ -109,11 +114,24 @@ def _style(style: str, locale: str) -> CitationStylesStyle:
     return CitationStylesStyle(_style_path(style), locale=locale, validate=False)
 
 
+_KNOWN = frozenset(VARIABLES) | frozenset(NAMES) | frozenset(DATES) | {"id", "type"}
+
+
+def citeproc_item(item: dict[str, Any]) -> dict[str, Any]:
+    """The CSL-JSON item without the variables citeproc-py (CSL 1.0.1) does not know.
+
+    The CSL-JSON export carries CSL 1.0.2 and CSL-JSON schema variables
+    (``available-date``, ``categories``) that citeproc-py would warn about;
+    no style prints them.
+    """
+    return {k: copy.deepcopy(v) for k, v in item.items() if k.replace("-", "_") in _KNOWN}
+
+
 def render(record: Record, ctx: ExportContext, *, style: str = DEFAULT_STYLE,
            locale: str = DEFAULT_LOCALE, html: bool = False) -> str:
     """The record's bibliography entry in ``style`` and ``locale`` (plain text, or HTML markup)."""
     _check(style, locale)
-    item = copy.deepcopy(to_csl(record, ctx))
+    item = citeproc_item(to_csl(record, ctx))
     item["id"] = "item"
     source = CiteProcJSON([item])
     with _LOCK:
