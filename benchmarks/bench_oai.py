@@ -25,9 +25,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,11 +35,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from lxml import etree
 from sqlalchemy import insert, text
 
+from benchmarks.scratch_database import scratch_database
 from oaiserver.config import Config
 from oaiserver.http.app import create_app
-from oaiserver.oai.views import bp
 from oaiserver.services import build_services
-from repository_core.db import Base, make_engine
+from repository_core.db import Base
 from repository_core.models import ClockRow, RecordRow
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
@@ -121,18 +119,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database", default="", help="SQLAlchemy URL (default: temp SQLite)")
     options = parser.parse_args(argv)
 
-    tmp = tempfile.TemporaryDirectory()
-    schema = None
-    if options.database:
-        admin = make_engine(options.database)
-        schema = f"bench_oai_{uuid.uuid4().hex[:10]}"
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        engine = make_engine(options.database,
-                             connect_args={"options": f"-csearch_path={schema}"})
-    else:
-        engine = make_engine(f"sqlite:///{Path(tmp.name) / 'bench.db'}")
-    try:
+    with scratch_database(options.database, "bench_oai") as (engine, folder):
         import repository_core.migrate
 
         repository_core.migrate.target_metadata()
@@ -142,10 +129,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"inserted {options.records} records in {time.perf_counter() - t:.1f} s "
               f"({engine.dialect.name})")
 
-        config = Config(data_dir=tmp.name, secret_key="bench", oai_page_size=options.page_size)
+        config = Config(data_dir=str(folder), secret_key="bench", oai_page_size=options.page_size)
         app = create_app(services=build_services(config, engine=engine))
-        if "oai" not in app.blueprints:
-            app.register_blueprint(bp)
         client = app.test_client()
 
         pages = -(-options.records // options.page_size)
@@ -171,13 +156,6 @@ def main(argv: list[str] | None = None) -> None:
             print(f"page {deep} (token):        {deep_t * 1000:7.1f} ms")
             print(f"ratio page {deep} / page 2: {deep_t / second:.2f}")
             print(f"ratio page {deep} / page 1: {deep_t / first:.2f}")
-    finally:
-        engine.dispose()
-        if schema:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-        tmp.cleanup()
 
 
 def harvest_first_token(client: Any) -> tuple[int, float, str]:

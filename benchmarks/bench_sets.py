@@ -4,7 +4,7 @@ Run::
 
     .venv/bin/python benchmarks/bench_sets.py                 # 100,000 records, SQLite
     .venv/bin/python benchmarks/bench_sets.py --records 10000 # a quick run
-    .venv/bin/python benchmarks/bench_sets.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+    .venv/bin/python benchmarks/bench_sets.py --database postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 Measures, in one run:
 
@@ -14,7 +14,8 @@ Measures, in one run:
 2. filling one new set over the whole store (``create_set``: one UPDATE
    and a few INSERT ... SELECT over the term index), for a selective and a
    broad query, and changing its query;
-3. a set-selective page of 100 (``membership_page``) deep in the set.
+3. a set-selective page of 100 deep in the set, read the way ListRecords
+   reads it (``oaiserver.oai.sql.SQLRepository.list_records``).
 
 PostgreSQL runs in a schema of its own, dropped at the end.
 """
@@ -23,22 +24,21 @@ from __future__ import annotations
 
 import argparse
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import Engine, insert, text
+from sqlalchemy import Engine, insert
 from sqlalchemy.orm import Session
 
-from repository_core.db import Base, make_engine
+from benchmarks.scratch_database import scratch_database
+from oaiserver.oai.sql import SQLRepository
+from repository_core.db import Base
 from repository_core.migrate import upgrade
 from repository_core.models import RecordRow, SetRow
 from repository_core.query import index_record_terms
@@ -55,7 +55,6 @@ from repository_core.sets import (
     SetMembershipHook,
     create_set,
     membership_count,
-    membership_page,
     update_set,
 )
 
@@ -128,36 +127,12 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--sets", type=int, default=1_000)
     parser.add_argument("--writes", type=int, default=100)
-    parser.add_argument("--database-url", default="")
+    parser.add_argument("--database", default="", help="PostgreSQL URL (default: temp SQLite)")
     args = parser.parse_args()
     rng = random.Random(42)
 
-    cleanup = None
-    if args.database_url.startswith("postgresql"):
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        admin = make_engine(args.database_url)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        engine = make_engine(args.database_url,
-                             connect_args={"options": f"-csearch_path={schema}"})
-
-        def cleanup() -> None:
-            engine.dispose()
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-    else:
-        folder = tempfile.mkdtemp(prefix="bench_sets_")
-        engine = make_engine(args.database_url or f"sqlite:///{folder}/bench.db")
-
-        def cleanup() -> None:
-            engine.dispose()
-            shutil.rmtree(folder, ignore_errors=True)
-    try:
+    with scratch_database(args.database, "bench_sets") as (engine, _):
         run(engine, args, rng)
-    finally:
-        if cleanup:
-            cleanup()
 
 
 def run(engine: Engine, args: argparse.Namespace, rng: random.Random) -> None:
@@ -224,14 +199,18 @@ def run(engine: Engine, args: argparse.Namespace, rng: random.Random) -> None:
                                                   query="publicationYear:>=2010"))
     print(f"change the broad set's query:          {seconds:8.2f} s")
 
-    with svc.reading() as s:
-        first = membership_page(s, "fill-broad", limit=100)
-        deep_after = None
-        t_first, _ = timed(lambda: membership_page(s, "fill-broad", limit=100))
-        rows = membership_page(s, "fill-broad", limit=max(1, members // 2))
-        last = rows[-1][0]
-        deep_after = Cursor(last.datestamp, last.id)
-        t_deep, _ = timed(lambda: membership_page(s, "fill-broad", after=deep_after, limit=100))
+    # the page as the OAI endpoint reads it for ListRecords&set=fill-broad
+    oai = SQLRepository(engine)
+
+    def set_page(after: Cursor | None) -> list[Any]:
+        return oai.list_records(set_spec="fill-broad", since=None, until=None, after=after, limit=100)
+
+    first = set_page(None)
+    t_first, _ = timed(lambda: set_page(None))
+    half = oai.list_records(set_spec="fill-broad", since=None, until=None, after=None,
+                            limit=max(1, members // 2))
+    deep_after = half[-1].position
+    t_deep, _ = timed(lambda: set_page(deep_after))
     print(f"set page of 100, first / middle:       {t_first * 1000:8.2f} ms / "
           f"{t_deep * 1000:.2f} ms   ({len(first)} rows)")
 

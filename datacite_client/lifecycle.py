@@ -112,24 +112,24 @@ def registration_problems(metadata: Mapping[str, Any], url: str | None) -> list[
 
 
 def xsd_problems(record: Record, ctx: ExportContext) -> list[Problem]:
-    """Our DataCite XML of the record, validated against the kernel-4 XSD."""
-    from serializers import datacite_xml
+    """Our DataCite XML of the record (the registry's ``datacite`` format), validated against the kernel-4 XSD."""
+    from serializers.registry import FORMATS
     from serializers.xsd import validate_xml
 
     try:
-        document = datacite_xml.dump(record, ctx)
+        document = FORMATS["datacite"].dump(record, ctx)
     except ValueError as exc:  # MissingDOI and the like
         return [Problem("", f"no DataCite XML for this record: {exc}")]
     return [Problem("", f"DataCite XML: {message}") for message in validate_xml(document, "datacite")]
 
 
 def serializer_attributes(record: Record, ctx: ExportContext) -> dict[str, Any]:
-    """The attributes from our DataCite JSON serializer (``serializers.datacite_json``)."""
-    from serializers import datacite_json
+    """The attributes from the registry's ``datacite-json`` format: what DataCite receives is what we export."""
+    from serializers.registry import FORMATS
 
-    attributes = json.loads(datacite_json.dump(record, ctx))
+    attributes = json.loads(FORMATS["datacite-json"].dump(record, ctx))
     if not isinstance(attributes, dict):
-        raise TypeError("serializers.datacite_json.dump did not give a JSON object")
+        raise TypeError("the datacite-json format did not give a JSON object")
     return attributes
 
 

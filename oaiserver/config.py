@@ -45,6 +45,7 @@ class Config:
     repository_name: str = "oaiserver demo repository"
     admin_email: str = "admin@example.org"
     api_tokens: tuple[str, ...] = ()
+    max_request_body_bytes: int = 8 * 1024 * 1024  # larger bodies: 413 before they are read
     secret_key: str = ""  # signs resumption tokens; default derived from data_dir
     oai_page_size: int = 100
     oai_max_concurrent_lists: int = 8
@@ -74,6 +75,17 @@ class Config:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{Path(self.data_dir) / 'oaiserver.db'}"
+
+    @property
+    def effective_datacentre_symbol(self) -> str:
+        """``datacentreSymbol`` of ``oai_datacite``: the explicit symbol, else the
+        DataCite repository account (upper case, as DataCite's own OAI-PMH
+        server shows it: ``CERN.ZENODO``), else the repository id."""
+        if self.datacentre_symbol:
+            return self.datacentre_symbol
+        if self.datacite_username:
+            return self.datacite_username.upper()
+        return self.repository_id
 
     @property
     def doi_minting_enabled(self) -> bool:

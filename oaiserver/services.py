@@ -5,7 +5,7 @@ together: the engine, the record service with its write hooks, the set
 service with its restamp hooks, the search engine, the DOI machinery and the
 OAI-PMH endpoint. The Flask app keeps the result in
 ``app.extensions["oaiserver"]`` (views read it with
-``oaiserver.http.current_services()``); the CLI builds its own
+``oaiserver.http.current.current_services()``); the CLI builds its own
 (``oaiserver.cli.context``).
 """
 
@@ -99,7 +99,7 @@ def build_services(config: Config, *, engine: Engine | None = None) -> Services:
         base_url=config.base_url.rstrip("/"),
         repository_id=config.repository_id,
         repository_name=config.repository_name,
-        datacentre_symbol=config.datacentre_symbol or None,
+        datacentre_symbol=config.effective_datacentre_symbol,
     )
     search: SearchBackend = EmbeddedSearch(records.reading)
     search_engine = None

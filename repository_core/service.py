@@ -32,15 +32,18 @@ from .errors import (
     RecordNotFound,
     RevisionConflict,
 )
+from .metadata.importing import normalize_metadata
 from .metadata.validation import INVALID_XML_CHARACTERS, validate_metadata
 from .models import RecordRow
 from .records import Cursor, Record
 from .store import RecordStore, row_to_record
 
-__all__ = ["RecordService", "Validator", "WriteHook", "check_record_id", "new_record_id"]
+__all__ = ["Normalizer", "RecordService", "Validator", "WriteHook", "check_record_id", "new_record_id"]
 
 # validate(metadata, *, check_identifiers) -> problems, pointers relative to the metadata
 Validator = Callable[..., list[Problem]]
+# normalize(metadata) -> the stored shape (kernel 4.7); raises InvalidRecord on a contradiction
+Normalizer = Callable[[Any], Any]
 
 ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -99,11 +102,15 @@ class RecordService:
         engine: Engine,
         *,
         validate: Validator | None = None,
+        normalize: Normalizer | None = None,
         hooks: Sequence[WriteHook] = (),
     ):
         self.engine = engine
         self._write_engine = write_engine(engine)
         self.validate = validate or validate_metadata
+        #: The one normalisation of incoming metadata, for the REST API and the
+        #: loader alike (``publisher`` as a string, DataCite's ``id``, whitespace...).
+        self.normalize = normalize or normalize_metadata
         self.hooks: list[WriteHook] = list(hooks)
 
     # -- transactions ---------------------------------------------------
@@ -161,6 +168,7 @@ class RecordService:
         ``check_identifiers=False`` accepts identifiers that fail their
         checksum or syntax check (legacy imports keep them verbatim).
         """
+        metadata = self.normalize(metadata)
         problems = self._problems(metadata, collections, check_identifiers)
         if record_id is not None:
             problems += check_record_id(record_id)
@@ -201,6 +209,7 @@ class RecordService:
         check_identifiers: bool = True,
     ) -> Record:
         """Replace a live record's metadata (and collections, if given)."""
+        metadata = self.normalize(metadata)
         problems = self._problems(
             metadata, collections if collections is not None else (), check_identifiers
         )

@@ -71,15 +71,13 @@ from .datestamps import next_datestamp, utcnow
 from .errors import InvalidRecord, Problem, SetExists, SetNotFound
 from .metadata.validation import INVALID_XML_CHARACTERS
 from .models import MembershipRow, RecordRow, SetRow
-from .paging import keyset_range
 from .query.fields import extract
 from .query.memory import matches, prepare
 from .query.parser import parse_query
 from .query.sql import to_sql
 from .query.tree import Node, Or
-from .records import Cursor, Record
+from .records import Record
 from .set_specs import SPEC_PATTERN, spec_ancestors
-from .store import row_to_record
 
 if TYPE_CHECKING:
     from .service import RecordService
@@ -96,7 +94,6 @@ __all__ = [
     "get_set",
     "list_sets",
     "membership_count",
-    "membership_page",
     "rebuild_membership",
     "set_query_tree",
     "sets_of",
@@ -207,47 +204,9 @@ def sets_of(session: Session, record_id: str) -> list[str]:
     ).scalars())
 
 
-def _page_filters(spec: str, after: Cursor | None, since: datetime | None,
-                  until: datetime | None) -> list[Any]:
-    return [MembershipRow.set_spec == spec,
-            *keyset_range(MembershipRow.datestamp, MembershipRow.record_id,
-                          after=after, since=since, until=until)]
-
-
-def membership_page(
-    session: Session,
-    spec: str,
-    *,
-    after: Cursor | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    limit: int = 100,
-) -> list[tuple[Record, bool]]:
-    """(record, member) pairs of a set in (datestamp, id) order, after the cursor.
-
-    ``member`` false (the record left the set) or ``record.deleted`` (a
-    tombstone) both mean: show a deleted header in this set.
-    """
-    stmt = (
-        select(RecordRow, MembershipRow.member)
-        .join(MembershipRow, MembershipRow.record_id == RecordRow.id)
-        .where(*_page_filters(spec, after, since, until))
-        .order_by(MembershipRow.datestamp, MembershipRow.record_id)
-        .limit(limit)
-    )
-    return [(row_to_record(row), bool(member)) for row, member in session.execute(stmt)]
-
-
-def membership_count(
-    session: Session,
-    spec: str,
-    *,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> int:
-    """How many rows :func:`membership_page` would list in all (members and not)."""
-    stmt = select(func.count()).select_from(MembershipRow).where(
-        *_page_filters(spec, None, since, until))
+def membership_count(session: Session, spec: str) -> int:
+    """How many records the set lists in OAI-PMH: its members and its former members."""
+    stmt = select(func.count()).select_from(MembershipRow).where(MembershipRow.set_spec == spec)
     return int(session.execute(stmt).scalar_one())
 
 

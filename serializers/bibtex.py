@@ -1,9 +1,35 @@
 """DataCite metadata -> one BibTeX entry.
 
-Entry types follow DataCite's content negotiation: ``@misc`` for data,
-software and anything classic BibTeX has no type for; ``@article``,
-``@book``, ``@incollection``, ``@inproceedings``, ``@proceedings``,
-``@phdthesis``, ``@techreport`` where DataCite's type says so.
+Entry types come from the one resource-type table
+(``serializers.resource_types``): ``@misc`` for data, software and
+anything classic BibTeX has no type for; ``@article``, ``@book``,
+``@incollection`` (only with a ``booktitle``, which BibTeX requires),
+``@inproceedings``, ``@proceedings``, ``@phdthesis``, ``@techreport``,
+``@manual`` where the type (or Text + a free-text type) says so.
+
+==========================  ==============================================
+DataCite                    BibTeX
+==========================  ==============================================
+creators                    author ("Family, Given"; organisations braced)
+contributors Editor         editor, with the IsPublishedIn item's editors
+contributors Translator     translator
+title                       title
+relatedItem IsPublishedIn   journal (an article, or a related Journal),
+                            else booktitle; volume, number (issue), pages,
+                            edition, issn / isbn
+publisher                   publisher (school for a thesis, institution
+                            for a report)
+Issued / publicationYear    year, month (the macro ``jan``, unbraced)
+doi                         doi, url (the landing page without a DOI)
+version, language           version, language
+subjects                    keywords, comma-separated; a subject that
+                            holds a comma is braced
+first Abstract              abstract
+rightsList                  copyright, the rights text (else the URI)
+==========================  ==============================================
+
+bolognese writes ``@inbook`` for chapters, braced months, the first rights
+statement only and no editors; we differ as above.
 
 The citation key is stable: ``<first creator's family name><year>_<id>-<hash>``,
 ASCII, lower case, where ``<id>`` is the DOI suffix (else the record id)
@@ -26,31 +52,21 @@ from typing import Any
 
 from repository_core.dois import bare_doi, doi_key
 from repository_core.records import Record
+from serializers import resource_types
 from serializers.context import ExportContext
 from serializers.datacite_reading import (
     date_parts,
     doi_url,
     issued_date,
     main_title,
+    published_in,
     publisher_name,
-    resource_type_general,
+    related_item_title,
     split_name,
     text,
 )
 
-__all__ = ["ENTRY_TYPES", "citation_key", "dump", "escape_latex", "metadata_to_bibtex"]
-
-ENTRY_TYPES: dict[str, str] = {
-    "JournalArticle": "article",
-    "DataPaper": "article",
-    "Book": "book",
-    "BookChapter": "incollection",
-    "ConferencePaper": "inproceedings",
-    "ConferenceProceeding": "proceedings",
-    "Dissertation": "phdthesis",
-    "Report": "techreport",
-}
-"""resourceTypeGeneral -> BibTeX entry type; everything else is ``misc``."""
+__all__ = ["citation_key", "dump", "entry_type", "escape_latex", "metadata_to_bibtex"]
 
 _LATEX = {
     "\\": r"\textbackslash{}",
@@ -116,10 +132,21 @@ def _verbatim(value: str) -> str:
     return value.replace("{", "%7B").replace("}", "%7D")
 
 
+def entry_type(metadata: Mapping[str, Any]) -> str:
+    """The BibTeX entry type (without ``@``)."""
+    return resource_types.for_metadata(metadata).bibtex
+
+
+def _keywords(metadata: Mapping[str, Any]) -> str:
+    subjects = [escape_latex(text(s.get("subject"))) for s in metadata.get("subjects") or []
+                if text(s.get("subject"))]
+    return ", ".join("{" + s + "}" if "," in s else s for s in subjects)
+
+
 def metadata_to_bibtex(metadata: Mapping[str, Any], *, record_id: str,
                        landing_url: str | None = None) -> str:
-    general = resource_type_general(metadata)
-    entry_type = ENTRY_TYPES.get(general, "misc")
+    kind = entry_type(metadata)
+    container = published_in(metadata)
     fields: list[tuple[str, str]] = []
 
     def add(name: str, value: str, *, raw: bool = False) -> None:
@@ -128,25 +155,29 @@ def metadata_to_bibtex(metadata: Mapping[str, Any], *, record_id: str,
 
     add("author", _names(metadata.get("creators") or []), raw=True)
     editors = [c for c in metadata.get("contributors") or [] if c.get("contributorType") == "Editor"]
+    if container:
+        editors += [c for c in container.get("contributors") or [] if c.get("contributorType") == "Editor"]
     add("editor", _names(editors), raw=True)
     translators = [c for c in metadata.get("contributors") or []
                    if c.get("contributorType") == "Translator"]
     add("translator", _names(translators), raw=True)
     add("title", main_title(metadata))
     publisher = publisher_name(metadata)
-    published_in = next((item for item in metadata.get("relatedItems") or []
-                         if item.get("relationType") == "IsPublishedIn"), None)
-    if published_in:
-        titles = published_in.get("titles") or []
-        container = text(titles[0].get("title")) if titles else ""
-        add("journal" if entry_type == "article" else "booktitle", container)
-        add("volume", text(published_in.get("volume")))
-        add("number", text(published_in.get("issue")))
-        first, last = text(published_in.get("firstPage")), text(published_in.get("lastPage"))
+    if container:
+        journal = kind == "article" or container.get("relatedItemType") in ("Journal", "JournalArticle")
+        add("journal" if journal else "booktitle", related_item_title(container))
+        add("volume", text(container.get("volume")))
+        add("number", text(container.get("issue")))
+        first, last = text(container.get("firstPage")), text(container.get("lastPage"))
         add("pages", f"{first}--{last}" if first and last else first)
-    if entry_type == "phdthesis":
+        add("edition", text(container.get("edition")))
+        ident = container.get("relatedItemIdentifier") or {}
+        serial = text(ident.get("relatedItemIdentifierType")).upper()
+        if serial in ("ISSN", "EISSN", "ISBN"):
+            add("isbn" if serial == "ISBN" else "issn", text(ident.get("relatedItemIdentifier")))
+    if kind == "phdthesis":
         add("school", publisher)
-    elif entry_type == "techreport":
+    elif kind == "techreport":
         add("institution", publisher)
     else:
         add("publisher", publisher)
@@ -163,16 +194,16 @@ def metadata_to_bibtex(metadata: Mapping[str, Any], *, record_id: str,
         add("url", _verbatim(landing_url), raw=True)
     add("version", text(metadata.get("version")))
     add("language", text(metadata.get("language")))
-    subjects = [text(s.get("subject")) for s in metadata.get("subjects") or [] if text(s.get("subject"))]
-    add("keywords", ", ".join(subjects))
+    add("keywords", _keywords(metadata), raw=True)
     abstracts = [text(d.get("description")) for d in metadata.get("descriptions") or []
                  if d.get("descriptionType") == "Abstract" and text(d.get("description"))]
     add("abstract", abstracts[0] if abstracts else "")
-    rights = [text(r.get("rightsUri")) or text(r.get("rights")) for r in metadata.get("rightsList") or []]
-    add("copyright", "; ".join(r for r in rights if r))
+    rights = [text(r.get("rights")) or text(r.get("rightsUri")) for r in metadata.get("rightsList") or []]
+    add("copyright", "; ".join(dict.fromkeys(r for r in rights if r)))
 
-    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
-    return f"@{entry_type}{{{citation_key(metadata, record_id)},\n{body}\n}}\n"
+    body = ",\n".join(f"  {name} = {value}" if name == "month" else f"  {name} = {{{value}}}"
+                      for name, value in fields)
+    return f"@{kind}{{{citation_key(metadata, record_id)},\n{body}\n}}\n"
 
 
 def dump(record: Record, ctx: ExportContext) -> bytes:

@@ -5,7 +5,9 @@ dependent, by file name: ``apa``, ``ieee``, ``nature``, ``chicago-author-date``
 ...), locales those citeproc-py ships (``en-US``, ``de-DE``, ``fr-FR``...).
 Defaults: APA, en-US, as DataCite's content negotiation. An unknown style
 or locale raises ``UnknownStyle`` / ``UnknownLocale`` carrying every valid
-name, never a silent fallback to APA.
+name (and close matches), never a silent fallback to APA; a style that
+citeproc-py cannot apply raises ``StyleFailed``. Parsed styles are kept in
+a bounded cache.
 
 The input is the record's CSL-JSON (``serializers.csl``), so the citation
 and the CSL export can never disagree.
@@ -17,11 +19,15 @@ import copy
 import difflib
 import re
 import threading
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from citeproc import (
+    DATES,
+    NAMES,
+    VARIABLES,
     Citation,
     CitationItem,
     CitationStylesBibliography,
@@ -35,13 +41,14 @@ from lxml import etree
 from repository_core.records import Record
 from serializers.context import ExportContext
 from serializers.csl import to_csl
-from serializers.export_errors import UnknownLocale, UnknownStyle
+from serializers.export_errors import StyleFailed, UnknownLocale, UnknownStyle
 
 __all__ = [
     "DEFAULT_LOCALE",
     "DEFAULT_STYLE",
     "available_locales",
     "available_styles",
+    "citeproc_item",
     "dump",
     "render",
 ]
@@ -97,24 +104,46 @@ def _style_path(style: str) -> str:
     return path
 
 
-@cache
+#: parsed styles kept: each is about 1 MB, and 10,000 styles times 60 locales
+#: could be asked for; the common few stay parsed
+STYLE_CACHE_SIZE = 32
+
+
+@lru_cache(maxsize=STYLE_CACHE_SIZE)
 def _style(style: str, locale: str) -> CitationStylesStyle:
     return CitationStylesStyle(_style_path(style), locale=locale, validate=False)
+
+
+_KNOWN = frozenset(VARIABLES) | frozenset(NAMES) | frozenset(DATES) | {"id", "type"}
+
+
+def citeproc_item(item: dict[str, Any]) -> dict[str, Any]:
+    """The CSL-JSON item without the variables citeproc-py (CSL 1.0.1) does not know.
+
+    The CSL-JSON export carries CSL 1.0.2 and CSL-JSON schema variables
+    (``available-date``, ``categories``) that citeproc-py would warn about;
+    no style prints them.
+    """
+    return {k: copy.deepcopy(v) for k, v in item.items() if k.replace("-", "_") in _KNOWN}
 
 
 def render(record: Record, ctx: ExportContext, *, style: str = DEFAULT_STYLE,
            locale: str = DEFAULT_LOCALE, html: bool = False) -> str:
     """The record's bibliography entry in ``style`` and ``locale`` (plain text, or HTML markup)."""
     _check(style, locale)
-    item = copy.deepcopy(to_csl(record, ctx))
+    item = citeproc_item(to_csl(record, ctx))
     item["id"] = "item"
     source = CiteProcJSON([item])
     with _LOCK:
-        bibliography = CitationStylesBibliography(_style(style, locale), source,
-                                                  formatter.html if html else formatter.plain)
-        bibliography.register(Citation([CitationItem("item")]))
-        entries = bibliography.bibliography()
-    return " ".join(str(entries[0]).split()) if entries else ""
+        try:
+            bibliography = CitationStylesBibliography(_style(style, locale), source,
+                                                      formatter.html if html else formatter.plain)
+            bibliography.register(Citation([CitationItem("item")]))
+            entries = bibliography.bibliography()
+            text = " ".join(str(entries[0]).split()) if entries else ""
+        except Exception as exc:  # citeproc-py's gaps show as any exception inside it
+            raise StyleFailed(style, locale) from exc
+    return text
 
 
 def dump(record: Record, ctx: ExportContext) -> bytes:

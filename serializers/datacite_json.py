@@ -6,7 +6,9 @@ all of which ``repository_core.metadata.importing`` reads back:
 * alternate identifiers are written as ``identifiers``
   (``[{"identifier", "identifierType"}]``), the REST API's name for them;
 * ``types`` gains the derived ``schemaOrg``, ``citeproc``, ``bibtex`` and
-  ``ris`` values DataCite itself shows (the importer drops them again);
+  ``ris`` values DataCite itself shows, read from the one table
+  (``serializers.resource_types``) the other exports use, so they always
+  agree with them (the importer drops them again);
 * ``schemaVersion`` is ``http://datacite.org/schema/kernel-4``;
 * ``url`` (the landing page DataCite redirects to) is the metadata's own
   ``url`` if it has one, else the repository's landing page for the record.
@@ -30,57 +32,16 @@ from typing import Any
 from repository_core.metadata.schema import SCHEMA_VERSION
 from repository_core.records import Record
 
+from . import resource_types
 from .context import ExportContext
 
 __all__ = ["MEDIA_TYPE", "derived_types", "dump", "metadata_to_attributes", "request_document"]
 
 MEDIA_TYPE = "application/vnd.datacite.datacite+json"
 
-# resourceTypeGeneral -> (schema.org type, CSL type, BibTeX type, RIS type), as DataCite shows them.
-_DERIVED: dict[str, tuple[str, str, str, str]] = {
-    "Audiovisual": ("MediaObject", "motion_picture", "misc", "MPCT"),
-    "Award": ("MonetaryGrant", "document", "misc", "GEN"),
-    "Book": ("Book", "book", "book", "BOOK"),
-    "BookChapter": ("Chapter", "chapter", "inbook", "CHAP"),
-    "Collection": ("Collection", "article", "misc", "GEN"),
-    "ComputationalNotebook": ("SoftwareSourceCode", "software", "misc", "COMP"),
-    "ConferencePaper": ("ScholarlyArticle", "paper-conference", "inproceedings", "CPAPER"),
-    "ConferenceProceeding": ("Book", "book", "proceedings", "CONF"),
-    "DataPaper": ("ScholarlyArticle", "article", "article", "JOUR"),
-    "Dataset": ("Dataset", "dataset", "misc", "DATA"),
-    "Dissertation": ("Thesis", "thesis", "phdthesis", "THES"),
-    "Event": ("Event", "event", "misc", "GEN"),
-    "Image": ("ImageObject", "graphic", "misc", "FIGURE"),
-    "Instrument": ("Thing", "article", "misc", "GEN"),
-    "InteractiveResource": ("CreativeWork", "article", "misc", "GEN"),
-    "Journal": ("Periodical", "article", "misc", "JFULL"),
-    "JournalArticle": ("ScholarlyArticle", "article-journal", "article", "JOUR"),
-    "Model": ("CreativeWork", "article", "misc", "GEN"),
-    "OutputManagementPlan": ("CreativeWork", "article", "misc", "GEN"),
-    "PeerReview": ("Review", "review", "misc", "GEN"),
-    "PhysicalObject": ("Thing", "article", "misc", "GEN"),
-    "Poster": ("Poster", "document", "misc", "GEN"),
-    "Preprint": ("ScholarlyArticle", "article", "article", "GEN"),
-    "Presentation": ("PresentationDigitalDocument", "speech", "misc", "SLIDE"),
-    "Project": ("ResearchProject", "document", "misc", "GEN"),
-    "Report": ("Report", "report", "techreport", "RPRT"),
-    "Service": ("Service", "article", "misc", "GEN"),
-    "Software": ("SoftwareSourceCode", "software", "misc", "COMP"),
-    "Sound": ("AudioObject", "song", "misc", "SOUND"),
-    "Standard": ("CreativeWork", "standard", "misc", "STAND"),
-    "StudyRegistration": ("Text", "article", "misc", "GEN"),
-    "Text": ("ScholarlyArticle", "article", "misc", "RPRT"),
-    "Workflow": ("CreativeWork", "article", "misc", "GEN"),
-    "Other": ("CreativeWork", "article", "misc", "GEN"),
-}
-
-
-def derived_types(resource_type_general: str) -> dict[str, str]:
-    """``schemaOrg``/``citeproc``/``bibtex``/``ris`` for a resourceTypeGeneral."""
-    schema_org, citeproc, bibtex, ris = _DERIVED.get(
-        resource_type_general, ("CreativeWork", "article", "misc", "GEN")
-    )
-    return {"schemaOrg": schema_org, "citeproc": citeproc, "bibtex": bibtex, "ris": ris}
+def derived_types(resource_type_general: str, resource_type: str | None = None) -> dict[str, str]:
+    """``schemaOrg``/``citeproc``/``bibtex``/``ris`` for a resourceTypeGeneral (and free text)."""
+    return resource_types.lookup(resource_type_general, resource_type).as_datacite_types()
 
 
 def metadata_to_attributes(metadata: Mapping[str, Any], *, url: str | None = None) -> dict[str, Any]:
@@ -95,7 +56,7 @@ def metadata_to_attributes(metadata: Mapping[str, Any], *, url: str | None = Non
         elif key == "types":
             types = dict(value)
             if isinstance(types.get("resourceTypeGeneral"), str):
-                types.update(derived_types(types["resourceTypeGeneral"]))
+                types.update(resource_types.for_metadata(metadata).as_datacite_types())
             attributes["types"] = types
         else:
             attributes[key] = copy.deepcopy(value)

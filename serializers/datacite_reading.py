@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from repository_core.dois import DOI_RESOLVER, bare_doi
+from serializers.links import web_link
 
 __all__ = [
     "DOI_RESOLVER",
@@ -30,8 +31,10 @@ __all__ = [
     "main_title",
     "name_identifier_url",
     "orcid_url",
+    "published_in",
     "publisher_name",
     "related_identifier_urls",
+    "related_item_title",
     "resource_type_general",
     "ror_url",
     "split_name",
@@ -53,7 +56,7 @@ def doi_url(doi: str) -> str:
 
 
 def _is_url(value: str) -> bool:
-    return value.startswith(("http://", "https://"))
+    return web_link(value) is not None
 
 
 def identifier_url(value: str, scheme: str | None) -> str | None:
@@ -146,6 +149,19 @@ def publisher_name(metadata: Mapping[str, Any]) -> str:
     if isinstance(publisher, Mapping):
         return text(publisher.get("name"))
     return text(publisher)
+
+
+def published_in(metadata: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The first ``IsPublishedIn`` related item (the journal or book this appeared in)."""
+    for item in metadata.get("relatedItems") or []:
+        if isinstance(item, Mapping) and item.get("relationType") == "IsPublishedIn":
+            return item
+    return None
+
+
+def related_item_title(item: Mapping[str, Any] | None) -> str:
+    """A related item's main title ('' if none)."""
+    return main_title(item) if item else ""
 
 
 def main_title(metadata: Mapping[str, Any]) -> str:

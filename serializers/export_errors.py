@@ -7,6 +7,7 @@
      +-- FormatNotAvailable   the format exists but cannot represent this record
      +-- UnknownStyle         a citation style name that is not installed
      +-- UnknownLocale        a citation locale that is not installed
+     +-- StyleFailed          an installed style that cannot format this record
 
 No HTTP status here: the HTTP layer maps them (406, 404, 400) in one place.
 """
@@ -18,6 +19,7 @@ from collections.abc import Iterable
 __all__ = [
     "ExportError",
     "FormatNotAvailable",
+    "StyleFailed",
     "UnknownFormat",
     "UnknownLocale",
     "UnknownStyle",
@@ -56,6 +58,19 @@ class UnknownStyle(ExportError, LookupError):
         super().__init__(
             f"unknown citation style {style!r} ({len(self.available)} styles are installed){hint}"
         )
+
+
+class StyleFailed(ExportError):
+    """An installed CSL style that the citation processor cannot apply to this record.
+
+    Some of the 10,000 community styles use CSL features citeproc-py does not
+    implement; that is the style's limit here, not a server failure.
+    """
+
+    def __init__(self, style: str, locale: str):
+        self.style, self.locale = style, locale
+        super().__init__(f"the citation style {style!r} ({locale}) cannot format this record "
+                         "with this server's citation processor; try another style")
 
 
 class UnknownLocale(ExportError, LookupError):

@@ -14,7 +14,7 @@ Use::
     body = FORMATS["bibtex"].dump(record, ctx)      # bytes
 
 Not for choosing a format from an HTTP request: that is
-``oaiserver.negotiation``, which reads this registry.
+``oaiserver.http.pages.negotiation``, which reads this registry.
 """
 
 from __future__ import annotations

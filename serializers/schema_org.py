@@ -1,33 +1,57 @@
 """DataCite metadata -> schema.org JSON-LD (what Google Dataset Search and the web read).
 
-Modelled on DataCite's own schema.org output (bolognese / DataCite Commons):
-the ``@id`` is the DOI URL (the landing page URL when there is no DOI), the
-``@type`` follows the resourceTypeGeneral (``TYPES``), people carry their
-ORCID as ``@id`` and organisations their ROR id.
+Modelled on DataCite's own schema.org output (bolognese / DataCite Commons)
+and Google's Dataset guidance: the ``@id`` is the DOI URL (the landing page
+URL when there is no DOI), the ``@type`` comes from the one resource-type
+table (``serializers.resource_types``), people carry their ORCID as ``@id``
+and organisations their ROR id.
 
 =========================  ==================================================
 DataCite                   schema.org
 =========================  ==================================================
 doi                        @id, identifier (PropertyValue propertyID DOI)
 alternateIdentifiers       identifier (PropertyValue), sameAs when a URL
+types                      @type; resourceType additionalType (a text)
 titles                     name (main), alternateName (the others)
-creators                   author (Person/Organization, ORCID/ROR @id, affiliation)
+creators                   author: Person (name "Given Family", givenName,
+                           familyName), Organization, or no @type when the
+                           name has no nameType and nothing else tells
 contributors               contributor; Editor/Translator also editor/translator
-descriptions               description (the abstracts, else all)
+descriptions               description: the abstract (in the record's
+                           language when abstracts come in several), else
+                           the other descriptions
 subjects                   keywords
 publisher                  publisher (Organization, ROR @id)
 publicationYear / Issued   datePublished
 dates Created/Updated      dateCreated / dateModified
-dates Collected/Coverage   temporalCoverage (ISO 8601 interval)
+dates Coverage             temporalCoverage (Collected is not the period
+                           the data are about, so it is left out)
 language                   inLanguage
 version                    version
-rightsList                 license (the URI, else the text)
-formats / sizes            encodingFormat / contentSize
+rightsList                 license (the http(s) URI, else the text); the
+                           info:eu-repo/semantics access terms are
+                           conditionsOfAccess (openAccess also
+                           isAccessibleForFree)
+formats / sizes            encodingFormat / contentSize; an Award's
+                           "900000 USD" is amount (MonetaryAmount)
 fundingReferences          funder (Organization) and funding (MonetaryGrant)
 geoLocations               spatialCoverage (Place: GeoCoordinates / GeoShape)
-relatedIdentifiers         isPartOf, hasPart, citation, sameAs, isBasedOn, ...
-relatedItems IsPublishedIn isPartOf (with name)
+relatedIdentifiers         isPartOf, hasPart, citation (Cites, References,
+                           Documents), sameAs, isBasedOn (IsDerivedFrom,
+                           IsSupplementedBy, versions), ...; a target
+                           without a URL is an ``identifier`` PropertyValue
+                           IsSupplementTo, IsCitedBy, IsReferencedBy: the
+                           same properties pointing back (``@reverse``)
+relatedItems IsPublishedIn isPartOf (typed by relatedItemType, name, issn
+                           / isbn; one node with a matching related
+                           identifier); its pages pageStart / pageEnd
 =========================  ==================================================
+
+Where we differ from bolognese: bolognese writes ``isBasedOn`` forward for
+IsSupplementTo, joins all descriptions, puts Collected dates in
+temporalCoverage, types every name as a Person, and writes
+``GeoShape.polygon`` only for the first polygon; we follow schema.org's
+definitions instead.
 
 The output names the context ``https://schema.org``; ``LOCAL_CONTEXT`` is
 a minimal copy of schema.org's context shipped with the package, and
@@ -38,12 +62,14 @@ network (used by the tests, usable by anyone who processes our JSON-LD).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from repository_core.records import Record
+from serializers import resource_types
 from serializers.context import ExportContext
 from serializers.datacite_reading import (
     dates_of_type,
@@ -53,17 +79,18 @@ from serializers.datacite_reading import (
     issued_date,
     main_title,
     name_identifier_url,
+    published_in,
     publisher_name,
     resource_type_general,
     ror_url,
     split_name,
     text,
 )
+from serializers.links import web_link
 
 __all__ = [
     "CONTEXT_URL",
     "LOCAL_CONTEXT",
-    "TYPES",
     "document_loader",
     "dump",
     "local_context",
@@ -75,44 +102,6 @@ __all__ = [
 CONTEXT_URL = "https://schema.org"
 LOCAL_CONTEXT = Path(__file__).with_name("schemaorg-context.jsonld")
 
-TYPES: dict[str, str] = {
-    "Audiovisual": "MediaObject",
-    "Award": "MonetaryGrant",
-    "Book": "Book",
-    "BookChapter": "Chapter",
-    "Collection": "Collection",
-    "ComputationalNotebook": "SoftwareSourceCode",
-    "ConferencePaper": "ScholarlyArticle",
-    "ConferenceProceeding": "Book",
-    "DataPaper": "ScholarlyArticle",
-    "Dataset": "Dataset",
-    "Dissertation": "Thesis",
-    "Event": "Event",
-    "Image": "ImageObject",
-    "Instrument": "Product",
-    "InteractiveResource": "CreativeWork",
-    "Journal": "Periodical",
-    "JournalArticle": "ScholarlyArticle",
-    "Model": "CreativeWork",
-    "OutputManagementPlan": "CreativeWork",
-    "PeerReview": "Review",
-    "PhysicalObject": "Thing",
-    "Poster": "Poster",
-    "Presentation": "PresentationDigitalDocument",
-    "Preprint": "ScholarlyArticle",
-    "Project": "ResearchProject",
-    "Report": "Report",
-    "Service": "Service",
-    "Software": "SoftwareSourceCode",
-    "Sound": "AudioObject",
-    "Standard": "CreativeWork",
-    "StudyRegistration": "CreativeWork",
-    "Text": "ScholarlyArticle",
-    "Workflow": "CreativeWork",
-    "Other": "CreativeWork",
-}
-"""resourceTypeGeneral -> schema.org type (bolognese's table, completed for kernel 4.6/4.7)."""
-
 _RELATIONS: dict[str, str] = {
     "IsPartOf": "isPartOf",
     "IsPublishedIn": "isPartOf",
@@ -121,19 +110,33 @@ _RELATIONS: dict[str, str] = {
     "References": "citation",
     "IsIdenticalTo": "sameAs",
     "IsDerivedFrom": "isBasedOn",
-    "IsSupplementTo": "isBasedOn",
+    "IsSupplementedBy": "isBasedOn",
     "IsNewVersionOf": "isBasedOn",
     "IsVersionOf": "isBasedOn",
     "HasVersion": "workExample",
     "IsTranslationOf": "translationOfWork",
     "HasTranslation": "workTranslation",
     "IsDescribedBy": "subjectOf",
+    # a documentation cites what it documents
+    "Documents": "citation",
 }
 """relationType -> schema.org property (relations without a schema.org counterpart are left out)."""
 
+_REVERSE: dict[str, str] = {
+    # "A IsSupplementTo B": B is based on A (the data behind a paper), not A on B.
+    "IsSupplementTo": "isBasedOn",
+    "IsCitedBy": "citation",
+    "IsReferencedBy": "citation",
+}
+"""relationType -> schema.org property that points the other way (written under ``@reverse``)."""
 
-def schema_type(resource_type_general: str) -> str:
-    return TYPES.get(resource_type_general, "CreativeWork")
+_ACCESS_RIGHTS = "info:eu-repo/semantics/"
+_AMOUNT = re.compile(r"^\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*([A-Z]{3})\s*$")
+
+
+def schema_type(resource_type_general: str, resource_type: str | None = None) -> str:
+    """The schema.org type (``serializers.resource_types``)."""
+    return resource_types.lookup(resource_type_general, resource_type).schema_org
 
 
 def _organization(name: str, identifier: str | None = None) -> dict[str, Any]:
@@ -156,9 +159,17 @@ def _affiliation(affiliation: Mapping[str, Any] | str) -> dict[str, Any]:
 def _agent(person: Mapping[str, Any]) -> dict[str, Any]:
     family, given, display = split_name(person)
     ids = [u for u in (name_identifier_url(i) for i in person.get("nameIdentifiers") or []) if u]
-    organizational = person.get("nameType") == "Organizational" or (
+    name_type = person.get("nameType")
+    organizational = name_type == "Organizational" or (
         not family and any(u.startswith("https://ror.org/") for u in ids))
-    node: dict[str, Any] = {"@type": "Organization" if organizational else "Person"}
+    personal = not organizational and (
+        name_type == "Personal" or bool(family)
+        or any(u.startswith("https://orcid.org/") for u in ids))
+    # Without a nameType (and nothing else that tells), the agent gets no @type:
+    # "Data Station Admin" is neither known to be a Person nor an Organization.
+    node: dict[str, Any] = {}
+    if organizational or personal:
+        node["@type"] = "Organization" if organizational else "Person"
     if ids:
         # the ORCID (or ROR id) is the node's identity; any others are sameAs
         preferred = next((u for u in ids if u.startswith(("https://orcid.org/", "https://ror.org/"))),
@@ -166,7 +177,8 @@ def _agent(person: Mapping[str, Any]) -> dict[str, Any]:
         node["@id"] = preferred
         if others := [u for u in ids if u != preferred]:
             node["sameAs"] = others
-    node["name"] = display
+    # schema.org Person name: the name as written, "Given Family"
+    node["name"] = f"{given} {family}" if personal and given and family else display
     if not organizational:
         if given:
             node["givenName"] = given
@@ -228,8 +240,56 @@ def _funding(reference: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, An
     return funder, grant
 
 
-def _link(url: str) -> dict[str, Any]:
-    return {"@id": url} if url.startswith(("http://", "https://", "urn:")) else {"name": url}
+def _link(value: str, kind: str | None) -> dict[str, Any]:
+    """A related resource: its URL as ``@id``, else its identifier as a PropertyValue."""
+    url = identifier_url(value, kind) or value
+    if url.startswith(("http://", "https://", "urn:")):
+        return {"@id": url}
+    return {"identifier": {"@type": "PropertyValue", "propertyID": text(kind) or "Other",
+                           "value": value}}
+
+
+def _amount(size: str) -> dict[str, Any] | None:
+    """``900000 USD`` as a schema.org MonetaryAmount (an Award's sum)."""
+    match = _AMOUNT.match(size)
+    if not match:
+        return None
+    return {"@type": "MonetaryAmount", "value": _number(match.group(1).replace(",", "")),
+            "currency": match.group(2)}
+
+
+def _description(metadata: Mapping[str, Any]) -> str:
+    """The abstract in the record's language (else the first one); without an abstract,
+    the other descriptions. Abstracts in several languages are never merged into one
+    string that ``inLanguage`` would then mislabel."""
+    descriptions = [d for d in metadata.get("descriptions") or [] if text(d.get("description"))]
+    abstracts = [d for d in descriptions if d.get("descriptionType") == "Abstract"]
+    if not abstracts:
+        return "\n\n".join(text(d["description"]) for d in descriptions)
+    languages = {text(d.get("lang")).lower() for d in abstracts}
+    if len(languages) == 1:
+        return "\n\n".join(text(d["description"]) for d in abstracts)
+    record_lang = text(metadata.get("language")).lower()
+    preferred = [d for d in abstracts if record_lang and text(d.get("lang")).lower() == record_lang]
+    return text((preferred or abstracts)[0]["description"])
+
+
+def _related_item_node(item: Mapping[str, Any]) -> dict[str, Any]:
+    ident = item.get("relatedItemIdentifier") or {}
+    value = text(ident.get("relatedItemIdentifier"))
+    kind = ident.get("relatedItemIdentifierType")
+    node: dict[str, Any] = _link(value, kind) if value else {}
+    if text(item.get("relatedItemType")):
+        node["@type"] = schema_type(text(item["relatedItemType"]))
+    if title := main_title(item):
+        node["name"] = title
+    # issn belongs to a periodical, isbn to a book (schema.org domains)
+    item_type = text(item.get("relatedItemType"))
+    if value and text(kind).upper() in ("ISSN", "EISSN") and item_type == "Journal":
+        node["issn"] = value
+    elif value and text(kind).upper() == "ISBN" and item_type in ("Book", "ConferenceProceeding"):
+        node["isbn"] = value
+    return node
 
 
 def metadata_to_jsonld(metadata: Mapping[str, Any], *, landing_url: str | None = None,
@@ -238,8 +298,14 @@ def metadata_to_jsonld(metadata: Mapping[str, Any], *, landing_url: str | None =
     """The schema.org JSON-LD object (a dict, ready for ``json.dumps``)."""
     general = resource_type_general(metadata)
     doi = text(metadata.get("doi"))
-    node: dict[str, Any] = {"@context": CONTEXT_URL, "@type": schema_type(general)}
+    row = resource_types.for_metadata(metadata)
+    node: dict[str, Any] = {"@context": CONTEXT_URL, "@type": row.schema_org}
     node["@id"] = doi_url(doi) if doi else landing_url
+    free = text((metadata.get("types") or {}).get("resourceType"))
+    if free and free not in (row.schema_org, general):
+        # schema.org's context reads a plain additionalType string as an IRI;
+        # the value object keeps the free text a text
+        node["additionalType"] = {"@value": free}
     identifiers: list[dict[str, Any]] = []
     same_as: list[str] = []
     if doi:
@@ -271,12 +337,8 @@ def metadata_to_jsonld(metadata: Mapping[str, Any], *, landing_url: str | None =
     for role, prop in (("Editor", "editor"), ("Translator", "translator")):
         if people := [_agent(c) for c in contributors if c.get("contributorType") == role]:
             node[prop] = people
-    descriptions = metadata.get("descriptions") or []
-    abstracts = [text(d.get("description")) for d in descriptions
-                 if d.get("descriptionType") == "Abstract" and text(d.get("description"))]
-    chosen = abstracts or [text(d.get("description")) for d in descriptions if text(d.get("description"))]
-    if chosen:
-        node["description"] = "\n\n".join(chosen)
+    if description := _description(metadata):
+        node["description"] = description
     if keywords := [text(s.get("subject")) for s in metadata.get("subjects") or [] if text(s.get("subject"))]:
         node["keywords"] = keywords
     if publisher := publisher_name(metadata):
@@ -288,7 +350,8 @@ def metadata_to_jsonld(metadata: Mapping[str, Any], *, landing_url: str | None =
     for date_type, prop in (("Created", "dateCreated"), ("Updated", "dateModified")):
         if values := dates_of_type(metadata, date_type):
             node[prop] = values[0].split("/")[0]
-    temporal = dates_of_type(metadata, "Collected") + dates_of_type(metadata, "Coverage")
+    # the period the resource is about; when the data were collected is not that
+    temporal = dates_of_type(metadata, "Coverage")
     if temporal:
         node["temporalCoverage"] = temporal[0] if len(temporal) == 1 else temporal
     if text(metadata.get("language")):
@@ -296,16 +359,32 @@ def metadata_to_jsonld(metadata: Mapping[str, Any], *, landing_url: str | None =
     if text(metadata.get("version")):
         node["version"] = text(metadata["version"])
     licenses: list[Any] = []
+    access: list[str] = []
     for rights in metadata.get("rightsList") or []:
-        if text(rights.get("rightsUri")):
-            licenses.append(text(rights["rightsUri"]))
+        uri = text(rights.get("rightsUri"))
+        if uri.startswith(_ACCESS_RIGHTS):
+            # an access status (openAccess, embargoedAccess), not a license
+            access.append(text(rights.get("rights")) or uri.removeprefix(_ACCESS_RIGHTS))
+            if uri == _ACCESS_RIGHTS + "openAccess":
+                node["isAccessibleForFree"] = True
+        elif license_url := web_link(uri):  # only http(s) URLs become links
+            if license_url not in licenses:
+                licenses.append(license_url)
         elif text(rights.get("rights")):
             licenses.append({"@type": "CreativeWork", "name": text(rights["rights"])})
     if licenses:
         node["license"] = licenses[0] if len(licenses) == 1 else licenses
+    if access:
+        node["conditionsOfAccess"] = access[0] if len(access) == 1 else access
     if formats := [text(f) for f in metadata.get("formats") or [] if text(f)]:
         node["encodingFormat"] = formats
-    if sizes := [text(s) for s in metadata.get("sizes") or [] if text(s)]:
+    sizes = [text(s) for s in metadata.get("sizes") or [] if text(s)]
+    if node["@type"] == "MonetaryGrant":
+        amounts = [a for a in (_amount(s) for s in sizes) if a]
+        if amounts:
+            node["amount"] = amounts[0] if len(amounts) == 1 else amounts
+            sizes = [s for s in sizes if not _amount(s)]
+    if sizes:
         node["contentSize"] = sizes
     funders, grants = [], []
     for reference in metadata.get("fundingReferences") or []:
@@ -321,29 +400,41 @@ def metadata_to_jsonld(metadata: Mapping[str, Any], *, landing_url: str | None =
     if places := [p for p in (_place(g) for g in metadata.get("geoLocations") or []) if p]:
         node["spatialCoverage"] = places
     relations: dict[str, list[dict[str, Any]]] = {}
+    reverse: dict[str, list[dict[str, Any]]] = {}
+
+    def relate(relation_type: str, target: dict[str, Any]) -> None:
+        if relation_type in _REVERSE:
+            bucket = reverse.setdefault(_REVERSE[relation_type], [])
+        elif relation_type in _RELATIONS:
+            bucket = relations.setdefault(_RELATIONS[relation_type], [])
+        else:
+            return
+        same = next((t for t in bucket if "@id" in target and t.get("@id") == target["@id"]), None)
+        if same is not None:
+            same.update(target)  # one node, not two: IsPublishedIn as identifier and as item
+        elif target:
+            bucket.append(target)
+
     for related in metadata.get("relatedIdentifiers") or []:
-        relation = _RELATIONS.get(related.get("relationType", ""))
+        relation = related.get("relationType", "")
         value = text(related.get("relatedIdentifier"))
-        if relation and value:
-            url = identifier_url(value, related.get("relatedIdentifierType")) or value
-            if relation == "sameAs":
-                same_as.append(url)
-            else:
-                relations.setdefault(relation, []).append(_link(url))
-    for item in metadata.get("relatedItems") or []:
-        relation = _RELATIONS.get(item.get("relationType", ""))
-        if not relation or relation == "sameAs":
+        if not value:
             continue
-        item_ident = item.get("relatedItemIdentifier") or {}
-        value = text(item_ident.get("relatedItemIdentifier"))
-        target: dict[str, Any] = _link(identifier_url(value, item_ident.get("relatedItemIdentifierType"))
-                                       or value) if value else {}
-        item_titles = item.get("titles") or []
-        if item_titles and text(item_titles[0].get("title")):
-            target["name"] = text(item_titles[0]["title"])
-        if target:
-            relations.setdefault(relation, []).append(target)
+        if _RELATIONS.get(relation) == "sameAs":
+            same_as.append(identifier_url(value, related.get("relatedIdentifierType")) or value)
+        else:
+            relate(relation, _link(value, related.get("relatedIdentifierType")))
+    for item in metadata.get("relatedItems") or []:
+        relation = item.get("relationType", "")
+        if _RELATIONS.get(relation) != "sameAs":
+            relate(relation, _related_item_node(item))
     node.update(relations)
+    if reverse:
+        node["@reverse"] = reverse
+    if container := published_in(metadata):
+        for source, prop in (("firstPage", "pageStart"), ("lastPage", "pageEnd")):
+            if text(container.get(source)):
+                node[prop] = text(container[source])
     if same_as:
         node["sameAs"] = same_as
     if general == "Dataset" and repository_name:

@@ -1,7 +1,7 @@
 """What is left to say about a deleted record: its identifiers and when it went.
 
 Served with 410 Gone by the record pages (JSON for JSON clients, plain text
-for the rest; the HTML page is ``oaiserver.landing_page``). Deliberately
+for the rest; the HTML page is ``oaiserver.http.pages.landing``). Deliberately
 small: a tombstone never repeats the withdrawn metadata, only the title if
 the record still has one, so a citation can be recognised.
 """

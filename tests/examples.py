@@ -1,10 +1,10 @@
 """DataCite's 31 official kernel-4.7 examples, as every part's tests read them.
 
 One of them, ``all-fields-v4.4.xml``, misspells two attributes
-(``affilicationIdentifierScheme``, ``schemeURL``). The importer refuses it,
-rather than drop them (tests/oaiserver/test_records_api.py shows that);
-everywhere else the tests read it with the spelling corrected, so that it
-still exercises every element.
+(``affilicationIdentifierScheme``, ``schemeURL``). DataCite's XSD accepts
+them; the importer drops them with a warning (tests/repository_core/
+test_import.py shows that). Elsewhere the tests read it with the spelling
+corrected, so that it still exercises every attribute.
 """
 
 from __future__ import annotations

@@ -11,16 +11,21 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from oaiserver.services import Services
 from repository_core.errors import RepositoryError
-from repository_core.loading import LoadReport, expand_paths, load_source
+from repository_core.loading import FileRejected, LoadReport, expand_paths, load_source
 from repository_core.migrate import upgrade
 
 from .context import pass_services
 
-__all__ = ["load", "load_paths"]
+__all__ = ["UPDATE_HINT", "load", "load_paths"]
+
+
+#: Appended to the error of a file whose record is stored already.
+UPDATE_HINT = "; to update the stored record, load with --update-existing"
 
 
 def load_paths(
-    services: Services, paths: Sequence[str], *, quiet: bool = False, lenient: bool = False
+    services: Services, paths: Sequence[str], *, quiet: bool = False, lenient: bool = False,
+    update_existing: bool = False,
 ) -> LoadReport:
     """Load every file under ``paths`` (``-``: standard input), with a progress bar."""
     report = LoadReport()
@@ -31,15 +36,17 @@ def load_paths(
         for source in bar:
             try:
                 stream = sys.stdin.buffer if source == "-" else None
-                report.loaded += load_source(
+                load_source(
                     services.records, "<stdin>" if source == "-" else source, stream,
-                    lenient_identifiers=lenient, warnings=report.warnings,
+                    lenient_identifiers=lenient, update_existing=update_existing, report=report,
                 )
             except (RepositoryError, SQLAlchemyError) as exc:
                 name = "<stdin>" if source == "-" else source
                 reason = str(exc)
                 if not reason.startswith(name):
                     reason = f"{name}: {reason}"
+                if isinstance(exc, FileRejected) and exc.stored:
+                    reason += UPDATE_HINT
                 report.failures.append((name, reason))
     return report
 
@@ -50,22 +57,27 @@ def load_paths(
 @click.option("--lenient-identifiers", is_flag=True,
               help="Keep identifiers that fail their checksum or syntax check "
                    "(legacy records), with a warning for each.")
+@click.option("--update-existing", is_flag=True,
+              help="A record whose id or DOI is stored updates it (unchanged ones "
+                   "are skipped and counted); without it such a file fails.")
 @pass_services
 def load(services: Services, paths: tuple[str, ...], quiet: bool,
-         lenient_identifiers: bool) -> None:
+         lenient_identifiers: bool, update_existing: bool) -> None:
     """Load records from files, folders (recursively) or '-' (stdin).
 
-    DataCite XML (kernel 4.0 to 4.7), DataCite JSON (attributes or a REST
-    API document), this server's record JSON, or JSON lines. Each file
-    loads whole or not at all.
+    DataCite XML (kernel 4.0 to 4.7, checked against DataCite's XSD;
+    attributes it lets through but does not define are dropped with a
+    warning), DataCite JSON (attributes, a REST API document, or the older
+    shapes DataCite has published), this server's record JSON, or JSON
+    lines. Each file loads whole or not at all; one DOI, one record per run.
     """
     upgrade(services.engine)
-    report = load_paths(services, paths, quiet=quiet, lenient=lenient_identifiers)
+    report = load_paths(services, paths, quiet=quiet, lenient=lenient_identifiers,
+                        update_existing=update_existing)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     for _name, reason in report.failures:
         click.echo(f"error: {reason}", err=True)
-    click.echo(f"loaded {report.loaded} record(s), {len(report.failures)} file(s) failed",
-               err=True)
+    click.echo(report.summary(), err=True)
     if not report.ok:
         sys.exit(1)

@@ -13,17 +13,27 @@ from repository_core.migrate import upgrade
 from .context import invocation
 from .load import load_paths
 
-__all__ = ["demo", "serve"]
+__all__ = ["demo", "http_server", "serve"]
 
 FIXTURES = Path(__file__).resolve().parent.parent.parent / "fixtures"
 
 
-def _serve(services: Services, host: str, port: int, threads: int) -> None:
-    import waitress
+def http_server(services: Services, host: str, port: int, threads: int) -> Any:
+    """The waitress server ``serve`` runs (not started); port 0 picks a free one."""
+    import waitress.server
 
     from oaiserver.http.app import create_app
 
-    app = create_app(services=services)
+    # waitress buffers a whole body before the application sees it: the
+    # limit must be its own, or a 1 GiB upload is read before any 413
+    return waitress.server.create_server(
+        create_app(services=services), host=host, port=port, threads=threads,
+        ident="oaiserver", max_request_body_size=services.config.max_request_body_bytes,
+    )
+
+
+def _serve(services: Services, host: str, port: int, threads: int) -> None:
+    server = http_server(services, host, port, threads)
     worker = _start_doi_worker(services)
     usage_worker = _start_usage_worker(services)
     base = services.config.base_url.rstrip("/")
@@ -31,8 +41,9 @@ def _serve(services: Services, host: str, port: int, threads: int) -> None:
     click.echo(f"  records: {base}/api/records", err=True)
     click.echo(f"  OAI-PMH: {base}/oai?verb=Identify", err=True)
     try:
-        waitress.serve(app, host=host, port=port, threads=threads, ident="oaiserver")
+        server.run()
     finally:
+        server.close()
         if worker is not None:
             worker.stop()
         if usage_worker is not None:

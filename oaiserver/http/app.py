@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, Response, jsonify, request
 from sqlalchemy.exc import IntegrityError
@@ -24,14 +25,14 @@ from .api.doi import bp as doi_api
 from .api.records import bp as records_api
 from .api.sets import bp as sets_api
 from .api.stats import bp as stats_api
+from .current import current_services
 from .pages.records import bp as record_pages
 from .problems import problem, problem_from_error, problem_from_http
+from .security import add_security_headers
 
 __all__ = ["create_app"]
 
 log = logging.getLogger(__name__)
-
-MAX_BODY_BYTES = 16 * 1024 * 1024
 
 
 def create_app(config: Config | None = None, *, services: Services | None = None) -> Flask:
@@ -39,7 +40,7 @@ def create_app(config: Config | None = None, *, services: Services | None = None
     services = services or build_services(config)
     app = Flask(__name__)
     app.config["JSON_SORT_KEYS"] = False
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.config["MAX_CONTENT_LENGTH"] = config.max_request_body_bytes
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["oaiserver"] = services
 
@@ -50,6 +51,8 @@ def create_app(config: Config | None = None, *, services: Services | None = None
     app.register_blueprint(sets_api)
     app.register_blueprint(stats_api)
     _register_errors(app)
+    app.after_request(_location_from_base_url)
+    app.after_request(add_security_headers)
 
     @app.get("/")
     def index() -> Response:
@@ -63,6 +66,31 @@ def create_app(config: Config | None = None, *, services: Services | None = None
         })
 
     return app
+
+
+def _location_from_base_url(response: Response) -> Response:
+    """Point a redirect that Werkzeug built from the request's ``Host`` at the base URL.
+
+    Werkzeug's routing redirects (a path with ``//`` merged, say) are absolute
+    URLs made from the ``Host`` header, which the client chose: a Host-header
+    injection. ``OAISERVER_BASE_URL`` is the only source of absolute URLs.
+    """
+    location = response.headers.get("Location")
+    if not location:
+        return response
+    target = urlsplit(location)
+    if not target.netloc or target.netloc != request.host:
+        return response
+    base = urlsplit(current_services().config.base_url)
+    if (target.scheme, target.netloc) == (base.scheme, base.netloc):
+        return response
+    path = target.path
+    root = request.script_root
+    if root and path.startswith(root):
+        path = path[len(root):]
+    rebuilt = base.path.rstrip("/") + path
+    response.headers["Location"] = urlunsplit((base.scheme, base.netloc, rebuilt, target.query, ""))
+    return response
 
 
 def _register_errors(app: Flask) -> None:

@@ -20,11 +20,22 @@ from .dates import UTCDate, parse_utc_date
 from .errors import BadArgument, BadVerb, OAIError
 from .namespaces import VERBS
 
-__all__ = ["RULES", "ArgumentRules", "OAIRequest", "check_request"]
+__all__ = ["MAX_ARGUMENT_LENGTH", "RULES", "ArgumentRules", "OAIRequest", "check_request"]
 
 #: metadataPrefixType of OAI-PMH.xsd (URI unreserved characters); setSpecType is
 #: ``SPEC_PATTERN``, the one pattern sets are defined with. Both with ``fullmatch``.
 _PREFIX = re.compile(r"[A-Za-z0-9\-_\.!~\*'\(\)]+")
+
+#: a URI reference by RFC 3986's characters: unreserved, reserved and
+#: percent-encoded ones only. ``identifier`` is ``xs:anyURI`` in OAI-PMH.xsd and
+#: is echoed in ``<request>``; a value that is no URI at all (``${jndi:...}``,
+#: a stray ``%``) is a badArgument, one that is a URI but not ours stays an
+#: idDoesNotExist ("unknown or illegal in this repository").
+_URI = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?#\[\]]|%[0-9A-Fa-f]{2})+", re.ASCII)
+
+#: No argument this server understands is longer (resumption tokens are a few
+#: hundred characters); longer values are refused before any parsing.
+MAX_ARGUMENT_LENGTH = 2048
 
 
 @dataclass(frozen=True)
@@ -96,6 +107,10 @@ def check_request(params: Mapping[str, Sequence[str]]) -> OAIRequest | list[OAIE
         if not given or given[0] == "":
             errors.append(BadArgument(f"The argument {key!r} has an empty value."))
             continue
+        if len(given[0]) > MAX_ARGUMENT_LENGTH:
+            errors.append(BadArgument(
+                f"The argument {key!r} is longer than {MAX_ARGUMENT_LENGTH} characters."))
+            continue
         # a value XML 1.0 cannot carry could not be echoed in <request>
         if INVALID_XML_CHARACTERS.search(given[0]):
             errors.append(BadArgument(f"The argument {key!r} has characters XML cannot carry."))
@@ -118,6 +133,8 @@ def check_request(params: Mapping[str, Sequence[str]]) -> OAIRequest | list[OAIE
 
     if "metadataPrefix" in values and not _PREFIX.fullmatch(values["metadataPrefix"]):
         errors.append(BadArgument("The metadataPrefix has an illegal syntax."))
+    if "identifier" in values and not _URI.fullmatch(values["identifier"]):
+        errors.append(BadArgument("The identifier argument is not a URI."))
     if "set" in values and not SPEC_PATTERN.fullmatch(values["set"]):
         errors.append(BadArgument("The set argument is not a legal setSpec."))
 

@@ -21,8 +21,10 @@ from .namespaces import DATESTAMP_FORMAT
 
 __all__ = ["LAST_MOMENT", "Granularity", "UTCDate", "format_datestamp", "parse_utc_date"]
 
-_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")  # fullmatch: no trailing newline
-_SECOND = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z")
+# fullmatch (no trailing newline); ASCII digits only: ``\d`` alone would take
+# fullwidth or Arabic-Indic digits, which int() then reads as a date
+_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+_SECOND = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z", re.ASCII)
 
 #: the last microsecond a ``datetime`` can hold: the end of the last day of year 9999
 LAST_MOMENT = datetime.max.replace(tzinfo=UTC)

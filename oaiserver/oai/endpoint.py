@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from serializers.context import ExportContext
 from serializers.registry import FORMATS
 
+from .errors import OAIError
 from .repository import Repository
 from .tokens import TokenCodec
 from .verbs import Context, FormatSource, Identity, Reply, handle
@@ -68,3 +69,12 @@ class OAIEndpoint:
 
     def respond(self, params: Mapping[str, Sequence[str]], *, stylesheet: str | None = None) -> bytes:
         return render(self.reply(params), base_url=self.identity.base_url, stylesheet=stylesheet)
+
+    def refuse(self, error: OAIError, *, stylesheet: str | None = None) -> bytes:
+        """An error found before the arguments could be read (an undecodable body, say).
+
+        Rendered as ``handle`` renders badVerb and badArgument: the
+        ``<request>`` element without attributes.
+        """
+        reply = Reply(self.clock(), (), None, errors=(error,))
+        return render(reply, base_url=self.identity.base_url, stylesheet=stylesheet)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import gzip
 import logging
 import zlib
+from urllib.parse import unquote_to_bytes
 
 from flask import Blueprint, Response, request, url_for
 from werkzeug.exceptions import HTTPException
@@ -39,6 +40,7 @@ from oaiserver.http.problems import problem_from_http
 from oaiserver.http.usage import count_use
 from repository_core.records import local_id_from_oai_identifier
 
+from .errors import BadArgument
 from .namespaces import LIST_VERBS
 from .verbs import RecordItem, Reply
 from .xml import render
@@ -68,17 +70,31 @@ def _arguments() -> dict[str, list[str]]:
     return params
 
 
+def _undecodable() -> bool:
+    """A POSTed form whose bytes are not UTF-8 (Werkzeug would drop its fields silently)."""
+    if request.method != "POST" or request.mimetype != "application/x-www-form-urlencoded":
+        return False
+    try:
+        unquote_to_bytes(request.get_data(cache=True)).decode("utf-8")
+        return False
+    except UnicodeDecodeError:
+        return True
+
+
 @bp.route("", methods=["GET", "POST"], strict_slashes=False)
 def oai() -> Response:
     endpoint = current_services().oai
+    stylesheet = url_for("oai.static", filename="oai2.xsl")
+    if _undecodable():
+        return _encoded(endpoint.refuse(
+            BadArgument("The request body is not UTF-8 encoded."), stylesheet=stylesheet))
     params = _arguments()
     gated = params.get("verb", [None])[0] in LIST_VERBS
     if gated and not endpoint.gate.acquire(blocking=False):
         return _busy(endpoint.retry_after_seconds)
     try:
         reply = endpoint.reply(params)
-        body = render(reply, base_url=endpoint.identity.base_url,
-                      stylesheet=url_for("oai.static", filename="oai2.xsl"))
+        body = render(reply, base_url=endpoint.identity.base_url, stylesheet=stylesheet)
     finally:
         if gated:
             endpoint.gate.release()

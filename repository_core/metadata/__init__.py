@@ -4,9 +4,10 @@ Public API::
 
     validate_metadata(metadata, *, check_identifiers=True) -> list[Problem]
     check_metadata(metadata, *, check_identifiers=True) -> None   # raises InvalidRecord
-    read_records(data: bytes, *, source="<stdin>") -> list[{"id", "metadata", "collections"}]
-    xml_to_metadata(root_element, *, source="<input>") -> dict   # DataCite XML reader
-    normalize_datacite_json(attributes, *, source=..., pointer=...) -> dict
+    read_records(data: bytes, *, source="<stdin>", warnings=None) -> list[{"id", "metadata", "collections"}]
+    xml_to_metadata(root_element, *, source="<input>", warnings=None) -> dict   # DataCite XML reader
+    normalize_datacite_json(attributes, *, source=..., pointer=..., warnings=None) -> dict
+    normalize_metadata(metadata) -> dict      # the same for the REST API (raises InvalidRecord)
     metadata_schema() -> dict                                    # the JSON Schema
     vocabularies() / vocabulary(name)                            # the XSD's controlled lists
 
@@ -15,7 +16,12 @@ Writing XML or JSON is the serializers' job (``serializers.datacite_xml``,
 """
 
 from .datacite_xml_reader import LINE_BREAK, xml_to_metadata
-from .importing import IGNORED_REST_ATTRIBUTES, normalize_datacite_json, read_records
+from .importing import (
+    IGNORED_REST_ATTRIBUTES,
+    normalize_datacite_json,
+    normalize_metadata,
+    read_records,
+)
 from .schema import SCHEMA_VERSION, metadata_schema
 from .validation import check_metadata, json_pointer, validate_metadata
 from .vocabularies import vocabularies, vocabulary
@@ -28,6 +34,7 @@ __all__ = [
     "json_pointer",
     "metadata_schema",
     "normalize_datacite_json",
+    "normalize_metadata",
     "read_records",
     "validate_metadata",
     "vocabularies",

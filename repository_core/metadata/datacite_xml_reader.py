@@ -2,19 +2,27 @@
 
 The reader is *lossless and strict*: every element, attribute and text of a
 kernel-4 document is mapped into the metadata dict, and anything it does not
-know -- an element, an attribute, non-blank text inside a wrapper, a second
+know -- an element, non-blank text inside a wrapper, a second
 ``<publisher>`` -- raises :class:`UnreadableInput` naming it and its line.
-Nothing is dropped silently.
+Nothing is dropped silently. The one exception: an attribute the schema does
+not define, on an element the XSD leaves open (``affiliation`` is declared
+with ``xsi:type``, so the official XSD accepts any attribute there, and
+DataCite's services ignore them), is dropped when the caller passes a
+``warnings`` list, with a warning naming the file, line and attribute;
+without that list it raises.
 
 Mapping decisions (the rest is the identity of names, with ``xml:lang`` ->
 ``lang`` and ``*URI`` attributes -> ``*Uri`` keys, as in the package schema):
 
 * ``<identifier identifierType="DOI">`` -> ``doi`` (whitespace stripped). An
   identifier of another type becomes the first ``alternateIdentifiers`` entry.
-* Text is kept exactly, whitespace included, except where the XSD type is a
-  token (``publicationYear``, ``language``) or a number (coordinates, which
-  become JSON numbers). An element that is present but empty yields ``""``,
-  so it is written back.
+* Text is kept as written, except where the XSD type is a token
+  (``publicationYear``, ``language``) or a number (coordinates, which become
+  JSON numbers), and except for whitespace: a description's runs of
+  whitespace (newlines included: in XML they are formatting) become one
+  space, as DataCite's readers do; every other text is normalised by
+  :func:`.importing.normalize_whitespace` (the importer calls it). An element
+  that is present but empty yields ``""``, so it is written back.
 * ``<br/>`` inside a description becomes U+2028 LINE SEPARATOR, which the
   writer turns back into ``<br/>``. (A literal newline is XML formatting and
   stays a newline; crosswalks may render U+2028 as a line break.)
@@ -61,14 +69,20 @@ def is_datacite_root(root: _Element) -> bool:
     )
 
 
-def xml_to_metadata(root: _Element, *, source: str = "<input>") -> dict[str, Any]:
-    """The metadata dict of a DataCite ``<resource>`` element (raises UnreadableInput)."""
-    return _Reader(root, source).read()
+def xml_to_metadata(
+    root: _Element, *, source: str = "<input>", warnings: list[str] | None = None
+) -> dict[str, Any]:
+    """The metadata dict of a DataCite ``<resource>`` element (raises UnreadableInput).
+
+    With ``warnings``, attributes the schema does not define are dropped and
+    reported there (``"file:line: ..."``); without it they raise.
+    """
+    return _Reader(root, source, warnings).read()
 
 
 class _Reader:
-    def __init__(self, root: _Element, source: str):
-        self.root, self.source = root, source
+    def __init__(self, root: _Element, source: str, warnings: list[str] | None = None):
+        self.root, self.source, self.warnings = root, source, warnings
         ns = etree.QName(root).namespace or ""
         if ns not in (KERNEL4_NS, KERNEL3_NS) or etree.QName(root).localname != "resource":
             raise self.error(root, f"not a DataCite kernel-3/4 <resource> (namespace {ns!r})")
@@ -117,7 +131,13 @@ class _Reader:
         for attr, value in el.attrib.items():
             key = "xml:lang" if attr == _XML_LANG else attr
             if key not in mapping:
-                raise self.error(el, f"unknown attribute {key!r} on <{self.name(el)}>")
+                if self.warnings is None:
+                    raise self.error(el, f"unknown attribute {key!r} on <{self.name(el)}>")
+                self.warnings.append(
+                    f"{self.source}:{el.sourceline}: attribute {key!r} on <{self.name(el)}> is not "
+                    "in the DataCite schema; dropped"
+                )
+                continue
             result[mapping[key]] = value
         for attr in required:
             if attr not in el.attrib:
@@ -337,7 +357,9 @@ class _Reader:
             else:
                 self.not_entity(child)
             parts.append(child.tail or "")
-        return {"description": "".join(parts), **attrs}
+        text = re.sub(r"[ \t\r\n]+", " ", "".join(parts))
+        text = re.sub(f" ?{LINE_BREAK} ?", LINE_BREAK, text).strip(" ")
+        return {"description": text, **attrs}
 
     def point(self, el: _Element) -> dict[str, Any]:
         self.attributes(el, {})

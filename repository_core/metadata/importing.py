@@ -15,7 +15,19 @@ Accepted inputs:
 * our record JSON ``{"id"?, "metadata": ..., "collections"?: [...]}``;
 * a JSON array of any of these.
 
-REST API attributes are normalised where the meaning is lossless:
+REST API attributes and the older shapes DataCite has published (bolognese's
+JSON, kernel <= 4.4) are normalised where the meaning is lossless:
+``id`` the DOI's URL form of ``doi`` (``https://doi.org/10.1234/x``) -> checked
+against ``doi`` (or gives it) and dropped, a contradiction raises;
+``snake_case`` / ``kebab-case`` keys (``publication_year``,
+``resource-type-general``) -> camelCase; ``dates`` as one object -> a list;
+``identifiers`` spelled ``Identifier``; a person's ``type``
+(``Person``/``Organization``) -> ``nameType``, its ``id`` (an ORCID, ROR or
+other URL) -> a ``nameIdentifiers`` entry; ``container`` (derived by DataCite
+from related identifiers and items) -> dropped when a related identifier or
+item already names it, else a ``relatedIdentifiers`` entry (``IsPartOf`` for a
+series, ``IsPublishedIn`` otherwise), and what cannot be kept is a warning;
+``publicationYear`` as a number -> a string;
 ``publisher`` as a string -> ``{"name": ...}``; ``affiliation`` strings ->
 objects; ``identifiers`` (``{identifier, identifierType}``) ->
 ``alternateIdentifiers`` (an entry repeating the record's own DOI is dropped);
@@ -23,13 +35,21 @@ objects; ``identifiers`` (``{identifier, identifierType}``) ->
 numbers written as strings in geoLocations -> numbers; ``null`` values and
 empty person sub-lists dropped; scheme attributes nested in
 ``relatedItemIdentifier`` moved to the item (package shape); ``schemaVersion``
-of any kernel -> the kernel-4 URI. DataCite's server-side bookkeeping
+of any kernel -> the kernel-4 URI; empty top-level lists and objects dropped.
+Whitespace is normalised as DataCite does (:func:`normalize_whitespace`).
+DataCite's server-side bookkeeping
 (:data:`IGNORED_REST_ATTRIBUTES`) is ignored. Any other unknown top-level
 attribute raises :class:`UnreadableInput`; unknown nested keys are left in
 place for ``validate_metadata`` to report with their JSON pointer.
 
 Malformed input raises :class:`UnreadableInput` with the source name and the
 line number that lxml or json report.
+
+The same normalisation serves the REST API (:func:`normalize_metadata`, which
+``RecordService`` calls before it validates): what ``load`` accepts, ``POST
+/api/records`` accepts too, and both store the kernel-4.7 shape. There an
+unknown attribute is left for validation (it reports the JSON pointer) and a
+contradiction is an :class:`InvalidRecord` problem.
 """
 
 from __future__ import annotations
@@ -41,8 +61,9 @@ from typing import Any
 
 from lxml import etree
 
-from ..errors import UnreadableInput
+from ..errors import InvalidRecord, Problem, UnreadableInput
 from .datacite_xml_reader import KERNEL3_NS, KERNEL4_NS, xml_to_metadata
+from .kernel_xsd import kernel4_errors
 from .schema import SCHEMA_VERSION, metadata_schema
 
 __all__ = [
@@ -50,6 +71,8 @@ __all__ = [
     "IGNORED_ENVELOPE_KEYS",
     "IGNORED_REST_ATTRIBUTES",
     "normalize_datacite_json",
+    "normalize_metadata",
+    "normalize_whitespace",
     "read_records",
 ]
 
@@ -57,7 +80,7 @@ __all__ = [
 IGNORED_REST_ATTRIBUTES = frozenset({
     "xml", "state", "event", "mode", "reason", "isActive", "created", "registered",
     "published", "updated", "metadataVersion", "source", "landingPage", "contentUrl",
-    "container", "agency", "viewCount", "viewsOverTime", "downloadCount",
+    "agency", "viewCount", "viewsOverTime", "downloadCount",
     "downloadsOverTime", "referenceCount", "citationCount", "citationsOverTime",
     "partCount", "partOfCount", "versionCount", "versionOfCount", "clientId", "providerId",
 })
@@ -76,13 +99,22 @@ _NUMERIC_GEO_KEYS = frozenset({
 })
 
 
-def read_records(data: bytes, *, source: str = "<stdin>") -> list[dict[str, Any]]:
-    """Every record in ``data`` (see the module docstring); raises UnreadableInput."""
+def read_records(
+    data: bytes, *, source: str = "<stdin>", warnings: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """Every record in ``data`` (see the module docstring); raises UnreadableInput.
+
+    What was dropped on the way (an attribute the DataCite schema does not
+    define, a ``container`` that cannot be kept) is appended to ``warnings``
+    as ``"file:line: ..."``.
+    """
+    if warnings is None:
+        warnings = []
     if isinstance(data, str):
         data = data.encode("utf-8")
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     if head == b"<":
-        return [_record(_read_xml(data, source), None, [])]
+        return [_record(_read_xml(data, source, warnings), None, [])]
     if head in (b"{", b"["):
         try:
             text = data.decode("utf-8-sig")
@@ -93,7 +125,13 @@ def read_records(data: bytes, *, source: str = "<stdin>") -> list[dict[str, Any]
             document = json.loads(text)
         except json.JSONDecodeError as exc:
             raise UnreadableInput(f"malformed JSON: {exc.msg} (column {exc.colno})", source=source, line=exc.lineno) from None
-        return _read_json(document, source, "")
+        except (ValueError, RecursionError):  # a number too long to convert, nesting too deep
+            raise UnreadableInput("JSON this loader will not read: a number with too many digits "
+                                  "or values nested too deeply", source=source, line=1) from None
+        try:
+            return _read_json(document, source, "", warnings)
+        except RecursionError:
+            raise UnreadableInput("values nested too deeply", source=source, line=1) from None
     if not head:
         raise UnreadableInput("empty input", source=source)
     raise UnreadableInput("neither XML nor JSON (expected '<', '{' or '[')", source=source, line=1)
@@ -106,7 +144,7 @@ def _record(metadata: dict[str, Any], record_id: Any, collections: list[str]) ->
 # -- XML ----------------------------------------------------------------------------------------
 
 
-def _read_xml(data: bytes, source: str) -> dict[str, Any]:
+def _read_xml(data: bytes, source: str, warnings: list[str]) -> dict[str, Any]:
     parser = etree.XMLParser(no_network=True, resolve_entities=False, huge_tree=False, remove_blank_text=False)
     try:
         root = etree.fromstring(data, parser)
@@ -115,7 +153,19 @@ def _read_xml(data: bytes, source: str) -> dict[str, Any]:
     qname = etree.QName(root)
     ns = qname.namespace or ""
     if qname.localname == "resource" and ns in (KERNEL4_NS, KERNEL3_NS):
-        return xml_to_metadata(root, source=source)
+        for entity in root.iter(etree.Entity):  # left unexpanded by the parser (no XXE)
+            raise UnreadableInput(f"entity reference {entity.text} is not supported",
+                                  source=source, line=entity.sourceline)
+        if ns == KERNEL4_NS and (errors := kernel4_errors(root)):
+            line, message = errors[0]
+            message = message.replace(f"{{{KERNEL4_NS}}}", "")  # the namespace is implied: shorter
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            raise UnreadableInput(f"rejected by the DataCite kernel-4 XSD: {message}{more}",
+                                  source=source, line=line)
+        # Only an XSD-checked (kernel-4) document may lose an attribute; kernel 3 stays strict.
+        lenient = warnings if ns == KERNEL4_NS else None
+        metadata: dict[str, Any] = normalize_whitespace(xml_to_metadata(root, source=source, warnings=lenient))
+        return metadata
     if qname.localname == "resource" and ns.startswith("http://datacite.org/schema/kernel-"):
         raise UnreadableInput(
             f"DataCite {ns.rsplit('/', 1)[-1]} is not supported (kernel 3 and 4 are)",
@@ -127,21 +177,22 @@ def _read_xml(data: bytes, source: str) -> dict[str, Any]:
 # -- JSON ---------------------------------------------------------------------------------------
 
 
-def _read_json(document: Any, source: str, pointer: str) -> list[dict[str, Any]]:
+def _read_json(document: Any, source: str, pointer: str, warnings: list[str]) -> list[dict[str, Any]]:
     if isinstance(document, list):
         records = []
         for i, item in enumerate(document):
             if isinstance(item, list):
                 raise UnreadableInput(f"{pointer}/{i}: nested arrays are not records", source=source)
-            records.extend(_read_json(item, source, f"{pointer}/{i}"))
+            records.extend(_read_json(item, source, f"{pointer}/{i}", warnings))
         return records
     if not isinstance(document, dict):
         raise UnreadableInput(f"{pointer or '/'}: expected a JSON object or array", source=source)
     if "data" in document and "metadata" not in document:
         data = document["data"]
         if isinstance(data, list):
-            return [r for i, item in enumerate(data) for r in _read_rest_resource(item, source, f"{pointer}/data/{i}")]
-        return _read_rest_resource(data, source, f"{pointer}/data")
+            return [r for i, item in enumerate(data)
+                    for r in _read_rest_resource(item, source, f"{pointer}/data/{i}", warnings)]
+        return _read_rest_resource(data, source, f"{pointer}/data", warnings)
     if "metadata" in document:
         unknown = set(document) - {"id", "metadata", "collections"} - IGNORED_ENVELOPE_KEYS
         if unknown:
@@ -152,33 +203,95 @@ def _read_json(document: Any, source: str, pointer: str) -> list[dict[str, Any]]
         collections = document.get("collections", [])
         if not isinstance(collections, list) or not all(isinstance(c, str) for c in collections):
             raise UnreadableInput(f"{pointer}/collections: must be an array of strings", source=source)
-        metadata = normalize_datacite_json(document["metadata"], source=source, pointer=f"{pointer}/metadata")
+        metadata = normalize_datacite_json(document["metadata"], source=source, pointer=f"{pointer}/metadata",
+                                           warnings=warnings)
         return [_record(metadata, record_id, list(collections))]
-    return [_record(normalize_datacite_json(document, source=source, pointer=pointer), None, [])]
+    return [_record(normalize_datacite_json(document, source=source, pointer=pointer, warnings=warnings), None, [])]
 
 
-def _read_rest_resource(data: Any, source: str, pointer: str) -> list[dict[str, Any]]:
+def _read_rest_resource(data: Any, source: str, pointer: str, warnings: list[str]) -> list[dict[str, Any]]:
     if not isinstance(data, dict) or not isinstance(data.get("attributes"), dict):
         raise UnreadableInput(f"{pointer}: expected a JSON:API resource with 'attributes'", source=source)
     attributes = dict(data["attributes"])
     if not attributes.get("doi") and isinstance(data.get("id"), str) and data.get("type") == "dois":
         attributes["doi"] = data["id"]
-    return [_record(normalize_datacite_json(attributes, source=source, pointer=f"{pointer}/attributes"), None, [])]
+    metadata = normalize_datacite_json(attributes, source=source, pointer=f"{pointer}/attributes", warnings=warnings)
+    return [_record(metadata, None, [])]
 
 
-def normalize_datacite_json(attributes: Any, *, source: str = "<input>", pointer: str = "") -> dict[str, Any]:
-    """DataCite JSON (model or REST attributes) -> the model (see the module docstring)."""
+class _Refusal(Exception):
+    """Normalisation cannot go on: the input contradicts itself (pointer, message)."""
+
+    def __init__(self, pointer: str, message: str):
+        super().__init__(message)
+        self.pointer, self.message = pointer, message
+
+
+def normalize_datacite_json(
+    attributes: Any, *, source: str = "<input>", pointer: str = "", warnings: list[str] | None = None
+) -> dict[str, Any]:
+    """DataCite JSON (model or REST attributes) -> the model (see the module docstring).
+
+    What cannot be kept (part of a ``container``) is appended to ``warnings``.
+    """
+    try:
+        return _normalize(attributes, pointer, strict=True, warnings=warnings if warnings is not None else [],
+                          source=source)
+    except _Refusal as exc:
+        raise UnreadableInput(f"{exc.pointer or '/'}: {exc.message}", source=source) from None
+
+
+def normalize_metadata(metadata: Any, *, pointer: str = "/metadata") -> Any:
+    """The REST API's side of the one normalisation (called by ``RecordService``).
+
+    Unknown attributes stay for validation to report by JSON pointer; a
+    contradiction raises :class:`InvalidRecord`. Anything but an object is
+    returned as it is (validation says what is wrong with it). Idempotent:
+    stored metadata comes back unchanged.
+    """
+    if not isinstance(metadata, dict):
+        return metadata
+    try:
+        return _normalize(metadata, pointer, strict=False, warnings=[], source="<input>")
+    except _Refusal as exc:
+        raise InvalidRecord([Problem(exc.pointer, exc.message)]) from None
+
+
+_DOI_URL = re.compile(r"^(https?://(dx\.)?doi\.org/|doi:)", re.IGNORECASE)
+_NAME_TYPES = {"Person": "Personal", "Organization": "Organizational"}
+
+
+def _camel(key: str) -> str:
+    head, *rest = re.split(r"[_-]", key)
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _camel_keys(obj: dict[str, Any], pointer: str) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in obj.items():
+        new = _camel(key) if ("_" in key or "-" in key) else key
+        if new in result or (new != key and new in obj):
+            raise _Refusal(pointer, f"both {key!r} and {new!r} are given; give one of them")
+        result[new] = value
+    return result
+
+
+def _normalize(
+    attributes: Any, pointer: str, *, strict: bool, warnings: list[str], source: str
+) -> dict[str, Any]:
     if not isinstance(attributes, dict):
-        raise UnreadableInput(f"{pointer or '/'}: DataCite JSON must be an object", source=source)
-    md = {k: copy.deepcopy(v) for k, v in attributes.items() if v is not None and k not in IGNORED_REST_ATTRIBUTES}
-    known = set(metadata_schema()["properties"]) | {"identifiers"}
+        raise _Refusal(pointer, "DataCite JSON must be an object")
+    md = {k: copy.deepcopy(v) for k, v in _camel_keys(attributes, pointer).items()
+          if v is not None and k not in IGNORED_REST_ATTRIBUTES}
+    known = set(metadata_schema()["properties"]) | {"identifiers", "id", "container"}
     unknown = sorted(set(md) - known)
-    if unknown:
-        raise UnreadableInput(
-            f"{pointer or '/'}: unknown DataCite attribute(s) {', '.join(unknown)}", source=source
-        )
+    if unknown and strict:
+        raise _Refusal(pointer, f"unknown DataCite attribute(s) {', '.join(unknown)}")
     if isinstance(md.get("doi"), str):
-        md["doi"] = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:)", "", md["doi"].strip(), flags=re.IGNORECASE)
+        md["doi"] = _DOI_URL.sub("", md["doi"].strip())
+    _resource_id(md, pointer)
+    if isinstance(md.get("publicationYear"), int) and not isinstance(md["publicationYear"], bool):
+        md["publicationYear"] = str(md["publicationYear"])
     if isinstance(md.get("publisher"), str):
         md["publisher"] = {"name": md["publisher"]}
     if "schemaVersion" in md and isinstance(md["schemaVersion"], str) and md["schemaVersion"].startswith(
@@ -186,12 +299,15 @@ def normalize_datacite_json(attributes: Any, *, source: str = "<input>", pointer
     ):
         md["schemaVersion"] = SCHEMA_VERSION
     if isinstance(md.get("types"), dict):
-        md["types"] = {k: v for k, v in md["types"].items() if k not in DERIVED_TYPES and v is not None}
-    _merge_identifiers(md, source, pointer)
+        types = _camel_keys(md["types"], f"{pointer}/types")
+        md["types"] = {k: v for k, v in types.items() if k not in DERIVED_TYPES and v is not None}
+    if isinstance(md.get("dates"), dict):
+        md["dates"] = [md["dates"]]  # one date written as an object (older bolognese JSON)
+    _merge_identifiers(md, pointer)
     for key in ("creators", "contributors"):
-        for person in _dicts(md.get(key)):
-            _normalize_person(person)
-    for item in _dicts(md.get("relatedItems")):
+        for i, person in enumerate(_dicts(md.get(key))):
+            _normalize_person(person, f"{pointer}/{key}/{i}")
+    for j, item in enumerate(_dicts(md.get("relatedItems"))):
         _drop_nulls(item)
         ident = item.get("relatedItemIdentifier")
         if isinstance(ident, dict):
@@ -202,8 +318,9 @@ def normalize_datacite_json(attributes: Any, *, source: str = "<input>", pointer
                     if value is not None:
                         item[outer] = value
         for key in ("creators", "contributors"):
-            for person in _dicts(item.get(key)):
-                _normalize_person(person)
+            for i, person in enumerate(_dicts(item.get(key))):
+                _normalize_person(person, f"{pointer}/relatedItems/{j}/{key}/{i}")
+    _container(md, pointer, warnings, source)
     for key in ("titles", "subjects", "dates", "alternateIdentifiers", "relatedIdentifiers", "rightsList",
                 "descriptions", "fundingReferences"):
         for entry in _dicts(md.get(key)):
@@ -213,7 +330,85 @@ def normalize_datacite_json(attributes: Any, *, source: str = "<input>", pointer
     for location in _dicts(md.get("geoLocations")):
         _drop_nulls(location)
         _numbers(location)
-    return md
+    for key in [k for k, v in md.items() if v == [] or v == {}]:
+        del md[key]  # DataCite's REST API writes empty lists for absent properties
+    normalized: dict[str, Any] = normalize_whitespace(md)
+    return normalized
+
+
+def _resource_id(md: dict[str, Any], pointer: str) -> None:
+    """DataCite's ``id`` is the DOI as a URL: it must agree with ``doi`` (or gives it)."""
+    if "id" not in md:
+        return
+    resource_id = md.pop("id")
+    if not isinstance(resource_id, str) or not _DOI_URL.match(resource_id.strip()):
+        raise _Refusal(f"{pointer}/id", f"{resource_id!r} is not a DOI URL (https://doi.org/...)")
+    name = _DOI_URL.sub("", resource_id.strip())
+    doi = md.get("doi")
+    if not doi:
+        md["doi"] = name
+    elif not isinstance(doi, str) or doi.lower() != name.lower():
+        raise _Refusal(f"{pointer}/id", f"{resource_id!r} contradicts doi {doi!r}")
+
+
+def normalize_whitespace(value: Any, key: str = "") -> Any:
+    """Whitespace as DataCite normalises it: runs collapsed to one space, ends stripped.
+
+    DataCite's readers (bolognese's ``sanitize``) "squish" text. Descriptions
+    keep their line breaks (U+2028 from ``<br/>``, and newlines written in
+    JSON), with the spaces around each break removed. U+2028 is not
+    collapsed anywhere. Idempotent.
+    """
+    if isinstance(value, dict):
+        return {k: normalize_whitespace(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [normalize_whitespace(v, key) for v in value]
+    if not isinstance(value, str):
+        return value
+    if key == "description":
+        text = re.sub(r"[ \t\r]*([\n\u2028])[ \t\r]*", r"\1", value)
+        return re.sub(r"[ \t\r]+", " ", text).strip(" \t\r\n")
+    return re.sub(r"[ \t\r\n]+", " ", value).strip(" ")
+
+
+def _container(md: dict[str, Any], pointer: str, warnings: list[str], source: str) -> None:
+    """``container`` is DataCite's summary of what the resource is part of.
+
+    DataCite derives it (bolognese: from ``relatedItems`` published-in, or from
+    an ``IsPartOf`` related identifier); when one of those names it already it
+    says nothing new. Otherwise its identifier is kept as a related identifier;
+    its title, volume, pages are not expressible without a related item type,
+    so they are reported as a warning instead of being invented.
+    """
+    container = md.pop("container", None)
+    if not container:
+        return
+    if not isinstance(container, dict):
+        raise _Refusal(f"{pointer}/container", "must be an object")
+    identifier = container.get("identifier")
+    known = {str(r.get("relatedIdentifier", "")).lower() for r in _dicts(md.get("relatedIdentifiers"))}
+    for item in _dicts(md.get("relatedItems")):
+        ident = item.get("relatedItemIdentifier")
+        if isinstance(ident, dict):
+            known.add(str(ident.get("relatedItemIdentifier", "")).lower())
+    if isinstance(identifier, str) and identifier.strip():
+        if identifier.strip().lower() not in known:
+            entry = {
+                "relatedIdentifier": identifier.strip(),
+                "relatedIdentifierType": container.get("identifierType") or "URL",
+                "relationType": "IsPartOf" if container.get("type") == "Series" else "IsPublishedIn",
+            }
+            md.setdefault("relatedIdentifiers", []).append(entry)
+        return
+    item_titles = {str(t.get("title", "")).strip().lower() for item in _dicts(md.get("relatedItems"))
+                   for t in _dicts(item.get("titles"))}
+    title = container.get("title")
+    if isinstance(title, str) and title.strip().lower() in item_titles:
+        return
+    rest = {k: v for k, v in container.items() if k != "type"}
+    if rest:
+        warnings.append(f"{source}: {pointer}/container: {json.dumps(rest)} has no identifier and no "
+                        "related item names it; not kept")
 
 
 def _dicts(values: Any) -> list[dict[str, Any]]:
@@ -225,8 +420,21 @@ def _drop_nulls(obj: dict[str, Any]) -> None:
         del obj[key]
 
 
-def _normalize_person(person: dict[str, Any]) -> None:
+def _normalize_person(person: dict[str, Any], pointer: str) -> None:
     _drop_nulls(person)
+    kind = person.pop("type", None)
+    if kind is not None:
+        if kind not in _NAME_TYPES:
+            raise _Refusal(f"{pointer}/type", f"{kind!r} is neither 'Person' nor 'Organization'")
+        if person.setdefault("nameType", _NAME_TYPES[kind]) != _NAME_TYPES[kind]:
+            raise _Refusal(f"{pointer}/type", f"{kind!r} contradicts nameType {person['nameType']!r}")
+    person_id = person.pop("id", None)
+    if isinstance(person_id, str) and person_id.strip():
+        identifiers = person.setdefault("nameIdentifiers", [])
+        if isinstance(identifiers, list) and not any(
+            isinstance(i, dict) and i.get("nameIdentifier") == person_id for i in identifiers
+        ):
+            identifiers.append(_name_identifier(person_id.strip()))
     affiliation = person.get("affiliation")
     if isinstance(affiliation, (str, dict)):
         affiliation = [affiliation]
@@ -240,6 +448,16 @@ def _normalize_person(person: dict[str, Any]) -> None:
             del person[key]
     for ident in _dicts(person.get("nameIdentifiers")):
         _drop_nulls(ident)
+
+
+def _name_identifier(url: str) -> dict[str, str]:
+    """A person's ``id`` (bolognese JSON) as a kernel-4 nameIdentifier."""
+    for host, scheme, scheme_uri in (("orcid.org", "ORCID", "https://orcid.org"),
+                                     ("ror.org", "ROR", "https://ror.org"),
+                                     ("isni.org", "ISNI", "http://www.isni.org/isni/")):
+        if re.match(rf"^https?://(www\.)?{re.escape(host)}/", url, re.IGNORECASE):
+            return {"nameIdentifier": url, "nameIdentifierScheme": scheme, "schemeUri": scheme_uri}
+    return {"nameIdentifier": url, "nameIdentifierScheme": "URL"}
 
 
 def _numbers(value: Any) -> None:
@@ -258,20 +476,22 @@ def _numbers(value: Any) -> None:
             _numbers(item)
 
 
-def _merge_identifiers(md: dict[str, Any], source: str, pointer: str) -> None:
+def _merge_identifiers(md: dict[str, Any], pointer: str) -> None:
     if "identifiers" not in md:
         return
     identifiers = md.pop("identifiers")
     if not isinstance(identifiers, list):
-        raise UnreadableInput(f"{pointer}/identifiers: must be an array", source=source)
+        raise _Refusal(f"{pointer}/identifiers", "must be an array")
     doi = (md.get("doi") or "").lower()
     converted = []
     for i, ident in enumerate(identifiers):
+        if isinstance(ident, dict) and "Identifier" in ident and "identifier" not in ident:
+            ident = {("identifier" if k == "Identifier" else k): v for k, v in ident.items()}  # crosscite JSON
         if not isinstance(ident, dict) or set(ident) - {"identifier", "identifierType"}:
-            raise UnreadableInput(f"{pointer}/identifiers/{i}: expected {{identifier, identifierType}}", source=source)
+            raise _Refusal(f"{pointer}/identifiers/{i}", "expected {identifier, identifierType}")
         value, kind = ident.get("identifier"), ident.get("identifierType")
         if isinstance(value, str) and kind == "DOI":
-            name = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:)", "", value.strip(), flags=re.IGNORECASE)
+            name = _DOI_URL.sub("", value.strip())
             bare = name.lower()
             if not doi:
                 md["doi"] = name
@@ -281,8 +501,6 @@ def _merge_identifiers(md: dict[str, Any], source: str, pointer: str) -> None:
                 continue  # the record's own DOI, repeated
         converted.append({"alternateIdentifier": value, "alternateIdentifierType": kind})
     if "alternateIdentifiers" in md and md["alternateIdentifiers"] != converted and converted:
-        raise UnreadableInput(
-            f"{pointer}: 'identifiers' and 'alternateIdentifiers' disagree; give one of them", source=source
-        )
+        raise _Refusal(pointer, "'identifiers' and 'alternateIdentifiers' disagree; give one of them")
     if "alternateIdentifiers" not in md:
         md["alternateIdentifiers"] = converted

@@ -45,9 +45,26 @@ def test_post_gives_a_doi_and_queues_it(app: Flask, parts: Parts,
     assert body["doi"] == f"{PREFIX}/a1" and body["requested_state"] == "findable"
     assert body["pending"] == 1 and body["state"] is None
     parts.worker.run()
-    shown = http.get("/api/records/a1/doi").get_json()
+    shown = http.get("/api/records/a1/doi", headers=AUTH).get_json()
     assert (shown["state"], shown["pending"], shown["failed"]) == ("findable", 0, [])
     assert standin.dois[f"{PREFIX}/a1"].state == "findable"
+    public = http.get("/api/records/a1/doi").get_json()
+    assert public == {"record": "a1", "doi": f"{PREFIX}/a1", "managed": True,
+                      "state": "findable", "doi_url": f"https://doi.org/{PREFIX}/a1"}
+
+
+def test_guests_see_no_draft_doi_and_no_send_errors(app: Flask, parts: Parts) -> None:
+    """Send errors name DataCite's address and answers; a draft DOI is not public yet."""
+    parts.records.create(minimal(), record_id="d1")
+    http = app.test_client()
+    assert http.post("/api/records/d1/doi", json={"state": "draft"}, headers=AUTH).status_code == 202
+    private = http.get("/api/records/d1/doi", headers=AUTH).get_json()
+    assert private["doi"] == f"{PREFIX}/d1" and private["pending"] == 1
+    assert private["pending_rows"] and "url" in private
+    public = http.get("/api/records/d1/doi")
+    assert public.get_json() == {"record": "d1", "doi": None, "managed": True,
+                                 "state": None, "doi_url": None}
+    assert "Authorization" in public.headers["Vary"]
 
 
 def test_post_needs_a_token(app: Flask, parts: Parts) -> None:

@@ -22,7 +22,7 @@ from tests.sample_metadata import minimal
 
 from .conftest import ATTRIBUTES, CONTEXT, LIMITS, PREFIX, Parts
 from .standin import DataCiteStandIn, Faults
-from .test_doi_api_cli import services_for
+from .test_doi_api_cli import AUTH, services_for
 
 POISONED = f"{PREFIX}/p0"
 GOOD = [f"{PREFIX}/g{i}" for i in range(5)]
@@ -80,7 +80,7 @@ def test_poisoned_doi_is_given_up_after_the_cap_and_retry_requeues_it(
     assert (row.state, row.attempts) == ("failed", 5)
 
     app = create_app(services=services_for(parts))
-    shown = app.test_client().get("/api/records/p0/doi").get_json()
+    shown = app.test_client().get("/api/records/p0/doi", headers=AUTH).get_json()
     assert shown["pending"] == 0 and shown["pending_rows"] == []
     (failed,) = shown["failed"]
     assert failed["attempts"] == 5 and failed["at"]
@@ -96,7 +96,7 @@ def test_poisoned_doi_is_given_up_after_the_cap_and_retry_requeues_it(
     assert "1 row(s) queued again" in output
     (row,) = rows_of(parts, POISONED)
     assert (row.state, row.attempts) == ("pending", 0)  # a fresh budget
-    shown = app.test_client().get("/api/records/p0/doi").get_json()
+    shown = app.test_client().get("/api/records/p0/doi", headers=AUTH).get_json()
     assert shown["pending"] == 1 and shown["failed"] == []
     assert "ServerError" in shown["pending_rows"][0]["error"]  # what went wrong, still shown
 

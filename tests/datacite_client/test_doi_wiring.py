@@ -44,7 +44,8 @@ def test_auto_mode_mints_on_create_and_sync_publishes(configured):
     document = created.get_json()
     assert document["doi"] == f"{PREFIX}/{document['id']}".lower()
     assert document["metadata"]["doi"].lower() == document["doi"]
-    status = client.get(f"/api/records/{document['id']}/doi").get_json()
+    status = client.get(f"/api/records/{document['id']}/doi",
+                        headers={"Authorization": f"Bearer {TOKEN}"}).get_json()
     assert status["pending"] >= 1 and status["state"] is None
     services.close()
 

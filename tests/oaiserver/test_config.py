@@ -100,3 +100,33 @@ def test_startup_with_a_configuration_mistake_exits_non_zero(tmp_path, env, need
                           check=False, env=clean, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert needle in done.stderr
+
+
+@pytest.mark.parametrize("env, symbol", [
+    ({"OAISERVER_DATACENTRE_SYMBOL": "EXPLICIT.SYMBOL", "OAISERVER_DATACITE_USERNAME": "cern.zenodo"},
+     "EXPLICIT.SYMBOL"),
+    ({"OAISERVER_DATACITE_USERNAME": "cern.zenodo"}, "CERN.ZENODO"),
+    ({}, "repo.example.org"),
+], ids=["explicit", "datacite-account", "repository-id"])
+def test_datacentre_symbol_of_oai_datacite(tmp_path, env, symbol):
+    """DataCite's own OAI-PMH server shows the repository account (CERN.ZENODO)."""
+    from datetime import UTC, datetime
+
+    from lxml import etree
+
+    from oaiserver.services import build_services
+    from repository_core.records import Record
+    from serializers import oai_datacite
+    from tests.sample_metadata import minimal
+
+    config = load_config(environ={"OAISERVER_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+                                  "OAISERVER_REPOSITORY_ID": "repo.example.org", **env})
+    services = build_services(config)
+    try:
+        now = datetime(2024, 1, 1, tzinfo=UTC)
+        record = Record(id="r1", metadata=minimal(doi="10.1234/abc"), created=now, datestamp=now)
+        root = etree.fromstring(oai_datacite.dump(record, services.export_context))
+        ns = {"o": "http://schema.datacite.org/oai/oai-1.1/"}
+        assert root.findtext("o:datacentreSymbol", namespaces=ns) == symbol
+    finally:
+        services.close()

@@ -129,26 +129,54 @@ def test_malformed_xml_names_source_and_line() -> None:
     assert excinfo.value.source == "rec.xml" and excinfo.value.line == 8
 
 
-def test_unknown_element_raises_naming_it() -> None:
+def test_unknown_element_is_refused_with_the_xsd_reason() -> None:
     data = XML.replace(b"<publisher>", b"<colour>blue</colour><publisher>")
-    with pytest.raises(UnreadableInput, match="unknown element <colour>") as excinfo:
+    with pytest.raises(UnreadableInput, match="rejected by the DataCite kernel-4 XSD: Element 'colour': "
+                                              "This element is not expected") as excinfo:
         read_records(data, source="rec.xml")
     assert excinfo.value.line == 9
 
 
-def test_unknown_attribute_raises_naming_it() -> None:
+def test_attributes_the_xsd_lets_through_are_dropped_with_a_warning() -> None:
+    """all-fields-v4.4.xml misspells two affiliation attributes; DataCite's XSD accepts them."""
+    warnings: list[str] = []
+    [record] = read_records((EXAMPLES_DIR / "all-fields-v4.4.xml").read_bytes(), source="all-fields.xml",
+                            warnings=warnings)
+    assert warnings == [
+        ("all-fields.xml:23: attribute 'affilicationIdentifierScheme' on <affiliation> is not in the "
+        "DataCite schema; dropped"),
+        "all-fields.xml:23: attribute 'schemeURL' on <affiliation> is not in the DataCite schema; dropped",
+    ]
+    affiliation = record["metadata"]["creators"][0]["affiliation"]
+    assert affiliation == [{"name": "University of Maryland, College Park", "affiliationIdentifier": "UMCP"}]
+    assert validate_metadata(record["metadata"]) == []
+
+
+def test_unknown_attribute_the_xsd_refuses_is_refused() -> None:
+    data = XML.replace(b"<publisher>", b'<publisher colour="blue">')
+    with pytest.raises(UnreadableInput, match="rec.xml:9: rejected by the DataCite kernel-4 XSD: "
+                                              "Element 'publisher', attribute 'colour'"):
+        read_records(data, source="rec.xml")
+
+
+def test_xml_reader_without_a_warnings_list_stays_strict() -> None:
+    from lxml import etree
+
+    from repository_core.metadata import xml_to_metadata
+
+    root = etree.fromstring((EXAMPLES_DIR / "all-fields-v4.4.xml").read_bytes())
     with pytest.raises(UnreadableInput, match="affilicationIdentifierScheme"):
-        read_records((EXAMPLES_DIR / "all-fields-v4.4.xml").read_bytes(), source="all-fields")
+        xml_to_metadata(root)
 
 
 def test_foreign_namespace_element_raises() -> None:
     data = XML.replace(b"<publisher>", b'<x:note xmlns:x="urn:x">n</x:note><publisher>')
-    with pytest.raises(UnreadableInput, match="unknown element"):
+    with pytest.raises(UnreadableInput, match="XSD: Element '{urn:x}note': This element is not expected"):
         read_records(data)
 
 
 def test_repeated_single_element_raises() -> None:
-    with pytest.raises(UnreadableInput, match="more than once"):
+    with pytest.raises(UnreadableInput, match="XSD: Element 'publisher': This element is not expected"):
         read_records(XML.replace(b"<publisher>Publisher</publisher>", b"<publisher>A</publisher><publisher>B</publisher>"))
 
 
@@ -184,6 +212,11 @@ def test_kernel_3_is_read_into_kernel_4() -> None:
                            "southBoundLatitude": 41.09, "northBoundLatitude": 42.893},
     }]
     assert validate_metadata(md) == []
+
+
+def test_kernel_3_has_no_local_xsd_so_unknown_attributes_still_raise() -> None:
+    with pytest.raises(UnreadableInput, match="unknown attribute 'colour' on <publisher>"):
+        read_records(KERNEL3.replace(b"<publisher>", b'<publisher colour="blue">'), warnings=[])
 
 
 def test_other_inputs_raise_clearly() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import bibtexparser
 import pytest
 
-from serializers.bibtex import citation_key, dump, escape_latex
+from serializers.bibtex import citation_key, dump, escape_latex, metadata_to_bibtex
 from tests.serializers.samples import CTX, EXAMPLES, FULL, example_metadata, make_record
 
 
@@ -33,8 +33,9 @@ ROWS = [
     ("language", "language", "en"),
     ("subjects", "keywords", "oceanography, FOS: Earth sciences"),
     ("description Abstract", "abstract", "Temperature profiles below 2000 m."),
-    ("rightsURI", "copyright", "https://creativecommons.org/licenses/by/4.0/"),
-    ("relatedItem IsPublishedIn", "booktitle", "Journal of Deep Water"),
+    ("rights", "copyright", "Creative Commons Attribution 4.0 International"),
+    ("relatedItem IsPublishedIn (a Journal)", "journal", "Journal of Deep Water"),
+    ("relatedItem ISSN", "issn", "1234-5678"),
     ("relatedItem volume", "volume", "12"),
     ("relatedItem issue", "number", "3"),
     ("relatedItem pages", "pages", "100--120"),
@@ -97,3 +98,63 @@ def test_every_example_parses(path: Path) -> None:
     metadata = example_metadata(path)
     entry = parse(dump(make_record(metadata, id=path.stem), CTX)).entries[0]
     assert entry.fields_dict["title"].value and entry.fields_dict["author"].value
+
+
+def _entry(**changes: object) -> bibtexparser.model.Entry:
+    body = metadata_to_bibtex({**FULL, **changes}, record_id="r").encode("utf-8")
+    entry: bibtexparser.model.Entry = parse(body).entries[0]
+    return entry
+
+
+def test_month_is_the_macro() -> None:
+    """BibTeX (Patashnik, BibTeXing): months are the predefined macros jan..dec, unbraced,
+    so styles can print them in their own language."""
+    body = metadata_to_bibtex(FULL, record_id="r")
+    assert "  month = jun,\n" in body and "{jun}" not in body
+
+
+def test_incollection_only_with_a_booktitle() -> None:
+    """BibTeX: @incollection requires booktitle; without one the chapter is @misc
+    (bolognese writes @inbook, which needs chapter or pages of an untitled book)."""
+    book = {"relationType": "IsPublishedIn", "relatedItemType": "Book", "titles": [{"title": "The Book"}],
+            "edition": "2nd edition", "contributors": [
+                {"name": "Miller, Elizabeth", "nameType": "Personal", "contributorType": "Editor"}]}
+    chapter = _entry(types={"resourceTypeGeneral": "BookChapter"}, relatedItems=[book], contributors=[])
+    assert chapter.entry_type == "incollection"
+    assert chapter.fields_dict["booktitle"].value == "The Book"
+    assert chapter.fields_dict["editor"].value == "Miller, Elizabeth"  # the book's editor
+    assert chapter.fields_dict["edition"].value == "2nd edition"
+    assert _entry(types={"resourceTypeGeneral": "BookChapter"}, relatedItems=[]).entry_type == "misc"
+
+
+def test_a_related_journal_is_a_journal() -> None:
+    """BibTeX: ``journal`` names a journal, ``booktitle`` a book; a dataset published in a
+    journal is @misc with ``journal``."""
+    entry = _entry()
+    assert entry.entry_type == "misc" and "booktitle" not in entry.fields_dict
+    assert entry.fields_dict["journal"].value == "Journal of Deep Water"
+
+
+def test_rights_text_once() -> None:
+    """bolognese's BibTeX writer: copyright is the rights statement (its text), not the URI."""
+    rights = [{"rights": "CC BY 4.0", "rightsUri": "https://creativecommons.org/licenses/by/4.0/"},
+              {"rights": "CC BY 4.0"}]
+    assert _entry(rightsList=rights).fields_dict["copyright"].value == "CC BY 4.0"
+
+
+def test_a_subject_with_a_comma_stays_one_keyword() -> None:
+    """biblatex: keywords is a comma-separated list; braces protect a comma inside one."""
+    entry = _entry(subjects=[{"subject": "Earth sciences, oceans"}, {"subject": "climate"}])
+    assert entry.fields_dict["keywords"].value == "{Earth sciences, oceans}, climate"
+
+
+@pytest.mark.parametrize(("types", "expected"), [
+    ({"resourceTypeGeneral": "Text", "resourceType": "Monograph"}, "book"),
+    ({"resourceTypeGeneral": "Text", "resourceType": "report"}, "techreport"),
+    ({"resourceTypeGeneral": "Preprint"}, "misc"),
+    ({"resourceTypeGeneral": "Other", "resourceType": "Manual"}, "manual"),
+])
+def test_entry_type_reads_the_free_text(types: dict[str, str], expected: str) -> None:
+    """bolognese reads the free resourceType as a Crossref type (Monograph -> book,
+    Report -> techreport); a preprint has no BibTeX type of its own (@misc, as arXiv)."""
+    assert _entry(types=types).entry_type == expected

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from serializers.citation import available_locales, available_styles, dump, render
-from serializers.export_errors import ExportError, UnknownLocale, UnknownStyle
+from serializers.export_errors import ExportError, StyleFailed, UnknownLocale, UnknownStyle
 from tests.serializers.samples import CTX, make_record
 
 
@@ -47,3 +47,22 @@ def test_unknown_locale() -> None:
     with pytest.raises(UnknownLocale) as info:
         render(make_record(), CTX, locale="xx-XX")
     assert "en-US" in info.value.available and "en-US" in available_locales()
+
+
+def test_parsed_styles_are_kept_in_a_bounded_cache() -> None:
+    from serializers import citation
+
+    record = make_record()
+    for style in sorted(s for s in available_styles() if s.startswith("american-"))[:40]:
+        try:
+            render(record, CTX, style=style)
+        except StyleFailed:
+            pass
+    info = citation._style.cache_info()
+    assert info.maxsize == citation.STYLE_CACHE_SIZE and info.currsize <= citation.STYLE_CACHE_SIZE
+
+
+def test_a_style_citeproc_cannot_apply_raises_style_failed() -> None:
+    with pytest.raises(StyleFailed) as info:
+        render(make_record(), CTX, style="agora")
+    assert info.value.style == "agora" and isinstance(info.value, ExportError)

@@ -81,3 +81,36 @@ def test_line_separator_survives_json() -> None:
     body = dump(record(metadata), export_context())
     [back] = read_records(body)
     assert back["metadata"]["descriptions"][0]["description"] == "a\u2028b"
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_types_block_agrees_with_every_export(path: Path) -> None:
+    """DataCite JSON's derived ``types`` (schemaOrg, citeproc, bibtex, ris, as bolognese
+    shows them) say what our schema.org, CSL, BibTeX and RIS exports actually write."""
+    from serializers import bibtex, csl, ris, schema_org
+
+    metadata = example_metadata(path)
+    rec = record(metadata, path.stem)
+    ctx = export_context()
+    types = json.loads(dump(rec, ctx))["types"]
+    assert json.loads(schema_org.dump(rec, ctx))["@type"] == types["schemaOrg"]
+    assert json.loads(csl.dump(rec, ctx))["type"] == types["citeproc"]
+    assert bibtex.dump(rec, ctx).decode().startswith("@" + types["bibtex"] + "{")
+    assert ris.dump(rec, ctx).decode().startswith("TY  - " + types["ris"] + "\r\n")
+
+
+@pytest.mark.parametrize(("types", "expected"), [
+    ({"resourceTypeGeneral": "Presentation"}, ("PresentationDigitalDocument", "speech", "misc", "SLIDE")),
+    ({"resourceTypeGeneral": "Audiovisual"}, ("MediaObject", "motion_picture", "misc", "VIDEO")),
+    ({"resourceTypeGeneral": "Preprint"}, ("ScholarlyArticle", "article", "misc", "GEN")),
+    ({"resourceTypeGeneral": "Text", "resourceType": "Monograph"}, ("Book", "book", "book", "BOOK")),
+    ({"resourceTypeGeneral": "Text", "resourceType": "report"}, ("Report", "report", "techreport", "RPRT")),
+    ({"resourceTypeGeneral": "Collection", "resourceType": "Report"},
+     ("Collection", "collection", "misc", "GEN")),
+])
+def test_one_type_table_with_the_free_text(types: dict[str, str], expected: tuple[str, ...]) -> None:
+    """bolognese reads the free resourceType as a Crossref type (Monograph -> Book, Report ->
+    report); we do so only for Text and Other, where the general type says little."""
+    attributes = metadata_to_attributes({"types": types})
+    derived = attributes["types"]
+    assert (derived["schemaOrg"], derived["citeproc"], derived["bibtex"], derived["ris"]) == expected

@@ -10,7 +10,8 @@ import pytest
 from pyld import jsonld
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 
-from serializers.schema_org import TYPES, document_loader, dump, schema_type
+from serializers.resource_types import GENERAL
+from serializers.schema_org import document_loader, dump, metadata_to_jsonld, schema_type
 from tests.serializers.samples import CTX, EXAMPLES, example_metadata, make_record
 
 SDO = Namespace("http://schema.org/")
@@ -58,11 +59,11 @@ ROWS = [
     ("organisational creator", lambda g: any((a, SDO.name, Literal("Deep Sea Consortium")) in g
                                              and (a, RDF.type, SDO.Organization) in g
                                              for a in _objects(g, DOI, "author"))),
-    ("contributor", lambda g: any((c, SDO.name, Literal("Curator, Carl")) in g
+    ("contributor", lambda g: any((c, SDO.name, Literal("Carl Curator")) in g
                                   for c in _objects(g, DOI, "contributor"))),
-    ("contributor Editor", lambda g: any((c, SDO.name, Literal("Editor, Eddie")) in g
+    ("contributor Editor", lambda g: any((c, SDO.name, Literal("Eddie Editor")) in g
                                          for c in _objects(g, DOI, "editor"))),
-    ("contributor Translator", lambda g: any((c, SDO.name, Literal("Traductrice, Tina")) in g
+    ("contributor Translator", lambda g: any((c, SDO.name, Literal("Tina Traductrice")) in g
                                              for c in _objects(g, DOI, "translator"))),
     ("abstract", lambda g: Literal("Temperature profiles below 2000 m.") in _objects(g, DOI, "description")),
     ("subjects", lambda g: Literal("oceanography") in _objects(g, DOI, "keywords")),
@@ -71,7 +72,10 @@ ROWS = [
     ("date Issued", lambda g: Literal("2020-06-15") in _objects(g, DOI, "datePublished")),
     ("date Created", lambda g: Literal("2018-03-01") in _objects(g, DOI, "dateCreated")),
     ("date Updated", lambda g: Literal("2021-02-02") in _objects(g, DOI, "dateModified")),
-    ("date Collected", lambda g: Literal("2019-01-01/2019-12-31") in _objects(g, DOI, "temporalCoverage")),
+    ("date Collected is not temporalCoverage", lambda g: not _objects(g, DOI, "temporalCoverage")),
+    ("resourceType", lambda g: Literal("Ocean profiles") in _objects(g, DOI, "additionalType")),
+    ("relatedItem pages", lambda g: Literal("100") in _objects(g, DOI, "pageStart")
+     and Literal("120") in _objects(g, DOI, "pageEnd")),
     ("language", lambda g: Literal("en") in _objects(g, DOI, "inLanguage")),
     ("version", lambda g: Literal("2.1") in _objects(g, DOI, "version")),
     ("rightsURI", lambda g: URIRef("https://creativecommons.org/licenses/by/4.0/") in _objects(g, DOI, "license")),
@@ -119,7 +123,7 @@ def test_type_per_resource_type_general(general: str, expected: str) -> None:
 def test_every_kernel_type_has_a_schema_org_type() -> None:
     from repository_core.metadata.vocabularies import vocabulary
 
-    assert set(vocabulary("resourceType")) <= set(TYPES)
+    assert set(vocabulary("resourceType")) <= set(GENERAL)
 
 
 def test_without_doi_the_landing_page_is_the_id() -> None:
@@ -136,3 +140,93 @@ def test_every_example_is_valid_json_ld(path: Path) -> None:
     assert (subject, RDF.type, SDO[data["@type"]]) in graph
     for author in data.get("author", []):   # every creator is in the graph
         assert any((a, SDO.name, Literal(author["name"])) in graph for a in _objects(graph, subject, "author"))
+
+
+def _jsonld(**changes: Any) -> dict[str, Any]:
+    from tests.serializers.samples import FULL
+
+    return metadata_to_jsonld({**FULL, **changes}, landing_url="https://repo.example.org/records/x")
+
+
+def test_temporal_coverage_is_the_coverage_date_only() -> None:
+    """schema.org temporalCoverage: "the time period that the content applies to"
+    (Google's Dataset guidance: the period the data describe); Collected is when they were taken."""
+    dates = [{"date": "2019-01-01/2019-12-31", "dateType": "Collected"},
+             {"date": "1900/1950", "dateType": "Coverage"}]
+    assert _jsonld(dates=dates)["temporalCoverage"] == "1900/1950"
+
+
+def test_supplement_and_citations_point_the_right_way() -> None:
+    """schema.org isBasedOn / citation are read from the work that is based on / cites;
+    "A IsSupplementTo B" and "A IsCitedBy B" are therefore B's properties (JSON-LD @reverse)."""
+    related = [
+        {"relatedIdentifier": "10.5555/paper", "relatedIdentifierType": "DOI", "relationType": "IsSupplementTo"},
+        {"relatedIdentifier": "10.5555/citer", "relatedIdentifierType": "DOI", "relationType": "IsCitedBy"},
+        {"relatedIdentifier": "10.5555/refer", "relatedIdentifierType": "DOI", "relationType": "IsReferencedBy"},
+        {"relatedIdentifier": "10.5555/docd", "relatedIdentifierType": "DOI", "relationType": "Documents"},
+        {"relatedIdentifier": "10.5555/supp", "relatedIdentifierType": "DOI", "relationType": "IsSupplementedBy"},
+    ]
+    graph = to_graph(_jsonld(relatedIdentifiers=related, relatedItems=[]))
+    paper = URIRef("https://doi.org/10.5555/paper")
+    assert (paper, SDO.isBasedOn, DOI) in graph and (DOI, SDO.isBasedOn, paper) not in graph
+    assert (URIRef("https://doi.org/10.5555/citer"), SDO.citation, DOI) in graph
+    assert (URIRef("https://doi.org/10.5555/refer"), SDO.citation, DOI) in graph
+    assert (DOI, SDO.citation, URIRef("https://doi.org/10.5555/docd")) in graph
+    assert (DOI, SDO.isBasedOn, URIRef("https://doi.org/10.5555/supp")) in graph
+
+
+def test_abstracts_in_several_languages_are_not_merged() -> None:
+    """schema.org inLanguage applies to the whole description: one language's abstract
+    (the record's language), never two languages joined in one string."""
+    descriptions = [{"description": "Zusammenfassung.", "descriptionType": "Abstract", "lang": "de"},
+                    {"description": "Summary.", "descriptionType": "Abstract", "lang": "en"}]
+    data = _jsonld(descriptions=descriptions, language="en")
+    assert data["description"] == "Summary." and data["inLanguage"] == "en"
+
+
+def test_related_identifiers_without_a_url_are_identifiers_not_names() -> None:
+    """schema.org: ``name`` is the item's name; an identifier is ``identifier``
+    (PropertyValue with propertyID, as Google's Dataset guidance shows)."""
+    related = [{"relatedIdentifier": "LOCAL-42", "relatedIdentifierType": "Local", "relationType": "HasPart"}]
+    [part] = _jsonld(relatedIdentifiers=related, relatedItems=[])["hasPart"]
+    assert part == {"identifier": {"@type": "PropertyValue", "propertyID": "Local", "value": "LOCAL-42"}}
+
+
+def test_person_names_and_untyped_names() -> None:
+    """schema.org Person ``name`` is the full name as written ("Given Family", as Google's
+    guidance shows); a name without nameType is not guessed to be a Person."""
+    creators = [{"name": "Smith, Jane", "nameType": "Personal", "givenName": "Jane", "familyName": "Smith"},
+                {"name": "Data Station Admin"}]
+    person, untyped = _jsonld(creators=creators)["author"]
+    assert person["name"] == "Jane Smith" and person["@type"] == "Person"
+    assert untyped == {"name": "Data Station Admin"}
+
+
+def test_access_rights_are_not_licenses() -> None:
+    """info:eu-repo/semantics access terms (OpenAIRE guidelines) state access, not a license:
+    schema.org conditionsOfAccess / isAccessibleForFree."""
+    rights = [{"rights": "Open Access", "rightsUri": "info:eu-repo/semantics/openAccess"},
+              {"rights": "CC0", "rightsUri": "https://creativecommons.org/publicdomain/zero/1.0/"}]
+    data = _jsonld(rightsList=rights)
+    assert data["license"] == "https://creativecommons.org/publicdomain/zero/1.0/"
+    assert data["conditionsOfAccess"] == "Open Access" and data["isAccessibleForFree"] is True
+
+
+def test_a_grant_sum_is_an_amount() -> None:
+    """schema.org MonetaryGrant ``amount`` is a MonetaryAmount; contentSize is a file's size."""
+    data = _jsonld(types={"resourceTypeGeneral": "Award"}, sizes=["900000 USD", "2 pages"])
+    assert data["@type"] == "MonetaryGrant"
+    assert data["amount"] == {"@type": "MonetaryAmount", "value": 900000, "currency": "USD"}
+    assert data["contentSize"] == ["2 pages"]
+
+
+def test_one_is_part_of_for_one_container() -> None:
+    """The same container as relatedIdentifier and relatedItem is one isPartOf node."""
+    related = [{"relatedIdentifier": "0-12-345678-1", "relatedIdentifierType": "ISBN",
+                "relationType": "IsPublishedIn"}]
+    items = [{"relationType": "IsPublishedIn", "relatedItemType": "Book", "titles": [{"title": "The Book"}],
+              "relatedItemIdentifier": {"relatedItemIdentifier": "0-12-345678-1",
+                                        "relatedItemIdentifierType": "ISBN"}}]
+    data = _jsonld(relatedIdentifiers=related, relatedItems=items)
+    assert data["isPartOf"] == [{"@id": "urn:isbn:0-12-345678-1", "@type": "Book", "name": "The Book",
+                                 "isbn": "0-12-345678-1"}]

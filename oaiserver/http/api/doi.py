@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
+from oaiserver.documents import parse_body
 from repository_core.errors import Problem, RepositoryError
 from repository_core.outbox import DOI_STATES
 
@@ -29,9 +30,8 @@ def request_doi(record_id: str) -> Any:
     refused = token_problem()
     if refused is not None:
         return refused
-    body = request.get_json(silent=True) if request.content_length else {}
-    if not isinstance(body, dict):
-        return problem(400, "Bad request", "the body is a JSON object like {\"state\": \"findable\"}")
+    raw = request.get_data()
+    body = parse_body(raw) if raw.strip() else {}
     state = body.get("state", "findable")
     if state not in DOI_STATES:
         return problem(422, "Invalid DOI state", f"state is one of {', '.join(DOI_STATES)}",
@@ -46,11 +46,24 @@ def request_doi(record_id: str) -> Any:
     return response
 
 
+#: what a guest sees of a DOI's status: send errors (which name DataCite's
+#: address and its answers), queued work and a draft DOI are for token holders
+PUBLIC_FIELDS = ("record", "doi", "managed", "state", "doi_url")
+PUBLIC_STATES = frozenset({"registered", "findable"})
+
+
 @bp.get("/api/records/<record_id>/doi")
 def show_doi(record_id: str) -> Any:
-    """The record's DOI, its DataCite state as last confirmed, and work pending/failed."""
+    """The record's DOI, its DataCite state as last confirmed, and (with a token) work pending/failed."""
     try:
         status = current_services().doi.lifecycle.status(record_id)
     except RepositoryError as exc:
         return problem_from_error(exc)
-    return jsonify(status.as_dict())
+    document = status.as_dict()
+    if token_problem() is not None:
+        document = {key: document[key] for key in PUBLIC_FIELDS}
+        if status.managed and status.state not in PUBLIC_STATES:
+            document.update(doi=None, doi_url=None)  # not public until DataCite registered it
+    response = jsonify(document)
+    response.vary.add("Authorization")
+    return response

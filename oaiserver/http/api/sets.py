@@ -15,13 +15,13 @@ RFC 9457 problems, made by the app's one error table.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, jsonify, request
 
-from repository_core.errors import InvalidRecord, Problem, UnreadableInput
+from oaiserver.documents import parse_body
+from repository_core.errors import InvalidRecord, Problem
 from repository_core.sets import SetDefinition
 
 from ..auth import require_token
@@ -46,12 +46,7 @@ def _document(definition: SetDefinition, members: int | None = None) -> dict[str
 
 
 def _body(*, spec_required: bool) -> dict[str, Any]:
-    try:
-        body = json.loads(request.get_data() or b"null")
-    except ValueError as exc:
-        raise UnreadableInput(f"the body is not JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise InvalidRecord([Problem("", "the body is a JSON object")])
+    body = parse_body(request.get_data())
     problems = []
     required = ("spec", "name", "query") if spec_required else ("name", "query")
     for key in required:

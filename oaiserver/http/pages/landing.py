@@ -31,6 +31,7 @@ from serializers.datacite_reading import (
     publisher_name,
     text,
 )
+from serializers.links import web_link
 from serializers.registry import Format
 
 from .signposting import export_url
@@ -70,7 +71,7 @@ def _page(record: Record, ctx: ExportContext, formats: Sequence[Format],
     descriptions = [text(d["description"]).replace("\u2028", "\n")
                     for d in abstracts or all_descriptions]
     rights = [{"label": text(r.get("rights")) or text(r.get("rightsUri")),
-               "url": text(r.get("rightsUri")) if text(r.get("rightsUri")).startswith(("http://", "https://")) else None}
+               "url": web_link(r.get("rightsUri"))}
               for r in metadata.get("rightsList") or [] if text(r.get("rights")) or text(r.get("rightsUri"))]
     types = metadata.get("types") or {}
     return {

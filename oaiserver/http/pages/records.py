@@ -23,8 +23,8 @@ plain text otherwise. ``text/x-bibliography`` takes ``style`` and
 ``locale`` as media type parameters or query arguments.
 
 The views only parse, call, and answer; the choices live in
-``oaiserver.negotiation`` (which format), ``oaiserver.landing_page`` (HTML),
-``oaiserver.signposting`` (links) and ``serializers`` (bytes).
+``negotiation`` (which format), ``landing`` (HTML) and ``signposting``
+(links) beside this module, and ``serializers`` (bytes).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from repository_core.errors import RecordDeleted, RecordNotFound
 from repository_core.records import Record
 from serializers import citation, tombstone
 from serializers.context import ExportContext
-from serializers.export_errors import UnknownLocale, UnknownStyle
+from serializers.export_errors import StyleFailed, UnknownLocale, UnknownStyle
 from serializers.registry import FORMATS, Format
 
 from ..current import current_services
@@ -54,6 +54,11 @@ from .signposting import LINKSET_MEDIA_TYPE, link_header, linkset, record_links
 __all__ = ["bp"]
 
 bp = Blueprint("record_pages", __name__)
+
+#: where the valid style names are listed, instead of sending all 10,000 of them
+STYLE_LIST = ("styles are named as the files of the CSL style repository, without '.csl': "
+              "https://github.com/citation-style-language/styles (for example apa, ieee, "
+              "chicago-author-date, harvard-cite-them-right, nature, vancouver)")
 
 _HTML = "text/html; charset=utf-8"
 _TEXT = "text/plain; charset=utf-8"
@@ -113,9 +118,11 @@ def _format_response(record: Record, ctx: ExportContext, fmt: Format,
     try:
         body = _body(record, ctx, fmt, params)
     except UnknownStyle as exc:
-        return _plain(400, f"{exc}\nvalid styles:\n" + "\n".join(exc.available)), params
+        return _plain(400, f"{exc}\n{STYLE_LIST}\n"), params
     except UnknownLocale as exc:
         return _plain(400, f"{exc}"), params
+    except StyleFailed as exc:
+        return _plain(422, f"{exc}\n"), params
     return Response(body, content_type=fmt.content_type), params
 
 

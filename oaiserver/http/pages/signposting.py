@@ -21,9 +21,10 @@ from urllib.parse import quote
 
 from repository_core.records import Record
 from serializers.context import ExportContext
-from serializers.datacite_reading import doi_url, name_identifier_url, resource_type_general, text
+from serializers.datacite_reading import doi_url, name_identifier_url, text
+from serializers.links import web_link
 from serializers.registry import Format
-from serializers.schema_org import schema_type
+from serializers.resource_types import for_metadata
 
 __all__ = [
     "LINKSET_MEDIA_TYPE",
@@ -71,7 +72,7 @@ def record_links(record: Record, ctx: ExportContext, formats: Iterable[Format]) 
     for fmt in formats:
         if fmt.media_type:
             links.append(Link(export_url(ctx, record.id, fmt.name), "describedby", fmt.media_type))
-    links.append(Link(f"https://schema.org/{schema_type(resource_type_general(metadata))}", "type"))
+    links.append(Link(f"https://schema.org/{for_metadata(metadata).schema_org}", "type"))
     links.append(Link(ABOUT_PAGE, "type"))
     for creator in metadata.get("creators") or []:
         for identifier in creator.get("nameIdentifiers") or []:
@@ -80,8 +81,9 @@ def record_links(record: Record, ctx: ExportContext, formats: Iterable[Format]) 
                 links.append(Link(url, "author"))
                 break
     for rights in metadata.get("rightsList") or []:
-        if text(rights.get("rightsUri")):
-            links.append(Link(text(rights["rightsUri"]), "license"))
+        license_url = web_link(rights.get("rightsUri"))
+        if license_url:
+            links.append(Link(license_url, "license"))
     links.append(Link(linkset_url(ctx, record.id), "linkset", LINKSET_MEDIA_TYPE))
     return [Link(_header_safe(link.href), link.rel, link.type) for link in links]
 

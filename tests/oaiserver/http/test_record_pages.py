@@ -170,7 +170,19 @@ def test_citation_style_and_locale(client: FlaskClient) -> None:
     assert client.get("/records/rec-1?format=citation&style=ieee").data == ieee.data
     assert ieee.headers["ETag"] != client.get("/records/rec-1?format=citation").headers["ETag"]
     bad = client.get("/records/rec-1?format=citation&style=no-such-style")
-    assert bad.status_code == 400 and "apa" in bad.get_data(as_text=True).split("\n")
+    assert bad.status_code == 400 and "citation-style-language/styles" in bad.get_data(as_text=True)
+    assert len(bad.data) < 2000  # a link, not the 10,000 names
+    close = client.get("/records/rec-1?format=citation&style=apaa").get_data(as_text=True)
+    assert "did you mean" in close and "'apaa'" in close and "apa" in close.split("did you mean ")[1]
+
+
+@pytest.mark.parametrize("style", ["agora", "adansonia", "aib-studi"])
+def test_a_style_the_processor_cannot_apply_is_a_422(client: FlaskClient, style: str) -> None:
+    """Installed styles whose CSL citeproc-py does not implement fail inside it."""
+    response = client.get(f"/records/rec-1?format=citation&style={style}")
+    assert response.status_code == 422
+    assert style in response.get_data(as_text=True) and "try another style" in response.get_data(as_text=True)
+    assert client.get("/records/rec-1?format=citation&style=apa").status_code == 200
 
 
 def test_deleted_record_is_gone_with_a_tombstone(client: FlaskClient) -> None:

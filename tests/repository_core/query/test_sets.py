@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from oaiserver.oai.sql import SQLRepository
 from repository_core.errors import InvalidQuery, InvalidRecord, SetExists, SetNotFound
 from repository_core.models import MembershipRow, RecordRow, SetRow
 from repository_core.query import index_record_terms, matches
@@ -29,8 +30,6 @@ from repository_core.sets import (
     create_set,
     delete_set,
     list_sets,
-    membership_count,
-    membership_page,
     set_query_tree,
     sets_of,
     update_set,
@@ -190,7 +189,13 @@ def test_membership_stays_exact(fresh_engine: Engine, seed: int) -> None:
 
 
 def test_set_lifecycle_and_pages(fresh_engine: Engine) -> None:
+    """Set pages as the OAI endpoint reads them (``SQLRepository``, the one set-paging path)."""
     svc = service(fresh_engine)
+    oai = SQLRepository(fresh_engine)
+
+    def page(after: Cursor | None = None, since: datetime | None = None, limit: int = 100) -> list[Any]:
+        return oai.list_records(set_spec="data", since=since, until=None, after=after, limit=limit)
+
     ds = [svc.create({"titles": [{"title": f"data {i}"}],
                       "types": {"resourceTypeGeneral": "Dataset"}}).id for i in range(5)]
     sw = svc.create({"titles": [{"title": "code"}],
@@ -200,23 +205,22 @@ def test_set_lifecycle_and_pages(fresh_engine: Engine) -> None:
         create_set(s, "data:code", name="Code", query="types.resourceTypeGeneral:Software")
     with svc.transaction() as s:
         assert sets_of(s, sw) == ["data", "data:code"]
-        assert membership_count(s, "data") == 6
-        page = membership_page(s, "data", limit=4)
-        assert len(page) == 4 and all(m for _, m in page)
-        last = page[-1][0]
-        rest = membership_page(s, "data", after=Cursor(last.datestamp, last.id), limit=10)
-        assert [r.id for r, _ in page + rest] == sorted(ds + [sw], key=lambda x: next(
-            (r.datestamp, r.id) for r, _ in page + rest if r.id == x))
-        assert len(rest) == 2
-        since = page[-1][0].datestamp
-    # a record leaves the set: shown with member=False and a new datestamp
+    assert oai.count_records(set_spec="data", since=None, until=None) == 6
+    first = page(limit=4)
+    assert len(first) == 4 and not any(e.deleted for e in first)
+    rest = page(after=first[-1].position, limit=10)
+    assert [e.record.id for e in first + rest] == sorted(ds + [sw], key=lambda x: next(
+        (e.datestamp, e.record.id) for e in first + rest if e.record.id == x))
+    assert len(rest) == 2
+    since = first[-1].datestamp
+    # a record leaves the set: shown deleted there (still live itself) with a new datestamp
     svc.update(ds[0], {"titles": [{"title": "now text"}],
                        "types": {"resourceTypeGeneral": "Text"}})
     svc.delete(ds[1])
+    changed = {e.record.id: (e.deleted, e.record.deleted) for e in page(since=since)}
+    assert changed[ds[0]] == (True, False)
+    assert changed[ds[1]] == (True, True)
     with svc.transaction() as s:
-        changed = {r.id: (m, r.deleted) for r, m in membership_page(s, "data", since=since)}
-        assert changed[ds[0]] == (False, False)
-        assert changed[ds[1]] == (True, True)
         # the child's query changes: the software record leaves both
         update_set(s, "data:code", query="titles.title:nothing")
         assert sets_of(s, sw) == []
