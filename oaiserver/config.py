@@ -46,6 +46,13 @@ class Config:
     admin_email: str = "admin@example.org"
     api_tokens: tuple[str, ...] = ()
     max_request_body_bytes: int = 8 * 1024 * 1024  # larger bodies: 413 before they are read
+    ratelimit_enabled: bool = True
+    ratelimit_guest: str = "60/minute;2000/hour"  # REST without a token, per client address
+    ratelimit_token: str = "100/minute;5000/hour"  # REST with a token, per token
+    ratelimit_oai: str = "120/minute"  # OAI-PMH requests per client address
+    ratelimit_storage_url: str = ""  # memory; redis://host:6379/0 shares limits between processes
+    oai_max_lists_per_client: int = 2  # concurrent ListRecords/ListIdentifiers of one client
+    trusted_proxies: tuple[str, ...] = ()  # addresses/networks whose X-Forwarded-For is believed
     secret_key: str = ""  # signs resumption tokens; default derived from data_dir
     oai_page_size: int = 100
     oai_max_concurrent_lists: int = 8
@@ -174,7 +181,30 @@ def load_config(
     if any(not token.strip() for token in config.api_tokens):
         raise ConfigError("api_tokens: an empty token would let any request with an empty "
                           "bearer write; remove it (OAISERVER_API_TOKENS)")
+    _check_rate_limits(config)
     return config
+
+
+def _check_rate_limits(config: Config) -> None:
+    """Limits in the ``limits`` package's notation ("60/minute;2000/hour"), proxies as networks."""
+    import ipaddress
+
+    from limits import parse_many
+
+    for key in ("ratelimit_guest", "ratelimit_token", "ratelimit_oai"):
+        try:
+            parse_many(getattr(config, key))
+        except ValueError:
+            raise ConfigError(f"{key}: {getattr(config, key)!r} is not a rate limit like "
+                              f"'60/minute;2000/hour' ({PREFIX}{key.upper()})") from None
+    for proxy in config.trusted_proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ConfigError(f"trusted_proxies: {proxy!r} is not an address or network "
+                              f"({PREFIX}TRUSTED_PROXIES)") from None
+    if config.oai_max_lists_per_client < 1:
+        raise ConfigError("oai_max_lists_per_client must be at least 1")
 
 
 def _nearest(name: str, known: set[str]) -> str | None:

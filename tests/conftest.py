@@ -9,6 +9,7 @@ unreachable server is an error, never a skip.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -28,3 +29,13 @@ def engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:
 @pytest.fixture
 def sqlite_engine(tmp_path) -> Iterator[Engine]:
     yield from migrated_engine("sqlite", tmp_path)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Rate limits off for the suite: it measures other things, from one address, fast.
+
+    Tests of the limits themselves switch them on with small budgets
+    (tests/oaiserver/http/test_rate_limits.py); configurations built with
+    ``environ={}`` say ``ratelimit_enabled=False`` themselves.
+    """
+    os.environ.setdefault("OAISERVER_RATELIMIT_ENABLED", "false")

@@ -28,6 +28,7 @@ from .api.stats import bp as stats_api
 from .current import current_services
 from .pages.records import bp as record_pages
 from .problems import problem, problem_from_error, problem_from_http
+from .ratelimit import install_rate_limits
 from .security import add_security_headers
 
 __all__ = ["create_app"]
@@ -51,6 +52,7 @@ def create_app(config: Config | None = None, *, services: Services | None = None
     app.register_blueprint(sets_api)
     app.register_blueprint(stats_api)
     _register_errors(app)
+    install_rate_limits(app, config)
     app.after_request(_location_from_base_url)
     app.after_request(add_security_headers)
 

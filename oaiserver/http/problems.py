@@ -106,6 +106,8 @@ def problem_from_error(exc: RepositoryError) -> Response:
 
 
 def problem_from_http(exc: HTTPException) -> Response:
+    if isinstance(exc.response, Response):  # an answer made already (a rate limit's)
+        return exc.response
     response = problem(exc.code or 500, exc.name, exc.description)
     for key, value in exc.get_headers():
         if key.lower() not in {"content-type", "content-length"}:

@@ -30,9 +30,11 @@ from __future__ import annotations
 import gzip
 import logging
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import unquote_to_bytes
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from oaiserver.http.current import current_services
@@ -89,17 +91,32 @@ def oai() -> Response:
         return _encoded(endpoint.refuse(
             BadArgument("The request body is not UTF-8 encoded."), stylesheet=stylesheet))
     params = _arguments()
-    gated = params.get("verb", [None])[0] in LIST_VERBS
-    if gated and not endpoint.gate.acquire(blocking=False):
-        return _busy(endpoint.retry_after_seconds)
-    try:
+    if params.get("verb", [None])[0] not in LIST_VERBS:
         reply = endpoint.reply(params)
         body = render(reply, base_url=endpoint.identity.base_url, stylesheet=stylesheet)
-    finally:
-        if gated:
-            endpoint.gate.release()
+    else:
+        # a list request holds one of its client's slots and one of the process's
+        with _client_list_slot() as admitted:
+            if not admitted or not endpoint.gate.acquire(blocking=False):
+                return _busy(endpoint.retry_after_seconds)
+            try:
+                reply = endpoint.reply(params)
+                body = render(reply, base_url=endpoint.identity.base_url, stylesheet=stylesheet)
+            finally:
+                endpoint.gate.release()
     _count_get_record(reply, endpoint.identity.repository_id)
     return _encoded(body)
+
+
+@contextmanager
+def _client_list_slot() -> Iterator[bool]:
+    """One of the client's concurrent list slots (always granted when rate limits are off)."""
+    limits = current_app.extensions.get("oaiserver.ratelimits")
+    if limits is None:
+        yield True
+        return
+    with limits.lists.enter(limits.client()) as admitted:
+        yield admitted
 
 
 def _count_get_record(reply: Reply, repository_id: str) -> None:

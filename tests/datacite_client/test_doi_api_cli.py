@@ -23,7 +23,7 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 def services_for(parts: Parts, **config: Any) -> Services:
-    services = build_services(load_config({"api_tokens": TOKEN, **config}, environ={}),
+    services = build_services(load_config({"api_tokens": TOKEN, "ratelimit_enabled": False, **config}, environ={}),
                               engine=parts.engine)
     return replace(services, records=parts.records, export_context=CONTEXT,
                    doi=DOIParts(parts.lifecycle, parts.client, parts.worker))

@@ -22,7 +22,8 @@ EXAMPLES = Path(__file__).resolve().parents[3] / "fixtures" / "datacite-examples
 
 @pytest.fixture
 def services(engine):
-    config = load_config({"api_tokens": TOKEN, "base_url": "https://repo.example.org"},
+    config = load_config({"api_tokens": TOKEN, "base_url": "https://repo.example.org",
+                          "ratelimit_enabled": False},
                          environ={})
     return build_services(config, engine=engine)
 

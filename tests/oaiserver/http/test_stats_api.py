@@ -40,7 +40,8 @@ SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "repository_core"
 
 def make_services(engine, **overrides):
     config = load_config({"base_url": "https://repo.example.org", "repository_id": REPO,
-                          "api_tokens": TOKEN, **overrides}, environ={})
+                          "api_tokens": TOKEN, "ratelimit_enabled": False, **overrides},
+                         environ={})
     return build_services(config, engine=engine)
 
 

@@ -90,6 +90,7 @@ def make_services(engine: Engine, **config: Any) -> Services:
         "oai_page_size": 7,
         "repository_id": REPO_ID,
         "base_url": "http://127.0.0.1:5000",
+        "ratelimit_enabled": False,
     }
     settings.update(config)
     services = build_services(Config(**settings), engine=engine)

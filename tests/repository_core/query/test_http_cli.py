@@ -24,7 +24,8 @@ AUTH = {"Authorization": "Bearer s3cret"}
 
 @pytest.fixture
 def services(sqlite_engine: Engine) -> Any:
-    config = load_config({"api_tokens": "s3cret", "base_url": "https://repo.example.org"},
+    config = load_config({"api_tokens": "s3cret", "base_url": "https://repo.example.org",
+                          "ratelimit_enabled": False},
                          environ={})
     services = build_services(config, engine=sqlite_engine)
     services.records.validate = lambda md, **kw: []
