@@ -129,7 +129,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"inserted {options.records} records in {time.perf_counter() - t:.1f} s "
               f"({engine.dialect.name})")
 
-        config = Config(data_dir=str(folder), secret_key="bench", oai_page_size=options.page_size)
+        # rate limits off: this measures harvesting, from one client, as fast as it goes
+        config = Config(data_dir=str(folder), secret_key="bench", oai_page_size=options.page_size,
+                        ratelimit_enabled=False)
         app = create_app(services=build_services(config, engine=engine))
         client = app.test_client()
 

@@ -164,8 +164,10 @@ def main(argv: list[str] | None = None) -> None:
               f"{seconds:.2f} s")
 
         # -- the request path, with a month of figures in place ----------------
-        on = build_services(Config(data_dir=tmp.name, secret_key="bench"), engine=engine)
-        off = build_services(Config(data_dir=tmp.name, secret_key="bench", stats_enabled=False),
+        on = build_services(Config(data_dir=tmp.name, secret_key="bench", ratelimit_enabled=False),
+                            engine=engine)
+        off = build_services(Config(data_dir=tmp.name, secret_key="bench", stats_enabled=False,
+                                    ratelimit_enabled=False),
                              engine=engine)
         with_stats = create_app(services=on).test_client()
         without_stats = create_app(services=off).test_client()
