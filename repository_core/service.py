@@ -35,6 +35,7 @@ from .errors import (
 from .metadata.importing import normalize_metadata
 from .metadata.validation import INVALID_XML_CHARACTERS, validate_metadata
 from .models import RecordRow
+from .public_doi import public_records
 from .records import Cursor, Record
 from .store import RecordStore, row_to_record
 
@@ -132,6 +133,16 @@ class RecordService:
         with self.reading() as session:
             record = RecordStore(session).get(record_id)
         return self._visible(record_id, record, include_deleted)
+
+    def public_views(self, records: Sequence[Record]) -> list[Record]:
+        """The records as guests see them: a DOI that is still a draft left out."""
+        if not any(r.doi for r in records):
+            return list(records)
+        with self.reading() as session:
+            return public_records(session, records)
+
+    def public_view(self, record: Record) -> Record:
+        return self.public_views([record])[0]
 
     def get_by_doi(self, doi: str, *, include_deleted: bool = False) -> Record:
         if NOT_XML_CHARACTER.search(doi) or len(doi) > 255:

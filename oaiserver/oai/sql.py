@@ -30,6 +30,7 @@ from repository_core.datestamps import serve_bound
 from repository_core.db import write_engine
 from repository_core.models import MembershipRow, RecordRow, SetRow
 from repository_core.paging import keyset_range
+from repository_core.public_doi import has_public_doi, public_records
 from repository_core.records import Cursor
 from repository_core.set_specs import spec_ancestors
 from repository_core.store import RecordStore, row_to_record
@@ -64,6 +65,7 @@ class SQLRepository:
             record = RecordStore(s).get(record_id)
             if record is None:
                 return None
+            (record,) = public_records(s, [record])
             sets = self._sets_of(s, [record_id])
         return Entry(record, record.datestamp, record.deleted, sets.get(record_id, ()))
 
@@ -84,7 +86,7 @@ class SQLRepository:
     ) -> list[Entry]:
         with self._session() as s, s.begin():
             if set_spec is None:
-                where = RecordRow.doi.is_not(None) if require_doi else None
+                where = has_public_doi() if require_doi else None
                 records = RecordStore(s).page(
                     after=after, since=since, until=until, limit=limit,
                     include_deleted=True, where=where,
@@ -99,6 +101,8 @@ class SQLRepository:
                     (row_to_record(row), stamp, bool(member))
                     for stamp, member, _rid, row in s.execute(stmt)
                 ]
+            public = public_records(s, [r for r, _, _ in rows])
+            rows = [(p, stamp, member) for p, (_, stamp, member) in zip(public, rows, strict=True)]
             sets = self._sets_of(s, [r.id for r, _, _ in rows])
         return [
             Entry(r, stamp, r.deleted or not member, sets.get(r.id, ()))
@@ -115,7 +119,7 @@ class SQLRepository:
     ) -> int:
         with self._session() as s, s.begin():
             if set_spec is None:
-                where = RecordRow.doi.is_not(None) if require_doi else None
+                where = has_public_doi() if require_doi else None
                 return RecordStore(s).count(
                     since=since, until=until, include_deleted=True, where=where
                 )
@@ -159,7 +163,7 @@ class SQLRepository:
                 grouped.c.ds, grouped.c.member, grouped.c.rid, RecordRow
             ).join(RecordRow, RecordRow.id == grouped.c.rid)
         if require_doi:
-            stmt = stmt.where(RecordRow.doi.is_not(None))
+            stmt = stmt.where(has_public_doi())
         return stmt
 
     def _sets_of(self, s: Session, record_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:

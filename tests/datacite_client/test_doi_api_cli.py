@@ -125,3 +125,44 @@ def test_cli_sync_and_status(parts: Parts, standin: DataCiteStandIn, engine) -> 
     assert "10.9999/c9" in result.output and "ForbiddenPrefix" in result.output
     result = runner.invoke(doi, ["retry"], obj=services)
     assert "1 row(s) queued again" in result.output
+
+
+def test_a_draft_doi_shows_only_to_token_holders(app: Flask, parts: Parts,
+                                                 standin: DataCiteStandIn) -> None:
+    """A draft DOI does not resolve and may be deleted: pages, OAI-PMH and guests don't see it."""
+    parts.records.create(minimal(), record_id="d2")
+    http = app.test_client()
+    assert http.post("/api/records/d2/doi", json={"state": "draft"}, headers=AUTH).status_code == 202
+    parts.worker.run()
+    doi = f"{PREFIX}/d2"
+    assert standin.dois[doi].state == "draft"
+    oai_id = "oai:oaiserver.example.org:d2"
+
+    def public_surfaces() -> dict[str, str]:
+        return {
+            "landing": http.get("/records/d2", headers={"Accept": "text/html"}).get_data(as_text=True),
+            "json-ld": http.get("/records/d2?format=json-ld").get_data(as_text=True),
+            "oai_dc": http.get(f"/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier={oai_id}")
+                          .get_data(as_text=True),
+            "api": http.get("/api/records/d2").get_data(as_text=True),
+            "api list": http.get("/api/records").get_data(as_text=True),
+        }
+
+    for name, body in public_surfaces().items():
+        assert doi.lower() not in body.lower(), name
+    assert http.get("/records/d2?format=datacite").status_code in (404, 406)
+    assert 'code="cannotDisseminateFormat"' in http.get(
+        f"/oai?verb=GetRecord&metadataPrefix=datacite&identifier={oai_id}").get_data(as_text=True)
+    assert "d2" not in http.get("/oai?verb=ListIdentifiers&metadataPrefix=oai_datacite") \
+        .get_data(as_text=True)
+    assert http.get(f"/doi/{doi}").status_code == 404
+    private = http.get("/api/records/d2", headers=AUTH).get_json()
+    assert private["doi"] == doi and private["metadata"]["doi"] == doi
+
+    # registered: public everywhere
+    assert http.post("/api/records/d2/doi", json={"state": "findable"}, headers=AUTH).status_code == 202
+    parts.worker.run()
+    for name, body in public_surfaces().items():
+        assert doi.lower() in body.lower(), name
+    assert http.get(f"/doi/{doi}").status_code == 302
+    assert "d2" in http.get("/oai?verb=ListIdentifiers&metadataPrefix=oai_datacite").get_data(as_text=True)

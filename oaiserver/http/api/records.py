@@ -24,7 +24,7 @@ from oaiserver.documents import (
 from repository_core.errors import InvalidRecord, Problem
 from repository_core.records import Cursor
 
-from ..auth import require_token
+from ..auth import require_token, token_problem
 from ..current import current_services
 from ..usage import count_use, hits_figures, record_figures
 from .search import SEARCH_ARGS, search_records
@@ -67,6 +67,8 @@ def list_records() -> Response:
     size = _size()
     after = decode_cursor(request.args["after"]) if "after" in request.args else None
     records, total = services.records.list(after=after, limit=size)
+    if token_problem() is not None:
+        records = services.records.public_views(records)
     base = services.config.base_url.rstrip("/")
     links = {"self": f"{base}/api/records?{urlencode(request.args)}"}
     if len(records) == size:
@@ -103,12 +105,22 @@ def create_record() -> Response:
 
 @bp.get("/<record_id>")
 def read_record(record_id: str) -> Response:
-    record = current_services().records.get(record_id)
+    records = current_services().records
+    record = _as_seen(records.get(record_id))
     if request.if_none_match.contains_weak(str(record.revision)):
         count_use(record.id, "Machine", 304)
-        return Response(status=304, headers={"ETag": etag_for(record)})
+        return Response(status=304, headers={"ETag": etag_for(record), "Vary": "Authorization"})
     count_use(record.id, "Machine")
-    return _send(record, with_stats=True)
+    response = _send(record, with_stats=True)
+    response.vary.add("Authorization")
+    return response
+
+
+def _as_seen(record: Any) -> Any:
+    """The record as this request may see it: a draft DOI is for token holders only."""
+    if token_problem() is None:
+        return record
+    return current_services().records.public_view(record)
 
 
 @bp.put("/<record_id>")

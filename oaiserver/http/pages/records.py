@@ -72,8 +72,8 @@ def _plain(status: int, message: str) -> Response:
 
 def _load(record_id: str) -> Record:
     """The live record; raises RecordNotFound / RecordDeleted (handled by the views)."""
-    record: Record = current_services().records.get(record_id)
-    return record
+    records = current_services().records
+    return records.public_view(records.get(record_id))
 
 
 def _etag(record: Record, variant: str, params: Mapping[str, str] | None = None,
@@ -260,5 +260,7 @@ def resolve_doi(doi: str) -> Response:
         return _plain(404, f"no record with DOI {doi!r}")
     except RecordDeleted as exc:
         record = exc.record
+    if services.records.public_view(record).doi is None:  # a draft DOI is not public yet
+        return _plain(404, f"no record with DOI {doi!r}")
     # flask.redirect is annotated with werkzeug's base Response; the app builds a flask Response
     return cast(Response, redirect(services.export_context.landing_url(record.id), code=302))

@@ -32,6 +32,9 @@ class FakeRecords:
             raise RecordDeleted(record)
         return record
 
+    def public_view(self, record: Record) -> Record:
+        return record  # no DOI machinery here: no drafts
+
     def get_by_doi(self, doi: str) -> Record:
         for record in self.by_id.values():
             if record.doi and record.doi.lower() == doi.lower():
