@@ -47,7 +47,9 @@ class _DirectInsert:
         self._engine = engine
         self._sql = str(compiled)
         self._positions = list(compiled.positiontup or [])
-        self._processors = [(c, table.c[c].type.bind_processor(dialect)) for c in columns]
+        # the dialect's own form of each type (SQLite's DATETIME text keeps microseconds)
+        self._processors = [(c, table.c[c].type.dialect_impl(dialect).bind_processor(dialect))
+                            for c in columns]
 
     def __call__(self, row: Mapping[str, Any]) -> None:
         values = {c: (p(row[c]) if p is not None else row[c]) for c, p in self._processors}

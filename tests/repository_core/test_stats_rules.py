@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
-from repository_core.stats import process_usage
+from repository_core.stats import UsageRecorder, process_usage
 from repository_core.stats.processing import DOUBLE_CLICK
 from repository_core.stats.tables import UsageDailyRow, UsageEventRow
 
@@ -84,3 +84,23 @@ def test_sql_counts_as_the_rules_say(engine, seed, batch_size):
     result = process_usage(engine, batch_size=batch_size, now=NOW)
     assert result.events == len(events)
     assert stored(engine) == expected
+
+
+def test_recorded_events_are_stored_as_sqlalchemy_stores_them(engine):
+    """The recorder writes on a raw connection; its rows must compare and
+    count exactly as rows written through SQLAlchemy (midnight on the dot,
+    microseconds kept)."""
+    midnight = datetime(2024, 3, 15, tzinfo=UTC)
+    recorder = UsageRecorder(engine)
+    agent = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"
+    for when in (midnight, midnight + timedelta(microseconds=1), midnight - timedelta(microseconds=1)):
+        recorder.record("a", "investigation", "Regular", "192.0.2.1", agent, when=when)
+    with Session(engine) as session:
+        assert session.execute(select(UsageEventRow.occurred).order_by(UsageEventRow.id)
+                               ).scalars().all() == [
+            midnight, midnight + timedelta(microseconds=1), midnight - timedelta(microseconds=1)]
+        assert session.execute(select(UsageEventRow.id).where(
+            UsageEventRow.occurred >= midnight)).scalars().all() == [1, 2]
+    process_usage(engine, now=NOW)
+    assert stored(engine) == [("a", midnight.date() - timedelta(days=1), "Regular", 1, 1, 0, 0),
+                              ("a", midnight.date(), "Regular", 1, 1, 0, 0)]
