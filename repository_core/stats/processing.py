@@ -4,7 +4,9 @@ When to use: ``process_usage`` from the ``stats process`` command or a
 worker thread, every few minutes. It reads events past its cursor in
 batches (by id); for every (record, UTC day) a batch touches it recomputes
 that day's figures from the day's raw human events, and commits them with
-the advanced cursor in one transaction. So:
+the advanced cursor in one transaction. The counting is set-wise SQL
+(``count_day``: one ``DELETE`` and one ``INSERT ... SELECT`` a touched day),
+not Python work per record-day. So:
 
 * it is idempotent: a (record, day) row is always a function of that day's
   events, never an increment, and processing again changes nothing;
@@ -30,18 +32,40 @@ When not to use: on the request path (use ``recording``).
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import pairwise
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Engine, Table, and_, delete, func, insert, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ColumnElement,
+    Connection,
+    Date,
+    Delete,
+    Engine,
+    Insert,
+    MetaData,
+    String,
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    distinct,
+    func,
+    insert,
+    or_,
+    select,
+)
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from ..datestamps import utcnow
-from ..db import write_engine
+from ..db import UTCDateTime, write_engine
 from .sessions import forget_salts_before
 from .tables import UsageDailyRow, UsageEventRow, UsageStateRow
 
@@ -50,7 +74,7 @@ __all__ = [
     "DEFAULT_RETENTION_DAYS",
     "DOUBLE_CLICK",
     "BatchResult",
-    "DayFigures",
+    "DayWork",
     "ProcessingResult",
     "count_day",
     "pending_events",
@@ -62,18 +86,6 @@ __all__ = [
 DOUBLE_CLICK = timedelta(seconds=30)
 DEFAULT_BATCH_SIZE = 20_000
 DEFAULT_RETENTION_DAYS = 30
-_IN_CHUNK = 500  # record ids per IN (...) list
-
-DayKey = tuple[str, date]  # (record_id, day)
-
-
-@dataclass
-class DayFigures:
-    total_investigations: int = 0
-    unique_investigations: int = 0
-    total_requests: int = 0
-    unique_requests: int = 0
-
 
 @dataclass(frozen=True)
 class BatchResult:
@@ -94,33 +106,141 @@ class ProcessingResult:
     salts_forgotten: int = 0
 
 
-def count_day(
-    events: Iterable[tuple[str, str, str, datetime]],
-) -> dict[str, DayFigures]:
-    """COUNTER figures of one record's human events of one day, per access method.
+class _UTCDay(FunctionElement[date]):
+    """The UTC day of a stored (naive UTC) timestamp, as a ``DATE``."""
 
-    ``events`` are (action, access_method, session, occurred) tuples in any order.
+    type = Date()
+    inherit_cache = True
+
+
+class _Hour(FunctionElement[str]):
+    """The hour of day (two digits) of a stored timestamp, as text."""
+
+    type = String()
+    inherit_cache = True
+
+
+class _Micros(FunctionElement[int]):
+    """A stored timestamp as whole microseconds since the epoch: exact, so
+    that a gap of exactly 30 s is "no more than 30 s" on every database."""
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(_UTCDay)
+def _utc_day(element: _UTCDay, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS DATE)"
+
+
+@compiles(_UTCDay, "sqlite")
+def _utc_day_sqlite(element: _UTCDay, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_Hour)
+def _hour(element: _Hour, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'HH24')"
+
+
+@compiles(_Hour, "sqlite")
+def _hour_sqlite(element: _Hour, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"strftime('%H', {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_Micros)
+def _micros(element: _Micros, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) * 1000000 AS BIGINT)"
+
+
+@compiles(_Micros, "sqlite")
+def _micros_sqlite(element: _Micros, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite keeps 'YYYY-MM-DD HH:MM:SS.ffffff': the whole seconds (cut before
+    # strftime, which would round .9995 up), then the fraction
+    column = compiler.process(element.clauses, **kw)
+    return (f"(CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER) * 1000000"
+            f" + CAST(substr({column}, 21, 6) AS INTEGER))")
+
+
+@dataclass(frozen=True)
+class DayWork:
+    """One UTC day a batch touched; ``_TOUCHED`` holds the batch's records of
+    that day, and events past ``last_id`` are left for the next batch."""
+
+    connection: Connection
+    day: date
+    last_id: int
+
+
+_E = UsageEventRow.__table__.c
+_DAILY = cast(Table, UsageDailyRow.__table__)
+# The (day, record) pairs the batch in progress touched, computed once a batch
+# in one pass over its events; each session has its own, emptied every batch.
+_TOUCHED = Table(
+    "usage_touched", MetaData(),
+    Column("day", Date(), primary_key=True),
+    Column("record_id", String(64), primary_key=True),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DELETE ROWS",
+)
+_DAILY_COLUMNS = ["record_id", "day", "access_method", "total_investigations",
+                  "unique_investigations", "total_requests", "unique_requests"]
+
+
+def _day_statements() -> tuple[Delete, Insert]:
+    """The two statements of ``count_day``, built once, with the day's bounds
+    and the batch's last id as parameters (``day``, ``start``, ``end``, ``last_id``)."""
+    day = bindparam("day", type_=Date())
+    of_day = (_E.occurred >= bindparam("start", type_=UTCDateTime()),
+              _E.occurred < bindparam("end", type_=UTCDateTime()), _E.is_robot.is_(False))
+    touched = select(_TOUCHED.c.record_id).where(_TOUCHED.c.day == day)
+    micros = _Micros(_E.occurred)
+    clicks = select(
+        _E.record_id, _E.action, _E.access_method, _E.session,
+        _Hour(_E.occurred).label("hour"), micros.label("t"),
+        func.lag(micros).over(
+            partition_by=(_E.record_id, _E.action, _E.access_method, _E.session),
+            order_by=_E.occurred,
+        ).label("previous"),
+    ).where(_E.record_id.in_(touched), _E.id <= bindparam("last_id"), *of_day
+            ).subquery("clicks")
+    # a click counts unless the one before it (same session, record, action
+    # and method) was no more than DOUBLE_CLICK earlier
+    gap = int(DOUBLE_CLICK / timedelta(microseconds=1))
+    counted = case((or_(clicks.c.previous.is_(None), clicks.c.t - clicks.c.previous > gap), 1),
+                   else_=0)
+    user_session = clicks.c.session + ":" + clicks.c.hour  # COUNTER: client and hour
+
+    def total(action: str) -> ColumnElement[Any]:
+        return func.coalesce(func.sum(case((clicks.c.action == action, counted), else_=0)), 0)
+
+    def unique(action: str) -> ColumnElement[Any]:
+        return func.count(distinct(case((clicks.c.action == action, user_session))))
+
+    figures = select(
+        clicks.c.record_id, day, clicks.c.access_method,
+        total("investigation"), unique("investigation"), total("request"), unique("request"),
+    ).group_by(clicks.c.record_id, clicks.c.access_method)
+    return (delete(_DAILY).where(_DAILY.c.day == day, _DAILY.c.record_id.in_(touched)),
+            insert(_DAILY).from_select(_DAILY_COLUMNS, figures))
+
+
+_FORGET_DAY, _COUNT_DAY = _day_statements()
+
+
+def count_day(work: DayWork) -> None:
+    """Recompute the figures of every record ``work``'s events touched on its day,
+    from all of that record's human events of the day, in two set-wise statements.
+
+    COUNTER's rules are SQL here: robots by the stored flag, double clicks by
+    ``LAG`` over (record, action, method, session) ordered by time, unique counts
+    as ``COUNT(DISTINCT session:hour)``. ``tests/repository_core/test_stats_rules.py``
+    checks it against a plain Python statement of the same rules.
     """
-    clicks: dict[tuple[str, str, str], list[datetime]] = defaultdict(list)
-    for action, method, session, occurred in events:
-        clicks[(action, method, session)].append(occurred)
-    figures: dict[str, DayFigures] = defaultdict(DayFigures)
-    sessions: dict[tuple[str, str], set[tuple[str, int]]] = defaultdict(set)
-    for (action, method, session), times in clicks.items():
-        times.sort()
-        counted = 1 + sum(1 for a, b in pairwise(times) if b - a > DOUBLE_CLICK)
-        day = figures[method]
-        if action == "investigation":
-            day.total_investigations += counted
-        else:
-            day.total_requests += counted
-        sessions[(action, method)].update((session, t.hour) for t in times)
-    for (action, method), seen in sessions.items():
-        if action == "investigation":
-            figures[method].unique_investigations = len(seen)
-        else:
-            figures[method].unique_requests = len(seen)
-    return dict(figures)
+    start, end = _day_bounds(work.day)
+    params = {"day": work.day, "start": start, "end": end, "last_id": work.last_id}
+    work.connection.execute(_FORGET_DAY, params)
+    work.connection.execute(_COUNT_DAY, params)
 
 
 def _state(session: Session) -> UsageStateRow:
@@ -139,69 +259,49 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
-
-
 def process_batch(engine: Engine, batch_size: int) -> BatchResult:
     """Process the next ``batch_size`` events past the cursor, in one transaction.
 
     Events of days already purged are skipped. Returns what was done;
     ``events == 0`` means nothing was left.
     """
-    e = UsageEventRow.__table__.c
-    daily = cast(Table, UsageDailyRow.__table__)
     with Session(write_engine(engine)) as session, session.begin():
         state = _state(session)
         keep_from = state.purged_before
+        after_id = state.last_event_id
         conn = session.connection()  # Core statements: no ORM work per row
-        batch = conn.execute(
-            select(e.id, e.record_id, e.occurred, e.is_robot)
-            .where(e.id > state.last_event_id).order_by(e.id).limit(batch_size)
-        ).all()
-        if not batch:
+        ids = select(_E.id).where(_E.id > after_id).order_by(_E.id).limit(batch_size).subquery()
+        last_id = conn.execute(select(func.max(ids.c.id))).scalar()
+        if last_id is None:
             return BatchResult(0, 0, 0, 0)
-        last_id = batch[-1].id
-        robots = late = 0
-        touched: dict[date, set[str]] = defaultdict(set)
-        for row in batch:
-            day = row.occurred.date()
-            if row.is_robot:
-                robots += 1
-            elif keep_from is not None and day < keep_from:
-                late += 1
-            else:
-                touched[day].add(row.record_id)
-
-        days = 0
-        for day, record_ids in touched.items():
-            start, end = _day_bounds(day)
-            for chunk in _chunks(sorted(record_ids), _IN_CHUNK):
-                by_record: dict[str, list[tuple[str, str, str, datetime]]] = defaultdict(list)
-                for rid, action, method, sess, occurred in conn.execute(
-                    select(e.record_id, e.action, e.access_method, e.session, e.occurred)
-                    .where(e.record_id.in_(chunk), e.occurred >= start, e.occurred < end,
-                           e.is_robot.is_(False), e.id <= last_id)
-                ):
-                    by_record[rid].append((action, method, sess, occurred))
-                conn.execute(delete(daily).where(daily.c.day == day,
-                                                 daily.c.record_id.in_(chunk)))
-                rows = [
-                    {"record_id": rid, "day": day, "access_method": method,
-                     "total_investigations": f.total_investigations,
-                     "unique_investigations": f.unique_investigations,
-                     "total_requests": f.total_requests,
-                     "unique_requests": f.unique_requests}
-                    for rid, events in by_record.items()
-                    for method, f in count_day(events).items()
-                ]
-                if rows:
-                    conn.execute(insert(daily), rows)
-                days += len(chunk)
+        in_batch = (_E.id > after_id, _E.id <= last_id)
+        day = _UTCDay(_E.occurred)
+        events = robots = 0
+        for is_robot, n in conn.execute(
+                select(_E.is_robot, func.count()).where(*in_batch).group_by(_E.is_robot)):
+            events += n
+            robots += n if is_robot else 0
+        _TOUCHED.create(conn, checkfirst=True)
+        conn.execute(delete(_TOUCHED))
+        humans = [*in_batch, _E.is_robot.is_(False)]
+        if keep_from is not None:  # days already purged cannot be recomputed
+            humans.append(_E.occurred >= _day_bounds(keep_from)[0])
+        conn.execute(insert(_TOUCHED).from_select(
+            ["day", "record_id"], select(day, _E.record_id).where(*humans).distinct()))
+        touched_days = conn.execute(
+            select(_TOUCHED.c.day, func.count()).group_by(_TOUCHED.c.day)
+            .order_by(_TOUCHED.c.day)).all()
+        for on, _ in touched_days:
+            count_day(DayWork(conn, on, last_id))
+        days = sum(n for _, n in touched_days)
+        late = 0
+        if keep_from is not None:
+            late = conn.execute(select(func.count()).where(
+                *in_batch, _E.is_robot.is_(False),
+                _E.occurred < _day_bounds(keep_from)[0])).scalar_one()
         state.last_event_id = last_id
         state.processed_at = utcnow()
-        return BatchResult(len(batch), robots, days, late)
+        return BatchResult(events, robots, days, late)
 
 
 def purge(engine: Engine, *, retention_days: int, now: datetime) -> tuple[int, int]:
