@@ -27,6 +27,7 @@ from repository_core.errors import (
     InvalidQuery,
     InvalidRecord,
     Problem,
+    QueryTooComplex,
     RecordDeleted,
     RecordNotFound,
     RepositoryError,
@@ -44,6 +45,7 @@ STATUS_FOR: dict[type[RepositoryError], tuple[int, str]] = {
     InvalidRecord: (422, "Invalid record"),
     UnreadableInput: (400, "Unreadable input"),
     InvalidQuery: (400, "Invalid query"),
+    QueryTooComplex: (400, "Query too complex"),
     RecordNotFound: (404, "Not found"),
     SetNotFound: (404, "Not found"),
     RecordDeleted: (410, "Gone"),
@@ -92,6 +94,10 @@ def problem_from_error(exc: RepositoryError) -> Response:
     extra: dict[str, Any] = {}
     if isinstance(exc, InvalidQuery) and exc.position is not None:
         extra["position"] = exc.position
+    if isinstance(exc, InvalidQuery) and exc.parameter is not None:
+        extra["parameter"] = exc.parameter
+    if isinstance(exc, QueryTooComplex):
+        extra.update(limit=exc.limit, value=exc.value, found=exc.found)
     if isinstance(exc, RevisionConflict):
         extra["revision"] = exc.actual
     errors = exc.problems if isinstance(exc, InvalidRecord | NotRegistrable) else ()

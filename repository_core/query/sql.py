@@ -32,6 +32,7 @@ from .fields import (
     raw_keyword_values,
     tokens,
 )
+from .phrase import phrase_match
 from .term_table import TermRow
 from .tree import (
     And,
@@ -103,17 +104,8 @@ class _Compiler:
         raise TypeError(f"not a query node: {node!r}")
 
     def phrase(self, node: Phrase) -> ColumnElement[bool]:
-        first = aliased(TermRow)
-        stmt = select(first.record_id).where(
-            _field_is(first, node.field), first.term == node.tokens[0],
-        )
-        for i, token in enumerate(node.tokens[1:], start=1):
-            nxt = aliased(TermRow)
-            stmt = stmt.join(nxt, and_(
-                nxt.record_id == first.record_id, nxt.field == first.field,
-                nxt.ord == first.ord, nxt.pos == first.pos + i, nxt.term == token,
-            ))
-        return self.record_id.in_(stmt)
+        fields = _TEXT_FIELDS if node.field == FULL_TEXT else (node.field,)
+        return phrase_match(self.record_id, fields, node.tokens)
 
     def wildcard(self, node: Wildcard) -> ColumnElement[bool]:
         pattern = "".join(
