@@ -24,7 +24,7 @@ from .api.doi import bp as doi_api
 from .api.records import bp as records_api
 from .api.sets import bp as sets_api
 from .pages.records import bp as record_pages
-from .problems import problem, problem_from_error, problem_from_http
+from .problems import describe_failure, problem, problem_from_error, problem_from_http
 
 __all__ = ["create_app"]
 
@@ -88,6 +88,7 @@ def _register_errors(app: Flask) -> None:
     def _unexpected(exc: Exception) -> Response:
         if isinstance(exc, HTTPException):  # pragma: no cover - handled above
             return problem_from_http(exc)
-        log.exception("unexpected error on %s %s", request.method, request.path)
+        log.error("unexpected error on %s %s: %s", request.method, request.path,
+                  describe_failure(exc))
         return problem(500, "Internal server error",
                        "the server failed; the error was logged")

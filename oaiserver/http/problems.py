@@ -9,10 +9,12 @@ hierarchy). Every invalid field is listed by JSON pointer under ``errors``.
 from __future__ import annotations
 
 import json
+import traceback
 from collections.abc import Iterable
 from typing import Any
 
 from flask import Response
+from sqlalchemy.exc import StatementError
 from werkzeug.exceptions import HTTPException
 
 from datacite_client.errors import (
@@ -37,7 +39,13 @@ from repository_core.errors import (
     UnreadableInput,
 )
 
-__all__ = ["STATUS_FOR", "problem", "problem_from_error", "problem_from_http"]
+__all__ = [
+    "STATUS_FOR",
+    "describe_failure",
+    "problem",
+    "problem_from_error",
+    "problem_from_http",
+]
 
 PROBLEM_TYPE = "application/problem+json"
 
@@ -110,3 +118,30 @@ def problem_from_http(exc: HTTPException) -> Response:
         if key.lower() not in {"content-type", "content-length"}:
             response.headers[key] = value
     return response
+
+
+#: how much of a failed SQL statement an error log line shows
+STATEMENT_EXCERPT = 200
+
+
+def describe_failure(exc: BaseException) -> str:
+    """A log entry for an unexpected error: the stack, and at most an excerpt of SQL.
+
+    SQLAlchemy's errors carry the whole statement in their message (92 KB
+    for a query of 500 words): written at error level for every such request
+    it floods the log. This keeps the stack and the database's own message,
+    and cuts the statement to :data:`STATEMENT_EXCERPT` characters.
+    """
+    stack = "".join(traceback.format_tb(exc.__traceback__))
+    if isinstance(exc, StatementError):
+        cause = exc.orig if exc.orig is not None else exc
+        return (f"{type(exc).__name__} ({type(cause).__name__}: {_excerpt(str(cause))}) "
+                f"in SQL: {_excerpt(exc.statement or '')}\n{stack}")
+    return f"{type(exc).__name__}: {_excerpt(str(exc))}\n{stack}"
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) <= STATEMENT_EXCERPT:
+        return text
+    return f"{text[:STATEMENT_EXCERPT]}... ({len(text):,} characters)"

@@ -19,7 +19,8 @@ them answers in well under a second on 100,000 records:
 
 ``max_depth`` 32
     Levels of the syntax tree: each parenthesis, operator, ``NOT`` and
-    field prefix is one. ``(a OR b) AND NOT (c OR d)`` is 4 deep.
+    field prefix is one, and so is the term: ``(a OR b) AND NOT (c OR d)``
+    is 5 deep (AND, NOT, the parentheses, OR, the term).
 ``max_clauses`` 128
     Terms, phrases, ranges and ``_exists_`` tests. Invenio's largest set
     queries list a few dozen values; each clause is one index lookup.

@@ -55,7 +55,6 @@ class PhraseWalk(ColumnElement[str]):
     _traverse_internals = [  # noqa: RUF012 (SQLAlchemy reads it from the class)
         ("fields", InternalTraversal.dp_string_list),
         ("words", InternalTraversal.dp_clauseelement),
-        ("first", InternalTraversal.dp_clauseelement),
         ("last", InternalTraversal.dp_clauseelement),
     ]
 
@@ -65,25 +64,33 @@ class PhraseWalk(ColumnElement[str]):
         self.fields = list(fields)
         self.words: BindParameter[str] = bindparam(None, json.dumps(list(tokens)),
                                                    type_=String())
-        self.first: BindParameter[str] = bindparam(None, tokens[0], type_=String())
         self.last: BindParameter[int] = bindparam(None, len(tokens) - 1, type_=Integer())
 
 
-_TEMPLATE = """(WITH RECURSIVE phrase_words(k, tok) AS ({words}),
-phrase_walk(record_id, field, ord, pos, k) AS (
-SELECT w.record_id, w.field, w.ord, w.pos, 0 FROM {table} AS w
-WHERE w.field IN ({fields}) AND w.term = {first}
+#: postings counted per word to choose the walk's order (more is "common")
+RARE_ENOUGH = 1000
+
+_TEMPLATE = """(WITH RECURSIVE phrase_words(step, k, tok) AS MATERIALIZED (
+SELECT CAST(ROW_NUMBER() OVER (ORDER BY n, LENGTH(tok) DESC, k) - 1 AS INTEGER), k, tok FROM (
+SELECT k, tok, (SELECT COUNT(*) FROM (SELECT 1 FROM {table} AS c
+WHERE c.field IN ({fields}) AND c.term = words.tok LIMIT {cap}) AS postings) AS n
+FROM ({words}) AS words) AS counted),
+phrase_walk(record_id, field, ord, start, step) AS (
+SELECT w.record_id, w.field, w.ord, w.pos - phrase_words.k, 0
+FROM phrase_words CROSS JOIN {table} AS w
+WHERE phrase_words.step = 0 AND w.field IN ({fields}) AND w.term = phrase_words.tok
 UNION ALL
-SELECT w.record_id, w.field, w.ord, w.pos, phrase_walk.k + 1
-FROM phrase_walk
-JOIN phrase_words ON phrase_words.k = phrase_walk.k + 1
-JOIN {table} AS w ON w.record_id = phrase_walk.record_id AND w.field = phrase_walk.field
-AND w.ord = phrase_walk.ord AND w.pos = phrase_walk.pos + 1 AND w.term = phrase_words.tok)
-SELECT phrase_walk.record_id FROM phrase_walk WHERE phrase_walk.k = {last})"""
+SELECT w.record_id, w.field, w.ord, phrase_walk.start, phrase_walk.step + 1
+FROM phrase_walk CROSS JOIN phrase_words CROSS JOIN {table} AS w
+WHERE phrase_words.step = phrase_walk.step + 1
+AND w.record_id = phrase_walk.record_id AND w.field = phrase_walk.field
+AND w.ord = phrase_walk.ord AND w.pos = phrase_walk.start + phrase_words.k
+AND w.term = phrase_words.tok)
+SELECT phrase_walk.record_id FROM phrase_walk WHERE phrase_walk.step = {last})"""
 
 _WORDS = {
-    "sqlite": "SELECT CAST(key AS INTEGER), value FROM json_each({words})",
-    "postgresql": ("SELECT CAST(e.n - 1 AS INTEGER), e.tok FROM jsonb_array_elements_text("
+    "sqlite": "SELECT CAST(key AS INTEGER) AS k, value AS tok FROM json_each({words})",
+    "postgresql": ("SELECT CAST(e.n - 1 AS INTEGER) AS k, e.tok FROM jsonb_array_elements_text("
                    "CAST({words} AS JSONB)) WITH ORDINALITY AS e(tok, n)"),
 }
 
@@ -94,7 +101,7 @@ def _render(element: PhraseWalk, compiler: Any, dialect: str, **kw: Any) -> str:
         words=words,
         table=TermRow.__tablename__,
         fields=", ".join(f"'{f}'" for f in element.fields),
-        first=compiler.process(element.first, **kw),
+        cap=RARE_ENOUGH,
         last=compiler.process(element.last, **kw),
     )
 
