@@ -46,6 +46,7 @@ from sqlalchemy import (
     delete,
     func,
     literal,
+    not_,
     or_,
     select,
     text,
@@ -354,49 +355,79 @@ def search(
 
 def _total_and_facets(session: Session, where: list[Any]
                       ) -> tuple[int, dict[str, list[FacetValue]]]:
-    """The number of matches and the top values of every facet, in one statement.
+    """The number of matches and the top values of every facet.
 
-    The match is evaluated once (a materialised CTE) and every facet is
-    counted from it in one pass over the facet fields' rows; the top
-    :data:`FACET_SIZE` values of each field are cut in SQL (a window), so
-    a field with many distinct values costs no transfer. Before, each facet
-    was its own statement that evaluated the whole match again.
+    Cost is what makes this shape: a record's facet values are reached
+    through its id, one index lookup each, so counting over a match costs
+    one lookup per matching record and facet field. Therefore:
+
+    * the match is evaluated once (a materialised CTE), never once per facet;
+    * counts are read from the ``(field, term|num, record_id)`` indexes alone
+      (the label, the value as written, is read for the top values only);
+    * over a broad match (more than half of the store) the counts are those
+      of every record minus those of the records that do not match (the
+      deleted ones and the rest): a search of everything costs a scan of
+      the facet indexes, not a lookup per record.
     """
-    matching = select(RecordRow.id.label("id")).where(*where).cte("matching") \
-        .prefix_with("MATERIALIZED")
-    fields = list(FACETS.values())
-    n = func.count(TermRow.record_id.distinct())
-    counted = (select(TermRow.field.label("field"), TermRow.term.label("term"),
-                      TermRow.num.label("num"), func.max(TermRow.raw).label("label"),
-                      n.label("n"),
-                      func.row_number().over(
-                          partition_by=TermRow.field,
-                          order_by=(n.desc(), TermRow.num.desc(), TermRow.term),
-                      ).label("rank"))
-               .join(matching, matching.c.id == TermRow.record_id)
-               .where(TermRow.field.in_(fields))
-               .group_by(TermRow.field, TermRow.term, TermRow.num)
-               .subquery("counted"))
-    top = select(counted.c.field, counted.c.term, counted.c.num, counted.c.label,
-                 counted.c.n).where(counted.c.rank <= FACET_SIZE)
-    total_row = select(literal(""), literal(None, String), literal(None, Integer),
-                       literal(None, String), func.count()).select_from(matching)
-    stmt = top.union_all(total_row)
-    total = 0
-    rows: dict[str, list[tuple[Any, Any, Any, int]]] = {f: [] for f in fields}
-    for fld, term, num, label, count in session.execute(stmt):
-        if fld == "":
-            total = int(count)
-        else:
-            rows[fld].append((term, num, label, int(count)))
+    total = int(session.execute(
+        select(func.count()).select_from(RecordRow).where(*where)).scalar_one())
+    stored = int(session.execute(select(func.count()).select_from(RecordRow)).scalar_one())
+    counts: dict[str, dict[Any, int]]
+    if total == 0:
+        counts = {fld: {} for fld in FACETS.values()}
+    elif total <= stored - total:
+        counts = _facet_counts(session, and_(*where))
+    else:
+        everything = _facet_counts(session, None)
+        others = _facet_counts(session, not_(and_(*where)))
+        counts = {fld: {v: n - others[fld].get(v, 0) for v, n in found.items()}
+                  for fld, found in everything.items()}
     out: dict[str, list[FacetValue]] = {}
     for name, fld in FACETS.items():
+        found = [(v, n) for v, n in counts[fld].items() if n > 0]
         if FIELDS[fld].type == "number":
-            found = sorted(rows[fld], key=lambda r: (-r[3], -r[1]))
-            out[name] = [FacetValue(str(num), str(num), count) for _, num, _, count in found]
+            found.sort(key=lambda vn: (-vn[1], -vn[0]))
+            out[name] = [FacetValue(str(v), str(v), n) for v, n in found[:FACET_SIZE]]
         else:
-            found = sorted(rows[fld], key=lambda r: (-r[3], r[0]))
-            # ``term`` is NULL only in the rows of number fields
-            out[name] = [FacetValue(typing.cast(str, t), label or typing.cast(str, t), count)
-                         for t, _, label, count in found]
+            found.sort(key=lambda vn: (-vn[1], vn[0]))
+            top = found[:FACET_SIZE]
+            labels = _labels(session, fld, [v for v, _ in top])
+            out[name] = [FacetValue(v, labels.get(v) or v, n) for v, n in top]
     return total, out
+
+
+def _facet_counts(session: Session, among: Any) -> dict[str, dict[Any, int]]:
+    """Records per value of each facet field, among the records where ``among``
+    holds (None: every stored record, from the indexes alone)."""
+    out: dict[str, dict[Any, int]] = {fld: {} for fld in FACETS.values()}
+    n = func.count(TermRow.record_id.distinct())
+    if among is None:
+        for fld in FACETS.values():
+            column = TermRow.num if FIELDS[fld].type == "number" else TermRow.term
+            by_value = select(column, n).where(TermRow.field == fld).group_by(column)
+            out[fld] = {v: int(c) for v, c in session.execute(by_value) if v is not None}
+        return out
+    # the ids are found once (a materialised CTE) and drive: one primary-key
+    # lookup per record for all facet fields
+    ids = select(RecordRow.id.label("id")).where(among).cte("facet_ids") \
+        .prefix_with("MATERIALIZED")
+    stmt = (select(TermRow.field, TermRow.term, TermRow.num, n)
+            .select_from(ids)
+            .join(TermRow, TermRow.record_id == ids.c.id)
+            .where(TermRow.field.in_(list(FACETS.values())))
+            .group_by(TermRow.field, TermRow.term, TermRow.num))
+    for fld, term, num, c in session.execute(stmt):
+        value = num if FIELDS[fld].type == "number" else term
+        if value is not None:
+            out[fld][value] = int(c)
+    return out
+
+
+def _labels(session: Session, fld: str, values: list[str]) -> dict[str, str | None]:
+    """A value as written for each normalised value (the first stored row's)."""
+    out: dict[str, str | None] = {}
+    for value in values:
+        out[value] = session.execute(
+            select(TermRow.raw).where(TermRow.field == fld, TermRow.term == value).limit(1)
+        ).scalar_one_or_none()
+    return out
