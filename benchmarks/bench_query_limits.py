@@ -112,6 +112,35 @@ def shapes(rng: random.Random) -> list[tuple[str, dict[str, str]]]:
     ]
 
 
+MIXED_FIELDS = ["titles.title", "subjects.subject", "creators.name", "language",
+                "types.resourceTypeGeneral", "descriptions.description"]
+
+
+def distinct_query(rng: random.Random, k: int) -> str:
+    """Query ``k`` of the memory run: 20 to 128 clauses, a shape of its own.
+
+    Even ``k``: bare words joined by OR and AND (terms of one field become
+    one lookup); odd ``k``: clauses over several fields, ranges and phrases,
+    in a random order (each a lookup of its own, so the statement grows).
+    """
+    n = rng.randint(20, 128)
+    if k % 2 == 0:
+        words = rng.choices(WORDS, k=n - 1) + [f"w{k}"]
+        return " ".join(w + rng.choice([" OR", " AND", ""]) for w in words).rstrip("ORAND ")
+    clauses = []
+    for _ in range(n - 1):
+        kind = rng.random()
+        if kind < 0.2:
+            lo = rng.randint(1990, 2025)
+            clauses.append(f"publicationYear:[{lo} TO {lo + rng.randint(0, 5)}]")
+        elif kind < 0.3:
+            clauses.append('"' + " ".join(rng.choices(WORDS, k=rng.randint(2, 6))) + '"')
+        else:
+            clauses.append(f"{rng.choice(MIXED_FIELDS)}:{rng.choice(WORDS)}")
+    clauses.append(f"titles.title:w{k}")
+    return " OR ".join(clauses)
+
+
 def rss_mb() -> float:
     """Resident memory now (not the peak), from /proc."""
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -167,12 +196,11 @@ def run(client: FlaskClient, args: argparse.Namespace, rng: random.Random) -> No
     marks = {max(1, args.distinct // 10), args.distinct}
     worst = 0.0
     for k in range(1, args.distinct + 1):
-        n = rng.randint(20, 128)
-        q = " OR ".join(rng.choices(WORDS, k=n - 1) + [f"w{k}"])
+        q = distinct_query(rng, k)
         seconds, _ = timed_get(client, {"q": q, "facets": "0", "size": "1"})
         worst = max(worst, seconds)
         if k in marks:
-            print(f"RSS after {k:>6,} distinct OR queries (20-128 terms): "
+            print(f"RSS after {k:>6,} distinct large queries (20-128 clauses): "
                   f"{rss_mb():7.1f} MB (before: {before:.1f} MB)")
     print(f"worst server time of the distinct queries: {worst * 1000:.1f} ms")
 

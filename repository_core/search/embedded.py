@@ -71,7 +71,7 @@ from ..query.fields import (
 from ..query.parser import parse_query
 from ..query.sql import to_sql
 from ..query.term_table import TermRow
-from ..query.tree import And, Interval, Node, Or, Term, positive_words
+from ..query.tree import And, Interval, Node, Or, Term, leaf_count, positive_words
 from ..records import Record
 from ..store import row_to_record
 
@@ -101,6 +101,8 @@ FACETS: Mapping[str, str] = {
 SORTS = ("relevance", "newest", "oldest")
 MAX_SIZE = 100
 FACET_SIZE = 20
+#: queries with more leaves than this run without SQLAlchemy's compiled cache
+CACHED_LEAVES = 16
 
 SearchVector = Text().with_variant(TSVECTOR(), "postgresql")
 
@@ -301,14 +303,20 @@ def search(
         if values:
             nodes.append(facet_filter(name, values))
     where: list[Any] = [RecordRow.deleted.is_(False)]
+    # a large query's statements are not kept in SQLAlchemy's cache of
+    # compiled statements: every distinct shape would stay there (megabytes
+    # each), and it is unlikely to come again
+    opts: dict[str, Any] = ({"compiled_cache": None}
+                            if tree is not None and leaf_count(tree) > CACHED_LEAVES else {})
     if nodes:
         where.append(to_sql(nodes[0] if len(nodes) == 1 else And(tuple(nodes))))
 
     if facets:
-        total, facet_values = _total_and_facets(session, where)
+        total, facet_values = _total_and_facets(session, where, opts)
     else:
         total = int(session.execute(
-            select(func.count()).select_from(RecordRow).where(*where)).scalar_one())
+            select(func.count()).select_from(RecordRow).where(*where),
+            execution_options=opts).scalar_one())
         facet_values = {}
 
     words = sorted(set(positive_words(tree))) if tree is not None else []
@@ -338,7 +346,7 @@ def search(
                                   and_(RecordRow.created == created, RecordRow.id > after_id)))
         stmt = stmt.order_by(RecordRow.created.desc() if newest else RecordRow.created,
                              RecordRow.id)
-    rows = session.execute(stmt.limit(size + 1)).all()
+    rows = session.execute(stmt.limit(size + 1), execution_options=opts).all()
     more = len(rows) > size
     rows = rows[:size]
     hits = [row_to_record(r[0]) for r in rows]
@@ -353,7 +361,7 @@ def search(
     return SearchResult(hits, total, facet_values, next_cursor, scores)
 
 
-def _total_and_facets(session: Session, where: list[Any]
+def _total_and_facets(session: Session, where: list[Any], opts: dict[str, Any]
                       ) -> tuple[int, dict[str, list[FacetValue]]]:
     """The number of matches and the top values of every facet.
 
@@ -370,16 +378,17 @@ def _total_and_facets(session: Session, where: list[Any]
       the facet indexes, not a lookup per record.
     """
     total = int(session.execute(
-        select(func.count()).select_from(RecordRow).where(*where)).scalar_one())
+        select(func.count()).select_from(RecordRow).where(*where),
+        execution_options=opts).scalar_one())
     stored = int(session.execute(select(func.count()).select_from(RecordRow)).scalar_one())
     counts: dict[str, dict[Any, int]]
     if total == 0:
         counts = {fld: {} for fld in FACETS.values()}
     elif total <= stored - total:
-        counts = _facet_counts(session, and_(*where))
+        counts = _facet_counts(session, and_(*where), opts)
     else:
-        everything = _facet_counts(session, None)
-        others = _facet_counts(session, not_(and_(*where)))
+        everything = _facet_counts(session, None, opts)
+        others = _facet_counts(session, not_(and_(*where)), opts)
         counts = {fld: {v: n - others[fld].get(v, 0) for v, n in found.items()}
                   for fld, found in everything.items()}
     out: dict[str, list[FacetValue]] = {}
@@ -396,7 +405,8 @@ def _total_and_facets(session: Session, where: list[Any]
     return total, out
 
 
-def _facet_counts(session: Session, among: Any) -> dict[str, dict[Any, int]]:
+def _facet_counts(session: Session, among: Any, opts: dict[str, Any]
+                  ) -> dict[str, dict[Any, int]]:
     """Records per value of each facet field, among the records where ``among``
     holds (None: every stored record, from the indexes alone)."""
     out: dict[str, dict[Any, int]] = {fld: {} for fld in FACETS.values()}
@@ -416,7 +426,7 @@ def _facet_counts(session: Session, among: Any) -> dict[str, dict[Any, int]]:
             .join(TermRow, TermRow.record_id == ids.c.id)
             .where(TermRow.field.in_(list(FACETS.values())))
             .group_by(TermRow.field, TermRow.term, TermRow.num))
-    for fld, term, num, c in session.execute(stmt):
+    for fld, term, num, c in session.execute(stmt, execution_options=opts):
         value = num if FIELDS[fld].type == "number" else term
         if value is not None:
             out[fld][value] = int(c)
