@@ -9,6 +9,7 @@
      +-- RevisionConflict       If-Match / expected revision is stale
      +-- InvalidQuery           a query string does not parse or names an unknown field
      |    +-- QueryTooComplex   a query exceeds one of the query limits (which, and its value)
+     |         +-- QueryTooExpensive  a search ran past its time budget
      +-- ImportError_           input cannot be read as any supported format
  +-- InvalidUsageQuery      a usage statistics query has a bad period or interval
 
@@ -29,6 +30,7 @@ __all__ = [
     "InvalidUsageQuery",
     "Problem",
     "QueryTooComplex",
+    "QueryTooExpensive",
     "RecordDeleted",
     "RecordNotFound",
     "RepositoryError",
@@ -106,10 +108,14 @@ class QueryTooComplex(InvalidQuery):
     the first excess).
     """
 
-    def __init__(self, message: str, *, limit: str, value: int, found: int,
+    def __init__(self, message: str, *, limit: str, value: float, found: float,
                  query: str = "", position: int | None = None):
         self.limit, self.value, self.found = limit, value, found
         super().__init__(message, query=query, position=position)
+
+
+class QueryTooExpensive(QueryTooComplex):
+    """A search ran past its time budget (``limit`` is ``max_seconds``)."""
 
 
 class UnreadableInput(RepositoryError):

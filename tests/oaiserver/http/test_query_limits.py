@@ -140,3 +140,19 @@ def test_database_errors_are_logged_without_the_statement(
         assert len(text) < 5_000
         assert "Expression tree is too large" in text
         assert f"({len(statement):,} characters)" in text
+
+
+def test_a_search_past_its_time_budget_is_a_400(client: FlaskClient, services: Any,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from repository_core.search import budget
+
+    monkeypatch.setattr(budget, "PROGRESS_STEPS", 1)  # SQLite: look at the clock at once
+    monkeypatch.setattr(services.search, "seconds", 1e-9)
+    if services.records.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's timeout is whole milliseconds: tests/repository_core "
+                    "query/test_budget.py stops a slow statement there")
+    body = _problem(client.get("/api/records", query_string={"q": "climate OR data"}), 400)
+    assert body["title"] == "Query too expensive"
+    assert (body["limit"], body["value"]) == ("max_seconds", 1e-9)
+    monkeypatch.setattr(services.search, "seconds", 5.0)
+    assert client.get("/api/records", query_string={"q": "climate OR data"}).status_code == 200
