@@ -18,10 +18,9 @@ SLOW = {
 
 
 def test_a_statement_past_the_budget_is_stopped(engine: Engine) -> None:
-    with Session(engine) as session, session.begin():
-        with pytest.raises(QueryTooExpensive) as caught, \
-                time_budget(session, 0.05, "the query"):
-            session.execute(text(SLOW[engine.dialect.name]))
+    with pytest.raises(QueryTooExpensive) as caught, Session(engine) as session, \
+            session.begin(), time_budget(session, 0.05, "the query"):
+        session.execute(text(SLOW[engine.dialect.name]))
     exc = caught.value
     assert isinstance(exc, QueryTooComplex)
     assert (exc.limit, exc.value) == ("max_seconds", 0.05)
