@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import QueryTooExpensive
 
-__all__ = ["PROGRESS_STEPS", "time_budget"]
+__all__ = ["PROGRESS_STEPS", "budget_exhausted", "time_budget"]
 
 #: SQLite virtual machine instructions between two looks at the clock (well under 1 ms)
 PROGRESS_STEPS = 20_000
@@ -52,7 +52,7 @@ def time_budget(session: Session, seconds: float | None, query: str = "") -> Ite
         try:
             yield
         except OperationalError as exc:
-            if "interrupted" in str(exc.orig) and time.monotonic() > deadline:
+            if budget_exhausted(exc) and time.monotonic() > deadline:
                 raise _too_expensive(seconds, query) from None
             raise
         finally:
@@ -62,9 +62,16 @@ def time_budget(session: Session, seconds: float | None, query: str = "") -> Ite
     try:
         yield
     except OperationalError as exc:
-        if getattr(exc.orig, "sqlstate", None) == "57014":  # query_canceled
+        if budget_exhausted(exc):
             raise _too_expensive(seconds, query) from None
         raise
+
+
+def budget_exhausted(exc: OperationalError) -> bool:
+    """Whether the database stopped a statement because the budget ran out."""
+    if getattr(exc.orig, "sqlstate", None) == "57014":  # PostgreSQL: query_canceled
+        return True
+    return str(exc.orig) == "interrupted"  # SQLite: the progress handler said stop
 
 
 def _too_expensive(seconds: float, query: str) -> QueryTooExpensive:

@@ -54,6 +54,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import REGCONFIG as _REGCONFIG
 from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..db import Base
@@ -74,6 +75,7 @@ from ..query.term_table import TermRow
 from ..query.tree import And, Interval, Node, Or, Term, leaf_count, positive_words
 from ..records import Record
 from ..store import row_to_record
+from .budget import budget_exhausted
 
 __all__ = [
     "FACETS",
@@ -311,13 +313,9 @@ def search(
     if nodes:
         where.append(to_sql(nodes[0] if len(nodes) == 1 else And(tuple(nodes))))
 
-    if facets:
-        total, facet_values = _total_and_facets(session, where, opts)
-    else:
-        total = int(session.execute(
-            select(func.count()).select_from(RecordRow).where(*where),
-            execution_options=opts).scalar_one())
-        facet_values = {}
+    total = int(session.execute(
+        select(func.count()).select_from(RecordRow).where(*where),
+        execution_options=opts).scalar_one())
 
     words = sorted(set(positive_words(tree))) if tree is not None else []
     if sort == "relevance" and not words:
@@ -358,11 +356,29 @@ def search(
         key: Any = float(last_score) if sort_key == "relevance" else last.created.isoformat()
         next_cursor = _encode([sort_key, key, last.id])
 
+    facet_values = _facets_within_budget(session, where, total, opts) if facets else {}
     return SearchResult(hits, total, facet_values, next_cursor, scores)
 
 
-def _total_and_facets(session: Session, where: list[Any], opts: dict[str, Any]
-                      ) -> tuple[int, dict[str, list[FacetValue]]]:
+def _facets_within_budget(session: Session, where: list[Any], total: int,
+                          opts: dict[str, Any]) -> dict[str, list[FacetValue]]:
+    """Facet counts, or none (``{}``) if counting them would pass the search's
+    time budget (:mod:`.budget`): the hits and the total are what was asked
+    for; facets over a very broad match are the part that can wait."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    try:
+        if postgres:  # a cancelled statement must not abort the whole transaction
+            with session.begin_nested():
+                return _total_and_facets(session, where, total, opts)[1]
+        return _total_and_facets(session, where, total, opts)[1]
+    except OperationalError as exc:
+        if budget_exhausted(exc):
+            return {}
+        raise
+
+
+def _total_and_facets(session: Session, where: list[Any], total: int,
+                      opts: dict[str, Any]) -> tuple[int, dict[str, list[FacetValue]]]:
     """The number of matches and the top values of every facet.
 
     Cost is what makes this shape: a record's facet values are reached
@@ -377,9 +393,6 @@ def _total_and_facets(session: Session, where: list[Any], opts: dict[str, Any]
       deleted ones and the rest): a search of everything costs a scan of
       the facet indexes, not a lookup per record.
     """
-    total = int(session.execute(
-        select(func.count()).select_from(RecordRow).where(*where),
-        execution_options=opts).scalar_one())
     stored = int(session.execute(select(func.count()).select_from(RecordRow)).scalar_one())
     counts: dict[str, dict[Any, int]]
     if total == 0:

@@ -156,3 +156,27 @@ def test_a_search_past_its_time_budget_is_a_400(client: FlaskClient, services: A
     assert (body["limit"], body["value"]) == ("max_seconds", 1e-9)
     monkeypatch.setattr(services.search, "seconds", 5.0)
     assert client.get("/api/records", query_string={"q": "climate OR data"}).status_code == 200
+
+
+def test_facets_that_would_pass_the_budget_are_left_out(
+        client: FlaskClient, services: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hits and total come first; slow facet counting is stopped and left out."""
+    from sqlalchemy import text
+
+    from repository_core.search import embedded
+
+    slow = {"sqlite": ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                       "WHERE i < 10000000) SELECT count(*) FROM n"),
+            "postgresql": "SELECT count(*) FROM pg_sleep(5)"}
+
+    def slow_facets(session: Any, *args: Any) -> Any:
+        session.execute(text(slow[session.get_bind().dialect.name]))
+        raise AssertionError("the budget should have stopped the statement")
+
+    monkeypatch.setattr(embedded, "_total_and_facets", slow_facets)
+    monkeypatch.setattr(services.search, "seconds", 0.3)
+    response = client.get("/api/records", query_string={"q": "climate"})
+    assert response.status_code == 200, response.json
+    assert [h["id"] for h in response.json["hits"]["hits"]] == ["short"]
+    assert response.json["hits"]["total"] == 1
+    assert response.json["aggregations"] == {}
