@@ -193,7 +193,7 @@ def run(client: FlaskClient, args: argparse.Namespace, rng: random.Random) -> No
     print(f"worst server time of any shape: {worst_all * 1000:.1f} ms")
 
     before = rss_mb()
-    marks = {max(1, args.distinct // 10), args.distinct}
+    marks = {max(1, args.distinct // 10), max(1, args.distinct // 2), args.distinct}
     worst = 0.0
     for k in range(1, args.distinct + 1):
         q = distinct_query(rng, k)

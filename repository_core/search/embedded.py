@@ -369,23 +369,24 @@ def _facets_within_budget(session: Session, where: list[Any], total: int,
     try:
         if postgres:  # a cancelled statement must not abort the whole transaction
             with session.begin_nested():
-                return _total_and_facets(session, where, total, opts)[1]
-        return _total_and_facets(session, where, total, opts)[1]
+                return _facet_values(session, where, total, opts)
+        return _facet_values(session, where, total, opts)
     except OperationalError as exc:
         if budget_exhausted(exc):
             return {}
         raise
 
 
-def _total_and_facets(session: Session, where: list[Any], total: int,
-                      opts: dict[str, Any]) -> tuple[int, dict[str, list[FacetValue]]]:
-    """The number of matches and the top values of every facet.
+def _facet_values(session: Session, where: list[Any], total: int,
+                  opts: dict[str, Any]) -> dict[str, list[FacetValue]]:
+    """The top values of every facet over the ``total`` records matching ``where``.
 
     Cost is what makes this shape: a record's facet values are reached
     through its id, one index lookup each, so counting over a match costs
     one lookup per matching record and facet field. Therefore:
 
-    * the match is evaluated once (a materialised CTE), never once per facet;
+    * the match is evaluated once for all facets (a materialised CTE), where
+      each facet used to evaluate it again;
     * counts are read from the ``(field, term|num, record_id)`` indexes alone
       (the label, the value as written, is read for the top values only);
     * over a broad match (more than half of the store) the counts are those
@@ -415,7 +416,7 @@ def _total_and_facets(session: Session, where: list[Any], total: int,
             top = found[:FACET_SIZE]
             labels = _labels(session, fld, [v for v, _ in top])
             out[name] = [FacetValue(v, labels.get(v) or v, n) for v, n in top]
-    return total, out
+    return out
 
 
 def _facet_counts(session: Session, among: Any, opts: dict[str, Any]

@@ -173,7 +173,7 @@ def test_facets_that_would_pass_the_budget_are_left_out(
         session.execute(text(slow[session.get_bind().dialect.name]))
         raise AssertionError("the budget should have stopped the statement")
 
-    monkeypatch.setattr(embedded, "_total_and_facets", slow_facets)
+    monkeypatch.setattr(embedded, "_facet_values", slow_facets)
     monkeypatch.setattr(services.search, "seconds", 0.3)
     response = client.get("/api/records", query_string={"q": "climate"})
     assert response.status_code == 200, response.json
