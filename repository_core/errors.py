@@ -8,6 +8,8 @@
      +-- RecordDeleted          the record is a tombstone
      +-- RevisionConflict       If-Match / expected revision is stale
      +-- InvalidQuery           a query string does not parse or names an unknown field
+     |    +-- QueryTooComplex   a query exceeds one of the query limits (which, and its value)
+     |         +-- QueryTooExpensive  a search ran past its time budget
      +-- ImportError_           input cannot be read as any supported format
  +-- InvalidUsageQuery      a usage statistics query has a bad period or interval
 
@@ -27,6 +29,8 @@ __all__ = [
     "InvalidRecord",
     "InvalidUsageQuery",
     "Problem",
+    "QueryTooComplex",
+    "QueryTooExpensive",
     "RecordDeleted",
     "RecordNotFound",
     "RepositoryError",
@@ -85,11 +89,33 @@ class RevisionConflict(RepositoryError):
 
 
 class InvalidQuery(RepositoryError):
-    """A query string cannot be used; ``position`` is a 0-based offset if known."""
+    """A query string cannot be used; ``position`` is a 0-based offset if known.
 
-    def __init__(self, message: str, *, query: str = "", position: int | None = None):
-        self.query, self.position = query, position
+    ``parameter`` names the request argument at fault when it is not the
+    query itself (a facet filter such as ``year``).
+    """
+
+    def __init__(self, message: str, *, query: str = "", position: int | None = None,
+                 parameter: str | None = None):
+        self.query, self.position, self.parameter = query, position, parameter
         super().__init__(message)
+
+
+class QueryTooComplex(InvalidQuery):
+    """A query exceeds a limit: ``limit`` names it, ``value`` is its value.
+
+    ``found`` is how much of it the query has (at least; the check stops at
+    the first excess).
+    """
+
+    def __init__(self, message: str, *, limit: str, value: float, found: float,
+                 query: str = "", position: int | None = None):
+        self.limit, self.value, self.found = limit, value, found
+        super().__init__(message, query=query, position=position)
+
+
+class QueryTooExpensive(QueryTooComplex):
+    """A search ran past its time budget (``limit`` is ``max_seconds``)."""
 
 
 class UnreadableInput(RepositoryError):

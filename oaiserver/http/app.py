@@ -27,7 +27,7 @@ from .api.sets import bp as sets_api
 from .api.stats import bp as stats_api
 from .current import current_services
 from .pages.records import bp as record_pages
-from .problems import problem, problem_from_error, problem_from_http
+from .problems import describe_failure, problem, problem_from_error, problem_from_http
 from .ratelimit import install_rate_limits
 from .security import add_security_headers
 
@@ -120,6 +120,7 @@ def _register_errors(app: Flask) -> None:
     def _unexpected(exc: Exception) -> Response:
         if isinstance(exc, HTTPException):  # pragma: no cover - handled above
             return problem_from_http(exc)
-        log.exception("unexpected error on %s %s", request.method, request.path)
+        log.error("unexpected error on %s %s: %s", request.method, request.path,
+                  describe_failure(exc))
         return problem(500, "Internal server error",
                        "the server failed; the error was logged")

@@ -9,10 +9,12 @@ hierarchy). Every invalid field is listed by JSON pointer under ``errors``.
 from __future__ import annotations
 
 import json
+import traceback
 from collections.abc import Iterable
 from typing import Any
 
 from flask import Response
+from sqlalchemy.exc import StatementError
 from werkzeug.exceptions import HTTPException
 
 from datacite_client.errors import (
@@ -28,6 +30,8 @@ from repository_core.errors import (
     InvalidRecord,
     InvalidUsageQuery,
     Problem,
+    QueryTooComplex,
+    QueryTooExpensive,
     RecordDeleted,
     RecordNotFound,
     RepositoryError,
@@ -37,7 +41,13 @@ from repository_core.errors import (
     UnreadableInput,
 )
 
-__all__ = ["STATUS_FOR", "problem", "problem_from_error", "problem_from_http"]
+__all__ = [
+    "STATUS_FOR",
+    "describe_failure",
+    "problem",
+    "problem_from_error",
+    "problem_from_http",
+]
 
 PROBLEM_TYPE = "application/problem+json"
 
@@ -46,6 +56,8 @@ STATUS_FOR: dict[type[RepositoryError], tuple[int, str]] = {
     UnreadableInput: (400, "Unreadable input"),
     InvalidQuery: (400, "Invalid query"),
     InvalidUsageQuery: (400, "Invalid statistics query"),
+    QueryTooComplex: (400, "Query too complex"),
+    QueryTooExpensive: (400, "Query too expensive"),
     RecordNotFound: (404, "Not found"),
     SetNotFound: (404, "Not found"),
     RecordDeleted: (410, "Gone"),
@@ -94,6 +106,10 @@ def problem_from_error(exc: RepositoryError) -> Response:
     extra: dict[str, Any] = {}
     if isinstance(exc, InvalidQuery) and exc.position is not None:
         extra["position"] = exc.position
+    if isinstance(exc, InvalidQuery) and exc.parameter is not None:
+        extra["parameter"] = exc.parameter
+    if isinstance(exc, QueryTooComplex):
+        extra.update(limit=exc.limit, value=exc.value, found=exc.found)
     if isinstance(exc, RevisionConflict):
         extra["revision"] = exc.actual
     errors: Iterable[Problem] = ()
@@ -113,3 +129,30 @@ def problem_from_http(exc: HTTPException) -> Response:
         if key.lower() not in {"content-type", "content-length"}:
             response.headers[key] = value
     return response
+
+
+#: how much of a failed SQL statement an error log line shows
+STATEMENT_EXCERPT = 200
+
+
+def describe_failure(exc: BaseException) -> str:
+    """A log entry for an unexpected error: the stack, and at most an excerpt of SQL.
+
+    SQLAlchemy's errors carry the whole statement in their message (92 KB
+    for a query of 500 words): written at error level for every such request
+    it floods the log. This keeps the stack and the database's own message,
+    and cuts the statement to :data:`STATEMENT_EXCERPT` characters.
+    """
+    stack = "".join(traceback.format_tb(exc.__traceback__))
+    if isinstance(exc, StatementError):
+        cause = exc.orig if exc.orig is not None else exc
+        return (f"{type(exc).__name__} ({type(cause).__name__}: {_excerpt(str(cause))}) "
+                f"in SQL: {_excerpt(exc.statement or '')}\n{stack}")
+    return f"{type(exc).__name__}: {_excerpt(str(exc))}\n{stack}"
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) <= STATEMENT_EXCERPT:
+        return text
+    return f"{text[:STATEMENT_EXCERPT]}... ({len(text):,} characters)"

@@ -38,7 +38,7 @@ from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from oaiserver.http.current import current_services
-from oaiserver.http.problems import problem_from_http
+from oaiserver.http.problems import describe_failure, problem_from_http
 from oaiserver.http.usage import count_use
 from repository_core.records import local_id_from_oai_identifier
 
@@ -137,7 +137,8 @@ def _unexpected(exc: Exception) -> Response:
     # app's answer.
     if isinstance(exc, HTTPException):
         return problem_from_http(exc)
-    log.exception("unexpected error on OAI-PMH %s %s", request.method, request.full_path)
+    log.error("unexpected error on OAI-PMH %s %s: %s", request.method, request.full_path,
+              describe_failure(exc))
     return Response(SERVER_FAILURE, status=500, content_type="text/xml; charset=utf-8")
 
 

@@ -12,6 +12,7 @@ decisions in :mod:`.parser`.
 """
 
 from .fields import FIELDS, Field, extract, normalise, tokens
+from .limits import DEFAULT_LIMITS, QueryLimits
 from .memory import matches
 from .parser import parse_query
 from .search_dsl import to_search_dsl
@@ -20,9 +21,11 @@ from .term_table import TermRow
 from .tree import Node
 
 __all__ = [
+    "DEFAULT_LIMITS",
     "FIELDS",
     "Field",
     "Node",
+    "QueryLimits",
     "TermRow",
     "extract",
     "index_record_terms",

@@ -8,12 +8,11 @@ to evaluate many queries against one record cheaply.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
 
 from .fields import FIELDS, Document, extract
+from .glob import glob_match
 from .tree import (
     And,
     Exists,
@@ -74,14 +73,6 @@ def _scalars(doc: Prepared, node: Any) -> frozenset[Any]:
     return found
 
 
-@lru_cache(maxsize=4096)
-def _regex(segments: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
-    parts = []
-    for kind, text in segments:
-        parts.append(re.escape(text) if kind == "lit" else (".*" if kind == "*" else "."))
-    return re.compile("".join(parts), re.DOTALL)
-
-
 def _phrase_in(tokens: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     n = len(phrase)
     return any(tokens[i:i + n] == phrase for i in range(len(tokens) - n + 1))
@@ -103,8 +94,7 @@ def _eval(node: Node, doc: Prepared) -> bool:
     if isinstance(node, Phrase):
         return any(_phrase_in(toks, node.tokens) for toks in _values(doc, node))
     if isinstance(node, Wildcard):
-        pattern = _regex(node.segments)
-        return any(pattern.fullmatch(v) for v in _scalars(doc, node))
+        return any(glob_match(node.segments, v) for v in _scalars(doc, node))
     if isinstance(node, Interval):
         return any((node.gte is None or v >= node.gte) and (node.lt is None or v < node.lt)
                    for v in _values(doc, node))

@@ -14,6 +14,10 @@ Decisions, in one place:
 * A boost (``^2``) is accepted and ignored (it only changes scores).
 * Fuzzy (``~``), proximity (``"a b"~2``) and regular expressions
   (``/re/``) are refused: the SQL evaluator cannot do them exactly.
+* The size of a query is bounded (:mod:`.limits`): nesting depth, number
+  of clauses, words in a phrase, wildcard terms. Beyond a limit the query
+  is refused with :class:`~repository_core.errors.QueryTooComplex`, which
+  names the limit and its value.
 * Unknown fields, syntax errors, wildcards on number/date fields, leading
   wildcards on text fields and values that cannot be read for their field
   raise :class:`~repository_core.errors.InvalidQuery` with a 0-based
@@ -43,6 +47,7 @@ from .fields import (
     number_interval,
     tokens,
 )
+from .limits import DEFAULT_LIMITS, QueryLimits, check_tree, scan
 from .tree import (
     ONE,
     STAR,
@@ -66,13 +71,20 @@ _POSITION = re.compile(r"position (\d+)")
 _WORDISH = re.compile(r"^\w+$")
 
 
-def parse_query(text: str, *, for_sets: bool = False) -> Node:
-    """Parse a query string; ``for_sets`` refuses fields a set may not use."""
+def parse_query(text: str, *, for_sets: bool = False,
+                limits: QueryLimits = DEFAULT_LIMITS) -> Node:
+    """Parse a query string; ``for_sets`` refuses fields a set may not use.
+
+    A query beyond ``limits`` raises
+    :class:`~repository_core.errors.QueryTooComplex` before any recursive
+    walk of its tree.
+    """
     if not isinstance(text, str) or not text.strip():
         raise InvalidQuery("the query is empty", query=text or "", position=0)
     if len(text) > MAX_QUERY_LENGTH:
         raise InvalidQuery(f"the query is longer than {MAX_QUERY_LENGTH} characters",
                            query=text, position=MAX_QUERY_LENGTH)
+    scan(text, limits)
     try:
         syntax = luqum_parse(text)
     except IllegalCharacterError as exc:
@@ -80,7 +92,8 @@ def parse_query(text: str, *, for_sets: bool = False) -> Node:
     except ParseError as exc:
         message = str(exc).replace("Syntax error in input : ", "").rstrip("!")
         raise InvalidQuery(f"syntax error: {message}", query=text, position=_where(exc, text))
-    return _Converter(text, for_sets).convert(syntax, None)
+    check_tree(syntax, text, limits)
+    return _Converter(text, for_sets, limits).convert(syntax, None)
 
 
 def _where(exc: Exception, text: str) -> int:
@@ -89,9 +102,11 @@ def _where(exc: Exception, text: str) -> int:
 
 
 class _Converter:
-    def __init__(self, text: str, for_sets: bool):
+    def __init__(self, text: str, for_sets: bool, limits: QueryLimits):
         self.text = text
         self.for_sets = for_sets
+        self.limits = limits
+        self.wildcards = 0
 
     def fail(self, message: str, item: Any) -> InvalidQuery:
         pos = getattr(item, "pos", None)
@@ -185,6 +200,9 @@ class _Converter:
             if not toks:
                 raise self.fail(f"{text!r} has no letters or digits to search "
                                 f"in {field.name!r}", item)
+            if len(toks) > self.limits.max_phrase_words:
+                raise self.limits.too_complex("max_phrase_words", len(toks), self.text,
+                                              getattr(item, "pos", None))
             return Term(field.name, toks[0]) if len(toks) == 1 else Phrase(field.name, toks)
         lo, hi = self.interval(item, field, text)
         return Interval(field.name, lo, hi)
@@ -223,6 +241,10 @@ class _Converter:
         if field.type in ("number", "date"):
             raise self.fail(f"wildcards do not apply to the {field.type} field "
                             f"{field.name!r}; use a range", item)
+        self.wildcards += 1
+        if self.wildcards > self.limits.max_wildcards:
+            raise self.limits.too_complex("max_wildcards", self.wildcards, self.text,
+                                          getattr(item, "pos", None))
         if field.large and segments[0][0] != "lit":
             raise self.fail(f"a leading wildcard is not allowed on the text field "
                             f"{field.name!r}", item)

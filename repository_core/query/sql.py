@@ -19,7 +19,18 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, delete, false, not_, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    delete,
+    false,
+    func,
+    not_,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session, aliased
 
 from ..models import RecordRow
@@ -32,6 +43,7 @@ from .fields import (
     raw_keyword_values,
     tokens,
 )
+from .phrase import phrase_match
 from .term_table import TermRow
 from .tree import (
     And,
@@ -79,9 +91,9 @@ class _Compiler:
 
     def compile(self, node: Node) -> ColumnElement[bool]:
         if isinstance(node, And):
-            return and_(*[self.compile(c) for c in node.children])
+            return and_(*self.grouped(node.children, every=True))
         if isinstance(node, Or):
-            return or_(*[self.compile(c) for c in node.children])
+            return or_(*self.grouped(node.children, every=False))
         if isinstance(node, Not):
             return not_(self.compile(node.child))
         if isinstance(node, MatchAll):
@@ -102,18 +114,40 @@ class _Compiler:
             return self.str_range(node)
         raise TypeError(f"not a query node: {node!r}")
 
+    def grouped(self, children: tuple[Node, ...], *, every: bool) -> list[ColumnElement[bool]]:
+        """The children's clauses, with the terms of one field merged into one.
+
+        ``f:a OR f:b OR ...`` is one ``term IN (...)`` lookup and ``f:a AND
+        f:b AND ...`` one lookup counting the distinct terms found, with the
+        values in one expanding parameter: the statement (and SQLAlchemy's
+        cache of compiled statements) stays the same size whatever the
+        number of terms, where one subquery a term grew both.
+        """
+        terms: dict[str, list[str]] = {}
+        clauses: list[ColumnElement[bool]] = []
+        for child in children:
+            if isinstance(child, Term):
+                terms.setdefault(child.field, []).append(child.value)
+            else:
+                clauses.append(self.compile(child))
+        for field, values in terms.items():
+            distinct = sorted(set(values))
+            if len(distinct) == 1:
+                clauses.append(self.exists(field, lambda t, v=distinct[0]: t.term == v))
+            elif not every:
+                clauses.append(self.exists(field, lambda t, vs=distinct: t.term.in_(vs)))
+            else:
+                t = aliased(TermRow)
+                clauses.append(self.record_id.in_(
+                    select(t.record_id)
+                    .where(_field_is(t, field), t.term.in_(distinct))
+                    .group_by(t.record_id)
+                    .having(func.count(t.term.distinct()) == len(distinct))))
+        return clauses
+
     def phrase(self, node: Phrase) -> ColumnElement[bool]:
-        first = aliased(TermRow)
-        stmt = select(first.record_id).where(
-            _field_is(first, node.field), first.term == node.tokens[0],
-        )
-        for i, token in enumerate(node.tokens[1:], start=1):
-            nxt = aliased(TermRow)
-            stmt = stmt.join(nxt, and_(
-                nxt.record_id == first.record_id, nxt.field == first.field,
-                nxt.ord == first.ord, nxt.pos == first.pos + i, nxt.term == token,
-            ))
-        return self.record_id.in_(stmt)
+        fields = _TEXT_FIELDS if node.field == FULL_TEXT else (node.field,)
+        return phrase_match(self.record_id, fields, node.tokens)
 
     def wildcard(self, node: Wildcard) -> ColumnElement[bool]:
         pattern = "".join(

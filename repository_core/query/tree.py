@@ -30,6 +30,7 @@ __all__ = [
     "Term",
     "Wildcard",
     "fields_of",
+    "leaf_count",
     "positive_words",
 ]
 
@@ -139,6 +140,11 @@ def walk(node: Node) -> Iterator[Node]:
 def fields_of(node: Node) -> set[str]:
     """Every field a query looks at."""
     return {n.field for n in walk(node) if hasattr(n, "field")}
+
+
+def leaf_count(node: Node) -> int:
+    """Terms, phrases, ranges and the like in a query (everything but AND/OR/NOT)."""
+    return sum(1 for n in walk(node) if not isinstance(n, (And, Or, Not)))
 
 
 def positive_words(node: Node, field: str = "_text") -> list[str]:

@@ -14,6 +14,8 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from ..query.limits import DEFAULT_LIMITS
+from .budget import time_budget
 from .embedded import SearchResult, search
 
 __all__ = ["EmbeddedSearch", "SearchBackend"]
@@ -25,13 +27,19 @@ class SearchBackend(Protocol):
 
 
 class EmbeddedSearch:
-    """The default engine: the database's own full-text index."""
+    """The default engine: the database's own full-text index.
 
-    def __init__(self, sessions: Callable[[], AbstractContextManager[Session]]):
+    Every search runs within ``seconds`` of database time
+    (:func:`.budget.time_budget`; None: no budget).
+    """
+
+    def __init__(self, sessions: Callable[[], AbstractContextManager[Session]],
+                 seconds: float | None = DEFAULT_LIMITS.max_seconds):
         self.sessions = sessions
+        self.seconds = seconds
 
     def search(self, q: str | None, *, sort: str, size: int, cursor: str | None,
                filters: Mapping[str, list[str]], facets: bool) -> SearchResult:
-        with self.sessions() as session:
+        with self.sessions() as session, time_budget(session, self.seconds, q or ""):
             return search(session, q, sort=sort, size=size, cursor=cursor,
                           filters=filters, facets=facets)

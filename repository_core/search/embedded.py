@@ -51,6 +51,7 @@ from sqlalchemy import (
     delete,
     func,
     literal,
+    not_,
     or_,
     select,
     text,
@@ -58,19 +59,29 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import REGCONFIG as _REGCONFIG
 from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..db import Base
 from ..errors import InvalidQuery
 from ..models import RecordRow
-from ..query.fields import FIELDS, FULL_TEXT_SOURCES, _raw_values, _scalar_text, normalise
+from ..query.fields import (
+    FIELDS,
+    FULL_TEXT_SOURCES,
+    KEYWORD_MAX,
+    _raw_values,
+    _scalar_text,
+    normalise,
+    number_interval,
+)
 from ..query.parser import parse_query
 from ..query.sql import to_sql
 from ..query.term_table import TermRow
-from ..query.tree import And, Interval, Node, Or, Term, positive_words
+from ..query.tree import And, Interval, Node, Or, Term, leaf_count, positive_words
 from ..records import Record
 from ..stats.reading import views_subquery
 from ..store import row_to_record
+from .budget import budget_exhausted
 
 __all__ = [
     "FACETS",
@@ -98,6 +109,8 @@ FACETS: Mapping[str, str] = {
 SORTS = ("relevance", "newest", "oldest", "mostviewed")
 MAX_SIZE = 100
 FACET_SIZE = 20
+#: queries with more leaves than this run without SQLAlchemy's compiled cache
+CACHED_LEAVES = 16
 
 SearchVector = Text().with_variant(TSVECTOR(), "postgresql")
 
@@ -245,17 +258,19 @@ def facet_filter(name: str, values: Sequence[str]) -> Node:
     """A filter node for facet ``name`` taking any of ``values``."""
     fld = FACETS.get(name)
     if fld is None:
-        raise InvalidQuery(f"unknown facet {name!r}")
+        raise InvalidQuery(f"unknown facet {name!r}", parameter=name)
     nodes: list[Node] = []
     for value in values:
         if FIELDS[fld].type == "number":
-            try:
-                n = int(value)
-            except ValueError:
-                raise InvalidQuery(f"facet {name!r} takes integers, not {value!r}") from None
-            nodes.append(Interval(fld, n, n + 1))
+            # the query language's integers (at most 15 digits): a 64-bit
+            # overflow in the database is a 400 here, not a 500 there
+            interval = number_interval(value)
+            if interval is None:
+                raise InvalidQuery(f"facet {name!r} takes integers of at most 15 digits, "
+                                   f"not {value[:40]!r}", parameter=name)
+            nodes.append(Interval(fld, *interval))
         else:
-            nodes.append(Term(fld, normalise(value)))
+            nodes.append(Term(fld, normalise(value)[:KEYWORD_MAX]))
     return nodes[0] if len(nodes) == 1 else Or(tuple(nodes))
 
 
@@ -299,11 +314,17 @@ def search(
         if values:
             nodes.append(facet_filter(name, values))
     where: list[Any] = [RecordRow.deleted.is_(False)]
+    # a large query's statements are not kept in SQLAlchemy's cache of
+    # compiled statements: every distinct shape would stay there (megabytes
+    # each), and it is unlikely to come again
+    opts: dict[str, Any] = ({"compiled_cache": None}
+                            if tree is not None and leaf_count(tree) > CACHED_LEAVES else {})
     if nodes:
         where.append(to_sql(nodes[0] if len(nodes) == 1 else And(tuple(nodes))))
 
     total = int(session.execute(
-        select(func.count()).select_from(RecordRow).where(*where)).scalar_one())
+        select(func.count()).select_from(RecordRow).where(*where),
+        execution_options=opts).scalar_one())
 
     words = sorted(set(positive_words(tree))) if tree is not None else []
     if sort == "relevance" and not words:
@@ -341,7 +362,7 @@ def search(
                                   and_(RecordRow.created == created, RecordRow.id > after_id)))
         stmt = stmt.order_by(RecordRow.created.desc() if newest else RecordRow.created,
                              RecordRow.id)
-    rows = session.execute(stmt.limit(size + 1)).all()
+    rows = session.execute(stmt.limit(size + 1), execution_options=opts).all()
     more = len(rows) > size
     rows = rows[:size]
     hits = [row_to_record(r[0]) for r in rows]
@@ -359,28 +380,102 @@ def search(
             key = last.created.isoformat()
         next_cursor = _encode([sort_key, key, last.id])
 
-    facet_values = _facets(session, where) if facets else {}
+    facet_values = _facets_within_budget(session, where, total, opts) if facets else {}
     return SearchResult(hits, total, facet_values, next_cursor, scores)
 
 
-def _facets(session: Session, where: list[Any]) -> dict[str, list[FacetValue]]:
-    matching = select(RecordRow.id).where(*where)
+def _facets_within_budget(session: Session, where: list[Any], total: int,
+                          opts: dict[str, Any]) -> dict[str, list[FacetValue]]:
+    """Facet counts, or none (``{}``) if counting them would pass the search's
+    time budget (:mod:`.budget`): the hits and the total are what was asked
+    for; facets over a very broad match are the part that can wait."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    try:
+        if postgres:  # a cancelled statement must not abort the whole transaction
+            with session.begin_nested():
+                return _facet_values(session, where, total, opts)
+        return _facet_values(session, where, total, opts)
+    except OperationalError as exc:
+        if budget_exhausted(exc):
+            return {}
+        raise
+
+
+def _facet_values(session: Session, where: list[Any], total: int,
+                  opts: dict[str, Any]) -> dict[str, list[FacetValue]]:
+    """The top values of every facet over the ``total`` records matching ``where``.
+
+    Cost is what makes this shape: a record's facet values are reached
+    through its id, one index lookup each, so counting over a match costs
+    one lookup per matching record and facet field. Therefore:
+
+    * the match is evaluated once for all facets (a materialised CTE), where
+      each facet used to evaluate it again;
+    * counts are read from the ``(field, term|num, record_id)`` indexes alone
+      (the label, the value as written, is read for the top values only);
+    * over a broad match (more than half of the store) the counts are those
+      of every record minus those of the records that do not match (the
+      deleted ones and the rest): a search of everything costs a scan of
+      the facet indexes, not a lookup per record.
+    """
+    stored = int(session.execute(select(func.count()).select_from(RecordRow)).scalar_one())
+    counts: dict[str, dict[Any, int]]
+    if total == 0:
+        counts = {fld: {} for fld in FACETS.values()}
+    elif total <= stored - total:
+        counts = _facet_counts(session, and_(*where), opts)
+    else:
+        everything = _facet_counts(session, None, opts)
+        others = _facet_counts(session, not_(and_(*where)), opts)
+        counts = {fld: {v: n - others[fld].get(v, 0) for v, n in found.items()}
+                  for fld, found in everything.items()}
     out: dict[str, list[FacetValue]] = {}
     for name, fld in FACETS.items():
-        count = func.count(TermRow.record_id.distinct())
+        found = [(v, n) for v, n in counts[fld].items() if n > 0]
         if FIELDS[fld].type == "number":
-            num_stmt = (select(TermRow.num, count.label("n"))
-                        .where(TermRow.field == fld, TermRow.record_id.in_(matching))
-                        .group_by(TermRow.num).order_by(count.desc(), TermRow.num.desc())
-                        .limit(FACET_SIZE))
-            out[name] = [FacetValue(str(v), str(v), int(n)) for v, n in session.execute(num_stmt)]
+            found.sort(key=lambda vn: (-vn[1], -vn[0]))
+            out[name] = [FacetValue(str(v), str(v), n) for v, n in found[:FACET_SIZE]]
         else:
-            term_stmt = (select(TermRow.term, func.max(TermRow.raw), count.label("n"))
-                         .where(TermRow.field == fld, TermRow.record_id.in_(matching))
-                         .group_by(TermRow.term).order_by(count.desc(), TermRow.term)
-                         .limit(FACET_SIZE))
-            # ``term`` is NULL only in the rows of number fields
-            out[name] = [FacetValue(typing.cast(str, t), label or typing.cast(str, t), int(n))
-                         for t, label, n in session.execute(term_stmt)]
+            found.sort(key=lambda vn: (-vn[1], vn[0]))
+            top = found[:FACET_SIZE]
+            labels = _labels(session, fld, [v for v, _ in top])
+            out[name] = [FacetValue(v, labels.get(v) or v, n) for v, n in top]
     return out
 
+
+def _facet_counts(session: Session, among: Any, opts: dict[str, Any]
+                  ) -> dict[str, dict[Any, int]]:
+    """Records per value of each facet field, among the records where ``among``
+    holds (None: every stored record, from the indexes alone)."""
+    out: dict[str, dict[Any, int]] = {fld: {} for fld in FACETS.values()}
+    n = func.count(TermRow.record_id.distinct())
+    if among is None:
+        for fld in FACETS.values():
+            column = TermRow.num if FIELDS[fld].type == "number" else TermRow.term
+            by_value = select(column, n).where(TermRow.field == fld).group_by(column)
+            out[fld] = {v: int(c) for v, c in session.execute(by_value) if v is not None}
+        return out
+    # the ids are found once (a materialised CTE) and drive: one primary-key
+    # lookup per record for all facet fields
+    ids = select(RecordRow.id.label("id")).where(among).cte("facet_ids") \
+        .prefix_with("MATERIALIZED")
+    stmt = (select(TermRow.field, TermRow.term, TermRow.num, n)
+            .select_from(ids)
+            .join(TermRow, TermRow.record_id == ids.c.id)
+            .where(TermRow.field.in_(list(FACETS.values())))
+            .group_by(TermRow.field, TermRow.term, TermRow.num))
+    for fld, term, num, c in session.execute(stmt, execution_options=opts):
+        value = num if FIELDS[fld].type == "number" else term
+        if value is not None:
+            out[fld][value] = int(c)
+    return out
+
+
+def _labels(session: Session, fld: str, values: list[str]) -> dict[str, str | None]:
+    """A value as written for each normalised value (the first stored row's)."""
+    out: dict[str, str | None] = {}
+    for value in values:
+        out[value] = session.execute(
+            select(TermRow.raw).where(TermRow.field == fld, TermRow.term == value).limit(1)
+        ).scalar_one_or_none()
+    return out

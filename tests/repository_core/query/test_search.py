@@ -92,3 +92,30 @@ def test_bad_input(loaded: Engine) -> None:
             search(s, "x", cursor="garbage!")
         with pytest.raises(InvalidQuery):
             search(s, None, filters={"colour": ["red"]})
+
+
+@pytest.mark.parametrize("q", [None, "climate", "*", "NOT climate", "titles.title:climate",
+                               "types.resourceTypeGeneral:dataset", "nothing-matches-this",
+                               "_exists_:subjects.subject"])
+def test_facet_counts_are_exact_over_narrow_and_broad_matches(loaded: Engine,
+                                                              q: str | None) -> None:
+    """Narrow matches are counted directly, broad ones as everything minus the rest:
+    both give what counting the matching records one by one gives."""
+    from collections import Counter
+
+    from repository_core.query import extract
+    from repository_core.search import FACETS
+
+    tree = parse_query(q) if q else None
+    live = [r for r in CORPUS if not r.deleted and (tree is None or matches(tree, r))]
+    svc = service(loaded)
+    with svc.reading() as s:
+        result = search(s, q, size=1)
+    assert result.total == len(live)
+    for name, fld in FACETS.items():
+        expected: Counter[str] = Counter()
+        for r in live:
+            expected.update({str(v) for v in extract(r).get(fld, ())})
+        got = {f.key: f.count for f in result.facets[name]}
+        assert got == {k: n for k, n in expected.items() if k in got}, name
+        assert len(got) == min(len(expected), 20), name
