@@ -172,8 +172,9 @@ def main() -> None:
         load(engine, args.records, rng)
         analyze(engine)
         print(f"load: {time.perf_counter() - t0:.1f} s")
-        config = load_config({"base_url": "http://bench.invalid", "data_dir": str(folder)},
-                             environ={})
+        # rate limits off: this measures the cost of each query, from one client
+        config = load_config({"base_url": "http://bench.invalid", "data_dir": str(folder),
+                              "ratelimit_enabled": False}, environ={})
         client = create_app(services=build_services(config, engine=engine)).test_client()
         run(client, args, rng)
 
