@@ -56,6 +56,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from repository_core import outbox
+from repository_core.background import BackgroundThread
 from repository_core.datestamps import utcnow
 from repository_core.db import write_engine
 from repository_core.outbox import Claim, DOIRegistrationRow, OutboxRow
@@ -386,7 +387,7 @@ class OutboxWorker:
             self._sleep(seconds)
 
 
-class WorkerThread:
+class WorkerThread(BackgroundThread):
     """The worker in a daemon thread of ``oaiserver serve``: ``start()``, ``stop()``.
 
     Errors never kill the thread silently: a failed batch is logged and
@@ -394,37 +395,14 @@ class WorkerThread:
     and retried too (an operator may fix the configuration).
     """
 
+    failure = "DOI outbox worker stopped"
+
     def __init__(self, worker: OutboxWorker, *, name: str = "doi-outbox"):
+        super().__init__(name)
         self.worker = worker
-        self.name = name
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.last_error: BaseException | None = None
 
-    def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._main, name=self.name, daemon=True)
-        self._thread.start()
+    def step(self, stop: threading.Event) -> None:
+        self.worker.run(until_empty=False, stop=stop)
 
-    def stop(self, timeout: float | None = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def _main(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.worker.run(until_empty=False, stop=self._stop)
-            except Exception as exc:  # keep serving; say why
-                self.last_error = exc
-                log.exception("DOI outbox worker stopped; restarting")
-                self._stop.wait(self.worker.idle_interval)
-
-
+    def retry_delay(self) -> float:
+        return self.worker.idle_interval

@@ -16,6 +16,7 @@ import threading
 
 from sqlalchemy import Engine
 
+from ..background import BackgroundThread
 from .processing import DEFAULT_BATCH_SIZE, DEFAULT_RETENTION_DAYS, ProcessingResult, process_usage
 
 __all__ = ["ProcessingThread"]
@@ -23,43 +24,25 @@ __all__ = ["ProcessingThread"]
 log = logging.getLogger(__name__)
 
 
-class ProcessingThread:
+class ProcessingThread(BackgroundThread):
     """Runs ``process_usage`` every ``interval`` seconds in a daemon thread.
 
     A failed run is logged (with its exception kept in ``last_error``) and
     tried again after the interval; it never stops the thread.
     """
 
+    failure = "usage statistics processing failed"
+
     def __init__(self, engine: Engine, *, interval: float,
                  retention_days: int = DEFAULT_RETENTION_DAYS,
                  batch_size: int = DEFAULT_BATCH_SIZE, name: str = "usage-statistics"):
+        super().__init__(name)
         self.engine = engine
         self.interval = interval
         self.retention_days = retention_days
         self.batch_size = batch_size
-        self.name = name
         self.runs = 0
         self.last_result: ProcessingResult | None = None
-        self.last_error: BaseException | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._main, name=self.name, daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float | None = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
 
     def run_once(self) -> ProcessingResult:
         result = process_usage(self.engine, self.batch_size, self.retention_days)
@@ -67,15 +50,12 @@ class ProcessingThread:
         self.last_result = result
         return result
 
-    def _main(self) -> None:
-        while not self._stop.is_set():
-            try:
-                result = self.run_once()
-                if result.events:
-                    log.info("usage statistics: processed %d events (%d robots)",
-                             result.events, result.robots)
-            except Exception as exc:  # keep serving; say why
-                self.last_error = exc
-                log.exception("usage statistics processing failed; retrying in %s s",
-                              self.interval)
-            self._stop.wait(self.interval)
+    def step(self, stop: threading.Event) -> None:
+        result = self.run_once()
+        if result.events:
+            log.info("usage statistics: processed %d events (%d robots)",
+                     result.events, result.robots)
+        stop.wait(self.interval)
+
+    def retry_delay(self) -> float:
+        return self.interval
