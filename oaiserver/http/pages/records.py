@@ -76,6 +76,17 @@ def _load(record_id: str) -> Record:
     return records.public_view(records.get(record_id))
 
 
+def _live_or_answer(record_id: str, ctx: ExportContext,
+                    tombstone_kind: str) -> tuple[Record | None, Response | None]:
+    """(the live record, None), or (None, the 404 or the 410 tombstone to send instead)."""
+    try:
+        return _load(record_id), None
+    except RecordNotFound:
+        return None, _plain(404, f"no record with id {record_id!r}")
+    except RecordDeleted as exc:
+        return None, _gone(exc.record, ctx, tombstone_kind)
+
+
 def _etag(record: Record, variant: str, params: Mapping[str, str] | None = None,
           figures: RecordFigures | None = None) -> str:
     shown = [f"{k}={v}" for k, v in sorted(figures.as_dict().items())] if figures else []
@@ -214,13 +225,10 @@ def export(record_id: str, name: str) -> Response:
     if fmt is None or fmt.media_type is None:
         names = ", ".join(f.name for f in FORMATS.negotiable())
         return _plain(404, f"no export format {name!r}; formats: {names}")
-    try:
-        record = _load(record_id)
-    except RecordNotFound:
-        return _plain(404, f"no record with id {record_id!r}")
-    except RecordDeleted as exc:
-        gone = exc.record
-        return _gone(gone, ctx, _tombstone_kind(Choice(fmt, fmt.media_type)))
+    record, refused = _live_or_answer(record_id, ctx, _tombstone_kind(Choice(fmt, fmt.media_type)))
+    if refused is not None:
+        return refused
+    assert record is not None
     if not fmt.available(record):
         return _plain(404, f"format {name!r} is not available for record {record_id!r} "
                            "(DataCite XML needs a DOI)")
@@ -238,13 +246,10 @@ def export(record_id: str, name: str) -> Response:
 @bp.get("/records/<record_id>/linkset")
 def record_linkset(record_id: str) -> Response:
     ctx: ExportContext = current_services().export_context
-    try:
-        record = _load(record_id)
-    except RecordNotFound:
-        return _plain(404, f"no record with id {record_id!r}")
-    except RecordDeleted as exc:
-        gone = exc.record
-        return _gone(gone, ctx, "json")
+    record, refused = _live_or_answer(record_id, ctx, "json")
+    if refused is not None:
+        return refused
+    assert record is not None
     body = json.dumps(linkset(record, ctx, FORMATS.negotiable(record)), indent=2)
     response = Response(body, content_type=LINKSET_MEDIA_TYPE)
     return _finish(response, record, "linkset")
