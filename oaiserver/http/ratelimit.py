@@ -70,7 +70,9 @@ def client_address(remote_addr: str | None, forwarded_for: str | None,
 
 def _bearer() -> str | None:
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    return given.strip() or None if scheme.lower() == "bearer" else None
+    if scheme.lower() != "bearer":
+        return None
+    return given.strip() or None
 
 
 class ListGate:
@@ -117,8 +119,9 @@ class RateLimits:
 
     def _is_token_holder(self) -> bool:
         given = _bearer()
-        return bool(given) and any(hmac.compare_digest(t.encode(), given.encode())  # type: ignore[union-attr]
-                                   for t in self.config.api_tokens)
+        if given is None:
+            return False
+        return any(hmac.compare_digest(t.encode(), given.encode()) for t in self.config.api_tokens)
 
     def key(self) -> str:
         if request.path.startswith("/oai"):
