@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import math
 import threading
 import time
@@ -35,38 +34,11 @@ from flask_limiter import Limiter, RequestLimit
 
 from oaiserver.config import Config
 
+from .clients import client_address, trusted_networks
 from .current import current_services
 from .problems import problem
 
-__all__ = ["ListGate", "client_address", "install_rate_limits"]
-
-_Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def _networks(proxies: tuple[str, ...]) -> list[_Network]:
-    return [ipaddress.ip_network(p.strip(), strict=False) for p in proxies if p.strip()]
-
-
-def _trusted(address: str, networks: list[_Network]) -> bool:
-    try:
-        ip = ipaddress.ip_address(address.strip())
-    except ValueError:
-        return False
-    return any(ip in network for network in networks)
-
-
-def client_address(remote_addr: str | None, forwarded_for: str | None,
-                   trusted: list[_Network]) -> str:
-    """The client's address: the peer, or what trusted proxies say it forwarded for."""
-    peer = remote_addr or ""
-    if not forwarded_for or not _trusted(peer, trusted):
-        return peer
-    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
-    for hop in reversed(hops):
-        if not _trusted(hop, trusted):
-            return hop
-    return hops[0] if hops else peer
-
+__all__ = ["ListGate", "RateLimits", "install_rate_limits"]
 
 def _bearer() -> str | None:
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
@@ -104,7 +76,7 @@ class RateLimits:
 
     def __init__(self, config: Config, secret: Any):
         self.config = config
-        self.trusted = _networks(config.trusted_proxies)
+        self.trusted = trusted_networks(config.trusted_proxies)
         self._secret = secret  # callable: the installation's key, read on first use
         self.lists = ListGate(config.oai_max_lists_per_client)
 

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from repository_core.stats import UsageTotals, item_figures, items_totals
 
+from .clients import request_client_address
 from .current import current_services
 
 __all__ = ["COUNTED_STATUSES", "RecordFigures", "count_use", "hits_figures", "record_figures"]
@@ -51,7 +52,7 @@ def count_use(record_id: str, access_method: str, status: int = 200) -> None:
         return
     try:
         recorder.record(record_id, "investigation", access_method,
-                        request.remote_addr or "", request.headers.get("User-Agent", ""))
+                        request_client_address(), request.headers.get("User-Agent", ""))
     except Exception:  # a lost event must not cost the reader the page
         log.exception("could not record a use of record %r", record_id)
 

@@ -22,7 +22,8 @@ import pytest
 import requests
 from sqlalchemy import Engine
 
-from oaiserver.http.ratelimit import ListGate, client_address
+from oaiserver.http.clients import client_address
+from oaiserver.http.ratelimit import ListGate
 from oaiserver.services import Services
 from tests.oaiserver.oai.oai_support import make_app, make_services, populate, serve
 

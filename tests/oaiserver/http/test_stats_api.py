@@ -400,3 +400,20 @@ def test_over_http_the_socket_address_is_what_gets_hashed(services):
         ("a", "Regular", client_hash(salt, "127.0.0.1", BROWSER)),
         ("b", "Machine", client_hash(salt, "127.0.0.1", HARVESTER)),
     ]
+
+
+def test_behind_a_trusted_proxy_the_forwarded_client_is_hashed(engine):
+    """Behind a reverse proxy every peer is the proxy: the session is the forwarded client's,
+    and X-Forwarded-For from anyone else is ignored."""
+    from repository_core.stats.sessions import DailySalts, client_hash
+
+    services = make_services(engine, trusted_proxies="10.0.0.1")
+    services.records.create(minimal(), record_id="p")
+    client = create_app(services=services).test_client()
+    forwarded = {"X-Forwarded-For": "203.0.113.9, 10.0.0.1"}
+    assert get(client, "/records/p", ip="10.0.0.1", headers=forwarded).status_code == 200
+    assert get(client, "/records/p", ip="192.0.2.7", headers=forwarded).status_code == 200
+    salt = DailySalts(services.engine).for_day(datetime.now(UTC).date())
+    with Session(services.engine) as session:
+        sessions = session.execute(select(UsageEventRow.session).order_by(UsageEventRow.id)).scalars().all()
+    assert sessions == [client_hash(salt, "203.0.113.9", BROWSER), client_hash(salt, "192.0.2.7", BROWSER)]
