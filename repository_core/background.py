@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from abc import ABC, abstractmethod
 
 __all__ = ["BackgroundThread"]
 
 log = logging.getLogger(__name__)
 
 
-class BackgroundThread:
+class BackgroundThread(ABC):
     """Subclasses say what one ``step`` is and how long to wait after a failed one."""
 
     #: the log line's words when a step fails
@@ -28,12 +29,13 @@ class BackgroundThread:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    @abstractmethod
     def step(self, stop: threading.Event) -> None:
         """One round of work; waits between rounds on ``stop`` so that stopping is prompt."""
-        raise NotImplementedError
 
+    @abstractmethod
     def retry_delay(self) -> float:
-        raise NotImplementedError
+        """Seconds to wait after a failed step."""
 
     def start(self) -> None:
         if self._thread is not None and self._thread.is_alive():

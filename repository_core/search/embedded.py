@@ -292,6 +292,16 @@ def _rank_subquery(session: Session, words: list[str]) -> Any:
             .subquery("rank"))
 
 
+def _by_score(scores: Any, score: Any, where: list[Any], after: tuple[Any, str] | None) -> Any:
+    """Records joined to a ``record_id -> score`` subquery, best first, keyset-paged after ``after``."""
+    stmt = (select(RecordRow, score.label("score"))
+            .outerjoin(scores, scores.c.record_id == RecordRow.id).where(*where))
+    if after is not None:
+        value, after_id = after
+        stmt = stmt.where(or_(score < value, and_(score == value, RecordRow.id > after_id)))
+    return stmt.order_by(score.desc(), RecordRow.id)
+
+
 def search(
     session: Session,
     q: str | None = None,
@@ -336,22 +346,10 @@ def search(
     stmt: Any
     if sort_key == "relevance":
         rank = _rank_subquery(session, words)
-        score = func.coalesce(rank.c.score, 0.0)
-        stmt = (select(RecordRow, score.label("score"))
-                .outerjoin(rank, rank.c.record_id == RecordRow.id).where(*where))
-        if after is not None:
-            s, after_id = after
-            stmt = stmt.where(or_(score < s, and_(score == s, RecordRow.id > after_id)))
-        stmt = stmt.order_by(score.desc(), RecordRow.id)
+        stmt = _by_score(rank, func.coalesce(rank.c.score, 0.0), where, after)
     elif sort_key == "mostviewed":
         views_table = views_subquery()
-        views = func.coalesce(views_table.c.views, 0)
-        stmt = (select(RecordRow, views.label("score"))
-                .outerjoin(views_table, views_table.c.record_id == RecordRow.id).where(*where))
-        if after is not None:
-            v, after_id = after
-            stmt = stmt.where(or_(views < v, and_(views == v, RecordRow.id > after_id)))
-        stmt = stmt.order_by(views.desc(), RecordRow.id)
+        stmt = _by_score(views_table, func.coalesce(views_table.c.views, 0), where, after)
     else:
         newest = sort_key == "newest"
         stmt = select(RecordRow, literal(None).label("score")).where(*where)
