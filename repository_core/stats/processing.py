@@ -5,7 +5,7 @@ worker thread, every few minutes. It reads events past its cursor in
 batches (by id); for every (record, UTC day) a batch touches it recomputes
 that day's figures from the day's raw human events, and commits them with
 the advanced cursor in one transaction. The counting is set-wise SQL
-(``count_day``: one ``DELETE`` and one ``INSERT ... SELECT`` a touched day),
+(``count_touched``: one ``DELETE`` and one ``INSERT ... SELECT`` a batch),
 not Python work per record-day. So:
 
 * it is idempotent: a (record, day) row is always a function of that day's
@@ -43,6 +43,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Date,
+    DateTime,
     Delete,
     Engine,
     Insert,
@@ -58,6 +59,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    tuple_,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -65,7 +67,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from ..datestamps import utcnow
-from ..db import UTCDateTime, write_engine
+from ..db import write_engine
 from .sessions import forget_salts_before
 from .tables import UsageDailyRow, UsageEventRow, UsageStateRow
 
@@ -74,9 +76,8 @@ __all__ = [
     "DEFAULT_RETENTION_DAYS",
     "DOUBLE_CLICK",
     "BatchResult",
-    "DayWork",
     "ProcessingResult",
-    "count_day",
+    "count_touched",
     "pending_events",
     "process_batch",
     "process_usage",
@@ -148,6 +149,30 @@ def _hour_sqlite(element: _Hour, compiler: SQLCompiler, **kw: Any) -> str:
     return f"strftime('%H', {compiler.process(element.clauses, **kw)})"
 
 
+class _DayStart(FunctionElement[datetime]):
+    """The first instant of a ``DATE`` column's day (plus ``days``), comparable
+    with stored timestamps; computed per row in SQL, so a join on it is a
+    range of the (record_id, occurred) index."""
+
+    type = DateTime()
+    inherit_cache = True
+
+    def __init__(self, day: Any, days: int = 0):
+        self.days = days
+        super().__init__(day)
+
+
+@compiles(_DayStart)
+def _day_start(element: _DayStart, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} + {int(element.days)} AS TIMESTAMP)"
+
+
+@compiles(_DayStart, "sqlite")
+def _day_start_sqlite(element: _DayStart, compiler: SQLCompiler, **kw: Any) -> str:
+    # stored 'YYYY-MM-DD HH:MM:SS.ffffff' sorts after the bare 'YYYY-MM-DD' of its day
+    return f"date({compiler.process(element.clauses, **kw)}, '+{int(element.days)} day')"
+
+
 @compiles(_Micros)
 def _micros(element: _Micros, compiler: SQLCompiler, **kw: Any) -> str:
     return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) * 1000000 AS BIGINT)"
@@ -162,20 +187,11 @@ def _micros_sqlite(element: _Micros, compiler: SQLCompiler, **kw: Any) -> str:
             f" + CAST(substr({column}, 21, 6) AS INTEGER))")
 
 
-@dataclass(frozen=True)
-class DayWork:
-    """One UTC day a batch touched; ``_TOUCHED`` holds the batch's records of
-    that day, and events past ``last_id`` are left for the next batch."""
-
-    connection: Connection
-    day: date
-    last_id: int
-
-
 _E = UsageEventRow.__table__.c
+_EVENTS = cast(Table, UsageEventRow.__table__)
 _DAILY = cast(Table, UsageDailyRow.__table__)
-# The (day, record) pairs the batch in progress touched, computed once a batch
-# in one pass over its events; each session has its own, emptied every batch.
+# The (day, record) pairs the batch in progress touched; each session has its
+# own, emptied every batch.
 _TOUCHED = Table(
     "usage_touched", MetaData(),
     Column("day", Date(), primary_key=True),
@@ -187,25 +203,26 @@ _DAILY_COLUMNS = ["record_id", "day", "access_method", "total_investigations",
                   "unique_investigations", "total_requests", "unique_requests"]
 
 
-def _day_statements() -> tuple[Delete, Insert]:
-    """The two statements of ``count_day``, built once, with the day's bounds
-    and the batch's last id as parameters (``day``, ``start``, ``end``, ``last_id``)."""
-    day = bindparam("day", type_=Date())
-    of_day = (_E.occurred >= bindparam("start", type_=UTCDateTime()),
-              _E.occurred < bindparam("end", type_=UTCDateTime()), _E.is_robot.is_(False))
-    touched = select(_TOUCHED.c.record_id).where(_TOUCHED.c.day == day)
+def _count_statements() -> tuple[Delete, Insert]:
+    """The two statements of ``count_touched``, built once; ``last_id`` is their
+    one parameter (events past it belong to the next batch)."""
+    touched = _TOUCHED.c
     micros = _Micros(_E.occurred)
+    # one touched (day, record) joins that record's events of that day: a
+    # range of the (record_id, occurred) index, whatever the table's size
     clicks = select(
-        _E.record_id, _E.action, _E.access_method, _E.session,
+        touched.day, _E.record_id, _E.action, _E.access_method, _E.session,
         _Hour(_E.occurred).label("hour"), micros.label("t"),
         func.lag(micros).over(
-            partition_by=(_E.record_id, _E.action, _E.access_method, _E.session),
+            partition_by=(touched.day, _E.record_id, _E.action, _E.access_method, _E.session),
             order_by=_E.occurred,
         ).label("previous"),
-    ).where(_E.record_id.in_(touched), _E.id <= bindparam("last_id"), *of_day
-            ).subquery("clicks")
+    ).select_from(_TOUCHED.join(_EVENTS, and_(
+        _E.record_id == touched.record_id,
+        _E.occurred >= _DayStart(touched.day), _E.occurred < _DayStart(touched.day, 1),
+    ))).where(_E.id <= bindparam("last_id"), _E.is_robot.is_(False)).subquery("clicks")
     # a click counts unless the one before it (same session, record, action
-    # and method) was no more than DOUBLE_CLICK earlier
+    # and method, same day) was no more than DOUBLE_CLICK earlier
     gap = int(DOUBLE_CLICK / timedelta(microseconds=1))
     counted = case((or_(clicks.c.previous.is_(None), clicks.c.t - clicks.c.previous > gap), 1),
                    else_=0)
@@ -218,29 +235,31 @@ def _day_statements() -> tuple[Delete, Insert]:
         return func.count(distinct(case((clicks.c.action == action, user_session))))
 
     figures = select(
-        clicks.c.record_id, day, clicks.c.access_method,
+        clicks.c.record_id, clicks.c.day, clicks.c.access_method,
         total("investigation"), unique("investigation"), total("request"), unique("request"),
-    ).group_by(clicks.c.record_id, clicks.c.access_method)
-    return (delete(_DAILY).where(_DAILY.c.day == day, _DAILY.c.record_id.in_(touched)),
-            insert(_DAILY).from_select(_DAILY_COLUMNS, figures))
+    ).group_by(clicks.c.day, clicks.c.record_id, clicks.c.access_method)
+    forget = delete(_DAILY).where(
+        tuple_(_DAILY.c.day, _DAILY.c.record_id).in_(select(touched.day, touched.record_id)))
+    return forget, insert(_DAILY).from_select(_DAILY_COLUMNS, figures)
 
 
-_FORGET_DAY, _COUNT_DAY = _day_statements()
+_FORGET_TOUCHED, _COUNT_TOUCHED = _count_statements()
 
 
-def count_day(work: DayWork) -> None:
-    """Recompute the figures of every record ``work``'s events touched on its day,
-    from all of that record's human events of the day, in two set-wise statements.
+def count_touched(connection: Connection, last_id: int) -> None:
+    """Recompute the figures of every (record, day) in ``usage_touched`` from
+    all of that record's human events of the day up to ``last_id``, in two
+    set-wise statements for the whole batch.
 
     COUNTER's rules are SQL here: robots by the stored flag, double clicks by
-    ``LAG`` over (record, action, method, session) ordered by time, unique counts
-    as ``COUNT(DISTINCT session:hour)``. ``tests/repository_core/test_stats_rules.py``
-    checks it against a plain Python statement of the same rules.
+    ``LAG`` over (day, record, action, method, session) ordered by time, unique
+    counts as ``COUNT(DISTINCT session:hour)``.
+    ``tests/repository_core/test_stats_rules.py`` checks it against a plain
+    Python statement of the same rules.
     """
-    start, end = _day_bounds(work.day)
-    params = {"day": work.day, "start": start, "end": end, "last_id": work.last_id}
-    work.connection.execute(_FORGET_DAY, params)
-    work.connection.execute(_COUNT_DAY, params)
+    params = {"last_id": last_id}
+    connection.execute(_FORGET_TOUCHED, params)
+    connection.execute(_COUNT_TOUCHED, params)
 
 
 def _state(session: Session) -> UsageStateRow:
@@ -288,12 +307,9 @@ def process_batch(engine: Engine, batch_size: int) -> BatchResult:
             humans.append(_E.occurred >= _day_bounds(keep_from)[0])
         conn.execute(insert(_TOUCHED).from_select(
             ["day", "record_id"], select(day, _E.record_id).where(*humans).distinct()))
-        touched_days = conn.execute(
-            select(_TOUCHED.c.day, func.count()).group_by(_TOUCHED.c.day)
-            .order_by(_TOUCHED.c.day)).all()
-        for on, _ in touched_days:
-            count_day(DayWork(conn, on, last_id))
-        days = sum(n for _, n in touched_days)
+        days = conn.execute(select(func.count()).select_from(_TOUCHED)).scalar_one()
+        if days:
+            count_touched(conn, last_id)
         late = 0
         if keep_from is not None:
             late = conn.execute(select(func.count()).where(

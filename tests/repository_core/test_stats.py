@@ -197,21 +197,18 @@ def test_a_killed_run_is_resumed(engine, recorder, monkeypatch):
     with Session(engine) as session:
         assert session.get(UsageStateRow, 1).last_event_id == 20
 
-    calls = {"n": 0}
-    real = processing.count_day
+    real = processing.count_touched
 
-    def dies_midway(events):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt("killed")
-        return real(events)
+    def dies_after_counting(connection, last_id):
+        real(connection, last_id)  # the batch's figures are written, not committed
+        raise KeyboardInterrupt("killed")
 
-    monkeypatch.setattr(processing, "count_day", dies_midway)
+    monkeypatch.setattr(processing, "count_touched", dies_after_counting)
     with pytest.raises(KeyboardInterrupt):
         process_usage(engine, batch_size=10, now=NOW)  # killed inside the third batch
     with Session(engine) as session:
         assert session.get(UsageStateRow, 1).last_event_id == 20  # that batch rolled back
-    monkeypatch.setattr(processing, "count_day", real)
+    monkeypatch.setattr(processing, "count_touched", real)
 
     process_usage(engine, batch_size=10, now=NOW)
     with Session(engine) as session:
