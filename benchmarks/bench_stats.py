@@ -11,7 +11,8 @@ Measures, in one run on one database:
   one INSERT), against that page and a plain record read;
 * processing throughput of ``process_usage`` (events per second) over N
   synthetic events spread over one month: 10,000 records, 20,000 clients,
-  10% robots, some double clicks;
+  10% robots, some double clicks; appended in time order, as recorded
+  (``--shuffled``: in random time order, the worst case);
 * the time of that month's COUNTER Dataset Report.
 
 Usage::
@@ -75,13 +76,20 @@ def populate_records(engine: Any, n: int) -> None:
                                          "served_until": stamp}])
 
 
-def populate_events(engine: Any, n: int, records: int, seed: int = 7) -> None:
+def populate_events(engine: Any, n: int, records: int, *, shuffled: bool = False,
+                    seed: int = 7) -> None:
+    """``n`` events of one month, appended in time order as the request path
+    records them (``shuffled``: ids in random time order, the worst case for
+    processing, where every batch touches every day)."""
     rng = random.Random(seed)
     seconds = 30 * 24 * 3600
+    offsets = [rng.randrange(seconds) for _ in range(n)]
+    if not shuffled:
+        offsets.sort()
     batch: list[dict[str, Any]] = []
     with engine.begin() as conn:
-        for i in range(n):
-            when = MONTH + timedelta(seconds=rng.randrange(seconds))
+        for i, offset in enumerate(offsets):
+            when = MONTH + timedelta(seconds=offset)
             batch.append({
                 "record_id": f"s{rng.randrange(records):06d}", "action": "investigation",
                 "access_method": "Regular" if rng.random() < 0.7 else "Machine",
@@ -123,6 +131,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=500)
     parser.add_argument("--database", default="", help="SQLAlchemy URL (default: temp SQLite)")
+    parser.add_argument("--shuffled", action="store_true",
+                        help="events in random time order (worst case for processing)")
     options = parser.parse_args(argv)
 
     tmp = tempfile.TemporaryDirectory()
@@ -143,7 +153,7 @@ def main(argv: list[str] | None = None) -> None:
 
         # -- processing -----------------------------------------------------
         started = time.perf_counter()
-        populate_events(engine, options.events, options.records)
+        populate_events(engine, options.events, options.records, shuffled=options.shuffled)
         with Session(engine) as session:
             total = session.query(UsageEventRow).count()
         print(f"inserted {total} synthetic events in {time.perf_counter() - started:.1f} s")

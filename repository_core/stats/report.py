@@ -19,7 +19,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..datestamps import utcnow
@@ -80,10 +80,10 @@ def _publisher(metadata: dict[str, Any]) -> str:
     return str(publisher or "")
 
 
-def _dataset_ids(row: RecordRow, platform: str) -> list[dict[str, str]]:
-    if row.doi:
-        return [{"Type": "DOI", "Value": row.doi}]
-    return [{"Type": "Proprietary", "Value": f"{platform}:{row.id}"}]
+def _dataset_ids(record_id: str, doi: str | None, platform: str) -> list[dict[str, str]]:
+    if doi:
+        return [{"Type": "DOI", "Value": doi}]
+    return [{"Type": "Proprietary", "Value": f"{platform}:{record_id}"}]
 
 
 def dataset_report(
@@ -104,30 +104,33 @@ def dataset_report(
     first, last = _report_period(begin, end)
     now = (now or utcnow()).astimezone(UTC)
     d = UsageDailyRow
-    month_of = func.substr(cast(d.day, String), 1, 7)  # 'YYYY-MM' on both databases
     usage: dict[tuple[str, str], dict[date, UsageTotals]] = defaultdict(dict)
-    for rid, method, month, *values in session.execute(
-        select(d.record_id, d.access_method, month_of,
-               func.sum(d.total_investigations), func.sum(d.unique_investigations),
-               func.sum(d.total_requests), func.sum(d.unique_requests))
-        .where(d.day >= first, d.day <= last)
-        .group_by(d.record_id, d.access_method, month_of)
-    ):
-        start = date(int(month[:4]), int(month[5:7]), 1)
-        usage[(rid, method)][start] = UsageTotals(*(int(v) for v in values))
+    month = first.replace(day=1)
+    while month <= last:  # one grouped range a month: no per-row month arithmetic
+        for rid, method, *values in session.execute(
+            select(d.record_id, d.access_method,
+                   func.sum(d.total_investigations), func.sum(d.unique_investigations),
+                   func.sum(d.total_requests), func.sum(d.unique_requests))
+            .where(d.day >= max(month, first), d.day <= min(_month_end(month), last))
+            .group_by(d.record_id, d.access_method)
+        ):
+            usage[(rid, method)][month] = UsageTotals(*(int(v) for v in values))
+        month = _month_end(month) + timedelta(days=1)
 
     ids = sorted({rid for rid, _ in usage})
-    records: dict[str, RecordRow] = {}
+    # only the columns an item shows: no ORM object per record
+    records: dict[str, tuple[str | None, dict[str, Any]]] = {}
     for i in range(0, len(ids), 500):
-        for found in session.execute(
-            select(RecordRow).where(RecordRow.id.in_(ids[i:i + 500]))
-        ).scalars():
-            records[found.id] = found
+        for found_id, doi, metadata in session.execute(
+            select(RecordRow.id, RecordRow.doi, RecordRow.metadata_json)
+            .where(RecordRow.id.in_(ids[i:i + 500]))
+        ):
+            records[found_id] = (doi, metadata)
 
     datasets = []
     for (rid, method), months in sorted(usage.items()):
-        row = records.get(rid)
-        if row is None:  # usage of an id that was never a record: nothing to describe
+        found = records.get(rid)
+        if found is None:  # usage of an id that was never a record: nothing to describe
             continue
         performance = []
         for month, totals in sorted(months.items()):
@@ -141,16 +144,17 @@ def dataset_report(
                 })
         if not performance:
             continue
+        doi, metadata = found
         item: dict[str, Any] = {
-            "Dataset_Title": _title(row.metadata_json),
-            "Dataset_ID": _dataset_ids(row, platform),
+            "Dataset_Title": _title(metadata),
+            "Dataset_ID": _dataset_ids(rid, doi, platform),
             "Platform": platform,
-            "Publisher": _publisher(row.metadata_json),
+            "Publisher": _publisher(metadata),
             "Data_Type": "Dataset",
             "Access_Method": method,
             "Performance": performance,
         }
-        year = row.metadata_json.get("publicationYear")
+        year = metadata.get("publicationYear")
         if year:
             item["YOP"] = str(year)
         datasets.append(item)
