@@ -26,6 +26,7 @@ from .api.records import bp as records_api
 from .api.sets import bp as sets_api
 from .api.stats import bp as stats_api
 from .current import current_services
+from .health import bp as health
 from .pages.records import bp as record_pages
 from .problems import describe_failure, problem, problem_from_error, problem_from_http
 from .ratelimit import install_rate_limits
@@ -51,6 +52,7 @@ def create_app(config: Config | None = None, *, services: Services | None = None
     app.register_blueprint(oai_endpoint)
     app.register_blueprint(sets_api)
     app.register_blueprint(stats_api)
+    app.register_blueprint(health)
     _register_errors(app)
     install_rate_limits(app, config)
     app.after_request(_location_from_base_url)

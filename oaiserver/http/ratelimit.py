@@ -36,6 +36,7 @@ from oaiserver.config import Config
 
 from .clients import client_address, trusted_networks
 from .current import current_services
+from .health import HEALTH_ENDPOINTS
 from .problems import problem
 
 __all__ = ["ListGate", "RateLimits", "install_rate_limits"]
@@ -122,6 +123,10 @@ def _breached(limit: RequestLimit) -> Response:
     return response
 
 
+#: never limited: the OAI stylesheet, and the health checks a load balancer polls
+_EXEMPT = frozenset({"oai.static"}) | HEALTH_ENDPOINTS
+
+
 def install_rate_limits(app: Flask, config: Config) -> RateLimits | None:
     """Attach the limiter to ``app`` (nothing when ``ratelimit_enabled`` is off)."""
     if not config.ratelimit_enabled:
@@ -136,7 +141,7 @@ def install_rate_limits(app: Flask, config: Config) -> RateLimits | None:
         strategy="moving-window" if not config.ratelimit_storage_url else "fixed-window",
         key_prefix="oaiserver",
         on_breach=_breached,
-        application_limits_exempt_when=lambda: request.endpoint == "oai.static",
+        application_limits_exempt_when=lambda: request.endpoint in _EXEMPT,
     )
     app.extensions["oaiserver.ratelimits"] = limits
     app.extensions["oaiserver.limiter"] = limiter
