@@ -85,13 +85,43 @@ def _start_usage_worker(services: Services) -> Any:
 @click.option("--threads", default=16, show_default=True, type=int,
               help="Worker threads; keep above OAISERVER_OAI_MAX_CONCURRENT_LISTS so that "
                    "harvests past that limit get 503 + Retry-After instead of waiting.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Web processes. 1: waitress, background work in threads. More: "
+                   "gunicorn with that many processes, background work in processes "
+                   "of its own (POSIX only).")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
-    """Serve HTTP with a production WSGI server (waitress)."""
+def serve(ctx: click.Context, host: str, port: int, threads: int, workers: int) -> None:
+    """Serve HTTP with a production WSGI server (waitress, or gunicorn with --workers)."""
     run = invocation(ctx)
     run.listen_on(host, port)
     upgrade(run.services.engine)
-    _serve(run.services, host, port, threads)
+    if workers == 1:
+        _serve(run.services, host, port, threads)
+    else:
+        _serve_processes(run.services, host, port, workers, threads)
+
+
+def _serve_processes(services: Services, host: str, port: int, workers: int,
+                     threads: int) -> None:
+    from .processes import background_processes, run_gunicorn, stop_processes
+
+    config = services.config
+    services.close()  # each process opens its own connections
+    base = config.base_url.rstrip("/")
+    click.echo(f"oaiserver: {workers} processes x {threads} threads on {host}:{port}, "
+               f"public URL {base}/", err=True)
+    if config.ratelimit_enabled and not config.ratelimit_storage_url:
+        click.echo("warning: rate limits are counted per process (in memory); set "
+                   "OAISERVER_RATELIMIT_STORAGE_URL=redis://... to share them", err=True)
+    background = background_processes(
+        config, doi=config.datacite_worker and services.doi.worker is not None,
+        usage=services.usage is not None and config.stats_worker)
+    for process in background:
+        click.echo(f"  {process.name}: pid {process.pid}", err=True)
+    try:
+        run_gunicorn(config, host, port, workers, threads)
+    finally:
+        stop_processes(background)
 
 
 @click.command()
