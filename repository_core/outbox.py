@@ -43,6 +43,8 @@ from sqlalchemy import (
     Text,
     and_,
     func,
+    insert,
+    literal,
     or_,
     select,
     update,
@@ -52,6 +54,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from .datestamps import utcnow
 from .db import Base, UTCDateTime
 from .errors import InvalidRecord, Problem
+from .models import InstanceSettingRow, RecordRow
 from .records import Record
 
 __all__ = [
@@ -71,6 +74,7 @@ __all__ = [
     "pending_rows",
     "release",
     "requeue_failed",
+    "requeue_for_base_url",
 ]
 
 DOI_STATES = ("draft", "registered", "findable")
@@ -344,6 +348,48 @@ def requeue_failed(session: Session, dois: Iterable[str] | None = None) -> int:
                     lease_until=None, attempts=0, created=now)
         .execution_options(synchronize_session=False)
     )).rowcount or 0)
+
+
+#: the base URL the landing-page URLs at DataCite were last queued with
+BASE_URL_SETTING = "landing-base-url"
+
+
+def requeue_for_base_url(session: Session, base_url: str) -> int:
+    """Queue an update of every DOI we manage when the public base URL changed.
+
+    Landing pages live under ``OAISERVER_BASE_URL``: when it changes, every
+    DOI's URL at DataCite must follow. The base URL the DOIs were last queued
+    with is kept in the database; the first call only records it. Returns
+    how many rows were queued (one ``update`` per managed DOI, at the
+    record's current revision; the worker sends metadata and the new URL, or
+    hides a deleted record's DOI as always). Call it in its own transaction;
+    of two processes starting together, the row lock (or SQLite's single
+    writer) lets one of them queue the work.
+    """
+    base_url = base_url.rstrip("/")
+    stored = session.execute(
+        select(InstanceSettingRow).where(InstanceSettingRow.key == BASE_URL_SETTING)
+        .with_for_update()
+    ).scalar_one_or_none()
+    if stored is None:
+        session.add(InstanceSettingRow(key=BASE_URL_SETTING, value=base_url))
+        return 0
+    if stored.value == base_url:
+        return 0
+    stored.value = base_url
+    now = utcnow()
+    managed = (
+        select(DOIRegistrationRow.doi, DOIRegistrationRow.record_id,
+               literal("update", String()), RecordRow.revision, literal("pending", String()),
+               literal(0, Integer()), literal(now, UTCDateTime()), literal(now, UTCDateTime()))
+        .join(RecordRow, RecordRow.id == DOIRegistrationRow.record_id)
+    )
+    queued = int(session.execute(
+        select(func.count()).select_from(managed.subquery())).scalar_one())
+    session.execute(insert(OutboxRow).from_select(
+        ["doi", "record_id", "reason", "revision", "state", "attempts", "not_before", "created"],
+        managed))
+    return queued
 
 
 # -- reading -----------------------------------------------------------------------

@@ -19,12 +19,26 @@ from sqlalchemy.orm import Session
 
 from datacite_client.errors import BadCredentials
 from datacite_client.worker import BatchResult
+from oaiserver.services import Services
 from repository_core import outbox
 from repository_core.db import write_engine
 
 from .context import services_of
 
-__all__ = ["doi"]
+__all__ = ["doi", "follow_base_url"]
+
+
+def follow_base_url(services: Services) -> None:
+    """With minting configured, queue every managed DOI's update when the
+    public base URL changed since the DOIs were last queued (their landing
+    pages moved with it)."""
+    if services.doi.worker is None:
+        return
+    with Session(write_engine(services.engine)) as session, session.begin():
+        queued = outbox.requeue_for_base_url(session, services.config.base_url)
+    if queued:
+        click.echo(f"the base URL is now {services.config.base_url}: {queued} DOI(s) "
+                   "queued to point DataCite at their new landing pages", err=True)
 
 
 @click.group()
@@ -57,6 +71,7 @@ def sync(ctx: click.Context, loop: bool, lease: float | None, batch: int | None,
     if worker is None:
         raise click.ClickException("DOI minting is not configured (OAISERVER_DATACITE_URL, "
                                    "_USERNAME, _PASSWORD, _PREFIX)")
+    follow_base_url(services)
     if lease is not None:
         worker.lease = timedelta(seconds=lease)
     if batch is not None:

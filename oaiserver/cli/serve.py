@@ -11,6 +11,7 @@ from oaiserver.services import Services
 from repository_core.migrate import upgrade
 
 from .context import invocation
+from .doi import follow_base_url
 from .load import load_paths
 
 __all__ = ["demo", "http_server", "serve"]
@@ -95,6 +96,7 @@ def serve(ctx: click.Context, host: str, port: int, threads: int, workers: int) 
     run = invocation(ctx)
     run.listen_on(host, port)
     upgrade(run.services.engine)
+    follow_base_url(run.services)
     if workers == 1:
         _serve(run.services, host, port, threads)
     else:
@@ -134,6 +136,7 @@ def demo(ctx: click.Context, host: str, port: int) -> None:
     run.listen_on(host, port)
     services = run.services
     upgrade(services.engine)
+    follow_base_url(services)
     _, total = services.records.list(limit=1)
     if total == 0:
         # DataCite's own examples hold a few identifiers that fail their

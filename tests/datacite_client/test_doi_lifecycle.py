@@ -307,3 +307,32 @@ def assert_synced(parts: Parts, standin: DataCiteStandIn, n: int) -> None:
     with Session(parts.engine) as s:
         c = counts(s)
     assert c["pending"] == c["sending"] == c["failed"] == 0
+
+
+def test_a_base_url_change_queues_every_managed_doi_once(parts: Parts,
+                                                         standin: DataCiteStandIn) -> None:
+    from repository_core.outbox import requeue_for_base_url
+
+    for rid in ("moved-1", "moved-2"):
+        parts.records.create(minimal(), record_id=rid)
+        parts.lifecycle.publish(rid)
+    parts.records.create(minimal(doi="10.9999/imported"), record_id="imported")  # not ours
+    parts.worker.run()
+    parts.records.delete("moved-2")
+    parts.worker.run()
+    with Session(parts.engine) as s, s.begin():
+        assert requeue_for_base_url(s, "https://old.example.org") == 0  # first: recorded
+    with Session(parts.engine) as s, s.begin():
+        assert requeue_for_base_url(s, "https://old.example.org/") == 0  # unchanged
+    with Session(parts.engine) as s, s.begin():
+        assert requeue_for_base_url(s, "https://new.example.org") == 2
+    with Session(parts.engine) as s, s.begin():
+        assert requeue_for_base_url(s, "https://new.example.org") == 0
+    queued = [(r.doi, r.reason, r.state) for r in rows(parts) if r.state == "pending"]
+    assert sorted(queued) == [(f"{PREFIX}/moved-1", "update", "pending"),
+                              (f"{PREFIX}/moved-2", "update", "pending")]
+    parts.worker.run()
+    assert standin.dois[f"{PREFIX}/moved-1"].state == "findable"
+    assert standin.dois[f"{PREFIX}/moved-2"].state == "registered"  # deleted: stays hidden
+    with Session(parts.engine) as s:
+        assert counts(s)["pending"] == 0

@@ -73,3 +73,38 @@ def test_give_up_limits_come_from_configuration(configured, monkeypatch):
     monkeypatch.setenv("OAISERVER_DATACITE_MAX_AGE_HOURS", "24")
     worker = build_services(load_config()).doi.worker
     assert worker.max_attempts is None and worker.max_age == timedelta(hours=24)
+
+
+def test_a_new_base_url_moves_every_doi_url_at_datacite(configured, monkeypatch):
+    from sqlalchemy.orm import Session
+
+    from oaiserver.config import load_config
+    from oaiserver.services import build_services
+    from repository_core import outbox
+
+    services = build_services(load_config())
+    ids = [services.records.create(minimal(titles=[{"title": f"Moved {i}"}])).id
+           for i in range(3)]
+    services.close()
+    assert CliRunner().invoke(cli, ["doi", "sync", "-q"]).exit_code == 0
+    urls = {doi.split("/", 1)[1]: stored.attributes["url"]
+            for doi, stored in configured.dois.items()}
+    assert urls == {rid: f"https://repo.example.org/records/{rid}" for rid in ids}
+
+    monkeypatch.setenv("OAISERVER_BASE_URL", "https://data.example.org/repo")
+    result = CliRunner().invoke(cli, ["doi", "sync", "-q"])
+    assert result.exit_code == 0, result.output
+    assert "3 DOI(s) queued" in result.output
+    urls = {doi.split("/", 1)[1]: stored.attributes["url"]
+            for doi, stored in configured.dois.items()}
+    assert urls == {rid: f"https://data.example.org/repo/records/{rid}" for rid in ids}
+
+    # the same base URL again queues nothing
+    services = build_services(load_config())
+    with Session(services.engine) as session:
+        before = outbox.counts(session)
+    result = CliRunner().invoke(cli, ["doi", "sync", "-q"])
+    assert result.exit_code == 0 and "queued" not in result.output
+    with Session(services.engine) as session:
+        assert outbox.counts(session) == before
+    services.close()
