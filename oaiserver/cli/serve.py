@@ -7,13 +7,14 @@ from typing import Any
 
 import click
 
+from oaiserver.openaire_sets import ensure_openaire_sets
 from oaiserver.services import Services
 from repository_core.migrate import upgrade
 
 from .context import invocation
 from .load import load_paths
 
-__all__ = ["demo", "http_server", "serve"]
+__all__ = ["demo", "http_server", "prepare", "serve"]
 
 FIXTURES = Path(__file__).resolve().parent.parent.parent / "fixtures"
 
@@ -30,6 +31,14 @@ def http_server(services: Services, host: str, port: int, threads: int) -> Any:
         create_app(services=services), host=host, port=port, threads=threads,
         ident="oaiserver", max_request_body_size=services.config.max_request_body_bytes,
     )
+
+
+def prepare(services: Services) -> None:
+    """What every start does before it serves: migrate the schema, then bring the
+    sets the configuration defines (OAISERVER_OPENAIRE_SETS) in line with it."""
+    upgrade(services.engine)
+    for line in ensure_openaire_sets(services.sets, enabled=services.config.openaire_sets):
+        click.echo(f"  {line}", err=True)
 
 
 def _serve(services: Services, host: str, port: int, threads: int) -> None:
@@ -90,7 +99,7 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
     """Serve HTTP with a production WSGI server (waitress)."""
     run = invocation(ctx)
     run.listen_on(host, port)
-    upgrade(run.services.engine)
+    prepare(run.services)
     _serve(run.services, host, port, threads)
 
 
@@ -103,7 +112,7 @@ def demo(ctx: click.Context, host: str, port: int) -> None:
     run = invocation(ctx)
     run.listen_on(host, port)
     services = run.services
-    upgrade(services.engine)
+    prepare(services)
     _, total = services.records.list(limit=1)
     if total == 0:
         # DataCite's own examples hold a few identifiers that fail their
