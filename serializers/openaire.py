@@ -66,6 +66,8 @@ geoLocations                   datacite:geoLocations (place, point, box,
                                polygons)
 version                        oaire:version (the text; no ``uri``: a version
                                number is not a COAR version type)
+relatedIdentifiers HasPart     oaire:file (mimeType, accessRightsURI,
+URL naming a file              objectType); see "File locations" below
 =============================  ===============================================
 
 Access rights (``datacite:rights``, mandatory). The COAR Access Rights
@@ -88,18 +90,28 @@ becomes its URL (type URL) where it has one, else the relation is left out;
 a related resourceTypeGeneral of kernel 4.2+ becomes Text for the
 publication types, Software for ComputationalNotebook, else Other.
 
-Not written: ``oaire:file`` (this repository's records carry no file
-locations: DataCite's ``contentUrl`` is REST bookkeeping, not kept),
-citationConferencePlace and citationConferenceDate (DataCite has no
-place for them), dc:source, dcterms:audience, fundingStream.
+File locations (``oaire:file``). DataCite has no file property (its REST
+``contentUrl`` is bookkeeping and not kept here); where a record lists its
+files, it does so as it does on Zenodo: related identifiers ``HasPart`` of
+type URL whose path names a file (``.../files/data.pdf``). Each of those
+whose file extension has a media type (Python's own table, not the
+system's, so the output is the same everywhere) is an ``oaire:file`` with
+that ``mimeType``, the record's access right as ``accessRightsURI``, and
+``objectType`` from the OpenAIRE type (literature -> fulltext, dataset,
+software, else other). It stays a related identifier too.
+
+Not written: citationConferencePlace and citationConferenceDate (DataCite
+has no place for them), dc:source, dcterms:audience, fundingStream.
 """
 
 from __future__ import annotations
 
+import mimetypes
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -115,6 +127,7 @@ from serializers.datacite_reading import (
     text,
 )
 from serializers.datacite_xml import LINE_BREAK
+from serializers.links import web_link
 from serializers.namespaces import (
     DATACITE_NS,
     DC_NS,
@@ -132,6 +145,7 @@ __all__ = [
     "AccessRight",
     "access_right",
     "dump",
+    "files",
     "metadata_to_openaire",
     "oai_payload",
 ]
@@ -183,7 +197,7 @@ def _access_statement(rights: Mapping[str, Any]) -> AccessRight | None:
         if lowered in _EU_REPO:
             return _EU_REPO[lowered]
         if "purl.org/coar/access_right/" in lowered:
-            return ACCESS_RIGHTS.get(_COAR_ACCESS + lowered.rsplit("/", 1)[-1])
+            return ACCESS_RIGHTS.get(_COAR_ACCESS + lowered.rstrip("/").rsplit("/", 1)[-1])
         return None
     return _WORDS.get(" ".join(re.findall(r"[a-z]+", text(rights.get("rights")).lower())))
 
@@ -430,6 +444,24 @@ def _funding(parent: etree._Element, funding: list[Mapping[str, Any]]) -> None:
             _el(element, OPENAIRE_NS, "awardTitle", reference["awardTitle"])
 
 
+#: Python's built-in table only (``MimeTypes()`` reads no system file): stable output
+_MEDIA_TYPES = mimetypes.MimeTypes()
+_OBJECT_TYPES = {"literature": "fulltext", "dataset": "dataset", "software": "software"}
+
+
+def files(metadata: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(URL, media type) of each file the record lists (``HasPart`` URLs naming a file)."""
+    found = []
+    for related in metadata.get("relatedIdentifiers") or []:
+        if related.get("relationType") != "HasPart" or related.get("relatedIdentifierType") != "URL":
+            continue
+        url = web_link(related.get("relatedIdentifier"))
+        media_type = _MEDIA_TYPES.guess_type(urlsplit(url).path)[0] if url else None
+        if url and media_type:
+            found.append((url, media_type))
+    return found
+
+
 def _citation(parent: etree._Element, metadata: Mapping[str, Any]) -> None:
     item = published_in(metadata)
     if item is None:
@@ -530,6 +562,10 @@ def metadata_to_openaire(metadata: Mapping[str, Any], *, landing_url: str) -> et
             _geo_location(wrapper, location)
     if text(md.get("version")):
         _el(root, OPENAIRE_NS, "version", md["version"])
+    for url, media_type in files(md):
+        _el(root, OPENAIRE_NS, "file", url, {
+            "accessRightsURI": right.uri, "mimeType": media_type,
+            "objectType": _OBJECT_TYPES.get(coar.openaire, "other")})
     _citation(root, md)
     return root
 

@@ -134,6 +134,7 @@ def test_the_set_query_selects_what_the_table_says(openaire_type: str) -> None:
     ([{"rightsUri": "info:eu-repo/semantics/restrictedAccess"}], "restricted access"),
     ([{"rightsUri": "info:eu-repo/semantics/closedAccess"}], "metadata only access"),
     ([{"rightsUri": "https://purl.org/coar/access_right/c_16ec"}], "restricted access"),
+    ([{"rightsUri": "http://purl.org/coar/access_right/c_f1cf/"}], "embargoed access"),
     ([{"rights": "Restricted access"}], "restricted access"),
     # an explicit statement wins over an open licence
     ([{"rightsUri": "https://creativecommons.org/licenses/by/4.0/"},
@@ -264,3 +265,28 @@ def test_the_format_is_everywhere_the_registry_reaches() -> None:
     assert FORMATS.by_oai_prefix("oai_openaire") is fmt
     assert FORMATS.by_media_type("application/x-oai-openaire+xml") is fmt
     assert fmt.available(make_record(doi=None))
+
+
+def _has_part(value: str, kind: str = "URL", relation: str = "HasPart") -> dict[str, str]:
+    return {"relatedIdentifier": value, "relatedIdentifierType": kind, "relationType": relation}
+
+
+@pytest.mark.parametrize(("general", "object_type"), [
+    ("Dataset", "dataset"), ("JournalArticle", "fulltext"), ("Software", "software"),
+    ("Image", "other")])
+def test_files_are_the_hasparts_that_name_a_file(general: str, object_type: str) -> None:
+    root = openaire({**FULL, "types": {"resourceTypeGeneral": general}, "relatedIdentifiers": [
+        _has_part("https://repo.example.org/files/table.csv"),
+        _has_part("https://repo.example.org/files/paper.pdf?download=1"),
+        _has_part("https://repo.example.org/records/part-2"),          # no file name: a page
+        _has_part("10.5555/child-part", kind="DOI"),                 # a part with its own DOI
+        _has_part("https://example.org/cited.pdf", relation="References"),
+        _has_part("javascript:alert(1).pdf"),
+    ]})
+    found = [(f.text, f.get("mimeType"), f.get("objectType"), f.get("accessRightsURI"))
+             for f in root.findall("oaire:file", NS)]
+    open_access = "http://purl.org/coar/access_right/c_abf2"
+    assert found == [
+        ("https://repo.example.org/files/table.csv", "text/csv", object_type, open_access),
+        ("https://repo.example.org/files/paper.pdf?download=1", "application/pdf", object_type,
+         open_access)]
