@@ -192,7 +192,7 @@ def test_switched_off_from_the_start_there_are_no_sets(sqlite_engine: Engine) ->
         assert [e.get("code") for e in doc.iter(f"{OAI}error")] == ["noSetHierarchy"]
 
 
-def test_the_switch_is_one_setting(tmp_path: Any) -> None:
+def test_the_switch_is_one_setting() -> None:
     from oaiserver.config import load_config
 
     assert load_config(environ={}).openaire_sets is False
