@@ -2,8 +2,8 @@
 
 Measures, in one run on one database:
 
-* a complete ListRecords harvest of N records in ``oai_dc`` and in
-  ``oai_datacite`` (records per second, every page through the Flask app
+* a complete ListRecords harvest of N records in ``oai_dc``, ``oai_datacite``
+  and ``oai_openaire`` (records per second, every page through the Flask app
   and the real serializers, as a harvester would get them, minus the network);
 * the latency of page 1 (which also takes the snapshot bound and counts
   the list), page 2 and page 1,000 (by resumption token): keyset paging
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> None:
         deep = min(1000, pages)
         rates = {}
         token_deep = None
-        for prefix in ("oai_dc", "oai_datacite"):
+        for prefix in ("oai_dc", "oai_datacite", "oai_openaire"):
             count, seconds, kept = harvest(client, prefix, keep_token_of_page=deep)
             assert count == options.records, (prefix, count)
             token_deep = token_deep or kept
@@ -147,6 +147,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"ListRecords {prefix:13s} {count} records in {seconds:7.1f} s: "
                   f"{rates[prefix]:8.0f} records/s")
         print(f"oai_datacite / oai_dc throughput: {rates['oai_datacite'] / rates['oai_dc']:.2f}")
+        print(f"oai_openaire / oai_dc throughput: {rates['oai_openaire'] / rates['oai_dc']:.2f}")
 
         first = latency(client, {"verb": "ListRecords", "metadataPrefix": "oai_dc"})
         _, _, token2 = harvest_first_token(client)

@@ -75,6 +75,9 @@ class Config:
     stats_retention_days: int = 30  # raw events kept this many days after processing
     stats_worker: bool = True  # process usage events from a thread of ``serve``
     stats_worker_interval_seconds: int = 300
+    # OpenAIRE: the sets `openaire` (literature) and `openaire_data` (datasets),
+    # created at startup when on, removed when off (oaiserver/openaire_sets.py)
+    openaire_sets: bool = False
     explicit: frozenset[str] = frozenset()  # the keys set by file, environment or overrides
 
     @property

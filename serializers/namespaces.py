@@ -21,6 +21,8 @@ __all__ = [
     "OAI_IDENTIFIER_SCHEMA_LOCATION",
     "OAI_PMH_NS",
     "OAI_PMH_SCHEMA_LOCATION",
+    "OPENAIRE_NS",
+    "OPENAIRE_SCHEMA_LOCATION",
     "XML_LANG",
     "XML_NS",
     "XSI",
@@ -50,6 +52,10 @@ OAI_DATACITE_SCHEMA_LOCATION = "http://schema.datacite.org/oai/oai-1.1/oai.xsd"
 
 OAI_IDENTIFIER_NS = "http://www.openarchives.org/OAI/2.0/oai-identifier"
 OAI_IDENTIFIER_SCHEMA_LOCATION = "http://www.openarchives.org/OAI/2.0/oai-identifier.xsd"
+
+#: OpenAIRE Guidelines for Literature Repositories v4 (``oai_openaire``)
+OPENAIRE_NS = "http://namespace.openaire.eu/schema/oaire/"
+OPENAIRE_SCHEMA_LOCATION = "https://www.openaire.eu/schema/repo-lit/4.0/openaire.xsd"
 
 
 def schema_location(namespace: str, location: str) -> str:

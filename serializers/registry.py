@@ -33,6 +33,7 @@ from serializers import (
     datacite_xml,
     dublin_core,
     oai_datacite,
+    openaire,
     ris,
     schema_org,
 )
@@ -45,6 +46,8 @@ from serializers.namespaces import (
     OAI_DATACITE_SCHEMA_LOCATION,
     OAI_DC_NS,
     OAI_DC_SCHEMA_LOCATION,
+    OPENAIRE_NS,
+    OPENAIRE_SCHEMA_LOCATION,
 )
 
 __all__ = ["FORMATS", "Format", "Registry", "has_doi"]
@@ -222,6 +225,13 @@ FORMATS = Registry([
         oai_prefix="oai_datacite", schema=OAI_DATACITE_SCHEMA_LOCATION,
         namespace=OAI_DATACITE_NS, xsd="oai_datacite", extension="xml",
         dump=oai_datacite.dump, oai_payload=oai_datacite.oai_payload, requires_doi=True,
+    ),
+    Format(
+        "oai_openaire", "application/x-oai-openaire+xml",
+        label="OpenAIRE (Literature Guidelines v4)",
+        oai_prefix="oai_openaire", schema=OPENAIRE_SCHEMA_LOCATION, namespace=OPENAIRE_NS,
+        xsd="oai_openaire", extension="xml",
+        dump=openaire.dump, oai_payload=openaire.oai_payload,
     ),
 ])
 """The one registry, in the server's preference order."""

@@ -30,6 +30,11 @@ One rule looks beyond the types: BibTeX's ``@incollection`` requires a
 a title is ``@misc`` (``for_metadata`` applies it, so the BibTeX export and
 the ``types`` block agree).
 
+The COAR Resource Types of the OpenAIRE format are a second table here
+(``COAR_GENERAL``, ``COAR_REFINEMENTS``, :func:`coar_for_metadata`), read
+the same way: a COAR concept has no BibTeX or RIS counterpart, and OpenAIRE's
+set queries select by its ``openaire`` column (:func:`general_types_of`).
+
 Not for: choosing fields (each serializer does that).
 """
 
@@ -42,7 +47,20 @@ from typing import Any
 
 from serializers.datacite_reading import published_in, related_item_title
 
-__all__ = ["GENERAL", "REFINEMENTS", "ResourceTypes", "for_metadata", "lookup"]
+__all__ = [
+    "COAR_GENERAL",
+    "COAR_REFINEMENTS",
+    "GENERAL",
+    "REFINEMENTS",
+    "CoarType",
+    "ResourceTypes",
+    "coar_for_metadata",
+    "coar_lookup",
+    "for_metadata",
+    "general_types_of",
+    "lookup",
+    "openaire_type_query",
+]
 
 
 @dataclass(frozen=True)
@@ -174,3 +192,205 @@ def for_metadata(metadata: Mapping[str, Any]) -> ResourceTypes:
     if row.bibtex == "incollection" and not related_item_title(published_in(metadata)):
         row = replace(row, bibtex="misc")
     return row
+
+
+# -- COAR resource types (OpenAIRE Guidelines for Literature Repositories v4) ------
+
+@dataclass(frozen=True)
+class CoarType:
+    """A COAR Resource Type concept and the OpenAIRE type it belongs to.
+
+    ``openaire`` is ``oaire:resourceType/@resourceTypeGeneral``: literature,
+    dataset, software or other research product. Every ``uri`` is one the
+    OpenAIRE 4.0 schema enumerates (``oaire-resourceType-v4.xsd``, COAR
+    Resource Types 1.1); the tests check that.
+    """
+
+    uri: str
+    label: str
+    openaire: str
+
+
+def _coar(code: str, label: str, openaire: str = "literature") -> CoarType:
+    return CoarType(f"http://purl.org/coar/resource_type/{code}", label, openaire)
+
+
+_ORP = "other research product"
+COAR_OTHER = _coar("c_1843", "other", _ORP)
+COAR_BOOK = _coar("c_2f33", "book")
+COAR_BOOK_PART = _coar("c_3248", "book part")
+COAR_REPORT = _coar("c_93fc", "report")
+COAR_THESIS = _coar("c_46ec", "thesis")
+COAR_CONFERENCE_OBJECT = _coar("c_c94f", "conference object")
+
+COAR_GENERAL: dict[str, CoarType] = {
+    "Audiovisual": _coar("c_8a7e", "moving image", _ORP),
+    "Award": COAR_OTHER,
+    "Book": COAR_BOOK,
+    "BookChapter": COAR_BOOK_PART,
+    "Collection": COAR_OTHER,
+    "ComputationalNotebook": _coar("c_5ce6", "software", "software"),
+    "ConferencePaper": _coar("c_5794", "conference paper"),
+    "ConferenceProceeding": _coar("c_f744", "conference proceedings"),
+    "DataPaper": _coar("c_beb9", "data paper"),
+    "Dataset": _coar("c_ddb1", "dataset", "dataset"),
+    # "especially" a doctoral one (DataCite's definition): the level is said
+    # by the free text when known (COAR_REFINEMENTS), else the broader concept
+    "Dissertation": COAR_THESIS,
+    "Event": COAR_OTHER,
+    "Image": _coar("c_c513", "image", _ORP),
+    "Instrument": COAR_OTHER,
+    "InteractiveResource": _coar("c_e9a0", "interactive resource", _ORP),
+    "Journal": _coar("c_0640", "journal"),
+    "JournalArticle": _coar("c_6501", "journal article"),
+    "Model": COAR_OTHER,
+    # COAR's "data management plan" (c_ab20) is not in the 4.0 schema's list
+    "OutputManagementPlan": COAR_OTHER,
+    "PeerReview": _coar("c_efa0", "review"),
+    "PhysicalObject": COAR_OTHER,
+    "Poster": _coar("c_6670", "conference poster"),
+    "Preprint": _coar("c_816b", "preprint"),
+    # slides: COAR files them under conference object ("conference presentation")
+    "Presentation": COAR_CONFERENCE_OBJECT,
+    "Project": COAR_OTHER,
+    "Report": COAR_REPORT,
+    "Service": COAR_OTHER,
+    "Software": _coar("c_5ce6", "software", "software"),
+    "Sound": _coar("c_18cc", "sound", _ORP),
+    # a standard is a text; COAR 1.1 has no concept for it
+    "Standard": _coar("c_1843", "other"),
+    "StudyRegistration": COAR_OTHER,
+    "Text": _coar("c_18cf", "text"),
+    "Workflow": _coar("c_393c", "workflow", _ORP),
+    "Other": COAR_OTHER,
+}
+"""resourceTypeGeneral (kernel 4.7) -> COAR type; an unknown value gets ``COAR_OTHER``."""
+
+COAR_REFINEMENTS: dict[str, CoarType] = {
+    "monograph": COAR_BOOK,
+    "book": COAR_BOOK,
+    "edited book": COAR_BOOK,
+    "reference book": COAR_BOOK,
+    "book chapter": COAR_BOOK_PART,
+    "book section": COAR_BOOK_PART,
+    "book part": COAR_BOOK_PART,
+    "chapter": COAR_BOOK_PART,
+    "book review": _coar("c_ba08", "book review"),
+    "report": COAR_REPORT,
+    "technical report": _coar("c_18gh", "technical report"),
+    "research report": _coar("c_18ws", "research report"),
+    "internal report": _coar("c_18ww", "internal report"),
+    "policy report": _coar("c_186u", "policy report"),
+    "project deliverable": _coar("c_18op", "project deliverable"),
+    "deliverable": _coar("c_18op", "project deliverable"),
+    "working paper": _coar("c_8042", "working paper"),
+    "memorandum": _coar("c_18wz", "memorandum"),
+    "journal article": _coar("c_6501", "journal article"),
+    "research article": _coar("c_2df8fbb1", "research article"),
+    "review article": _coar("c_dcae04bc", "review article"),
+    "editorial": _coar("c_b239", "editorial"),
+    "letter": _coar("c_0857", "letter"),
+    "letter to the editor": _coar("c_545b", "letter to the editor"),
+    "conference paper": _coar("c_5794", "conference paper"),
+    "proceedings article": _coar("c_5794", "conference paper"),
+    "thesis": COAR_THESIS,
+    "dissertation": COAR_THESIS,
+    "doctoral thesis": _coar("c_db06", "doctoral thesis"),
+    "phd thesis": _coar("c_db06", "doctoral thesis"),
+    "master thesis": _coar("c_bdcc", "master thesis"),
+    "masters thesis": _coar("c_bdcc", "master thesis"),
+    "bachelor thesis": _coar("c_7a1f", "bachelor thesis"),
+    "preprint": _coar("c_816b", "preprint"),
+    "presentation": COAR_CONFERENCE_OBJECT,
+    "slides": COAR_CONFERENCE_OBJECT,
+    "poster": _coar("c_6670", "conference poster"),
+    "lecture": _coar("c_8544", "lecture"),
+    "manual": _coar("c_71bd", "technical documentation"),
+    "technical documentation": _coar("c_71bd", "technical documentation"),
+    "bibliography": _coar("c_86bc", "bibliography"),
+    "annotation": _coar("c_1162", "annotation"),
+    "patent": _coar("c_15cd", "patent"),
+    "research proposal": _coar("c_baaf", "research proposal"),
+    "periodical": _coar("c_2659", "periodical"),
+    "website": _coar("c_7ad9", "website", _ORP),
+    "map": _coar("c_12cd", "map", _ORP),
+    "cartographic material": _coar("c_12cc", "cartographic material", _ORP),
+    "video": _coar("c_12ce", "video", _ORP),
+    "still image": _coar("c_ecc8", "still image", _ORP),
+    "musical composition": _coar("c_18cd", "musical composition", _ORP),
+}
+"""Free-text resourceType (lower case, words only) -> COAR type (see ``COAR_REFINABLE``)."""
+
+COAR_REFINABLE: dict[str, frozenset[str] | None] = {
+    "Text": None,
+    "Other": None,
+    "Dissertation": frozenset({"doctoral thesis", "master thesis", "bachelor thesis"}),
+    "Report": frozenset({"technical report", "research report", "internal report",
+                         "policy report", "project deliverable", "working paper",
+                         "memorandum"}),
+}
+"""General types the free text may refine for COAR: Text and Other by any
+entry of ``COAR_REFINEMENTS`` (as for the other vocabularies), Dissertation
+and Report only to one of their narrower COAR concepts (a "Report" that says
+"technical report" is COAR's technical report; a Report never becomes a book)."""
+
+
+def coar_lookup(resource_type_general: str | None, resource_type: str | None = None) -> CoarType:
+    """The COAR type for a resourceTypeGeneral and the free-text resourceType."""
+    general = (resource_type_general or "").strip() or "Other"
+    if general in COAR_REFINABLE and resource_type:
+        refined = COAR_REFINEMENTS.get(_words(resource_type))
+        allowed = COAR_REFINABLE[general]
+        if refined is not None and (allowed is None or refined.label in allowed):
+            return refined
+    return COAR_GENERAL.get(general, COAR_OTHER)
+
+
+def coar_for_metadata(metadata: Mapping[str, Any]) -> CoarType:
+    """The COAR type of a record's ``types``."""
+    types = metadata.get("types") or {}
+    general = types.get("resourceTypeGeneral")
+    free = types.get("resourceType")
+    return coar_lookup(general if isinstance(general, str) else None,
+                       free if isinstance(free, str) else None)
+
+
+def general_types_of(openaire_type: str) -> list[str]:
+    """The resourceTypeGeneral values whose COAR type is of this OpenAIRE type
+    (``literature``, ``dataset``...), in table order: what the OpenAIRE sets select."""
+    return [general for general, coar in COAR_GENERAL.items() if coar.openaire == openaire_type]
+
+
+def _or(values: list[str]) -> str:
+    return "(" + " OR ".join(f'"{v}"' for v in values) + ")"
+
+
+def openaire_type_query(openaire_type: str) -> str:
+    """A set query (the repository's query language) matching exactly the records
+    :func:`coar_for_metadata` gives this OpenAIRE type.
+
+    A general type of that type counts unless its free text refines it to
+    another type (Text + "website" is not literature); a general type that
+    the free text refines freely (Text, Other) counts when the free text
+    names a type of that type (Other + "report" is literature). The one
+    difference: the query compares the free text as a whole keyword
+    (case-folded, spaces collapsed), the table compares its words, so
+    "Technical-Report" is refined by the table only.
+    """
+    free = [g for g, allowed in COAR_REFINABLE.items() if allowed is None]
+    own = general_types_of(openaire_type)
+    into = sorted(k for k, c in COAR_REFINEMENTS.items() if c.openaire == openaire_type)
+    away = sorted(k for k, c in COAR_REFINEMENTS.items() if c.openaire != openaire_type)
+    clauses = []
+    if own:
+        clause = f"types.resourceTypeGeneral:{_or(own)}"
+        leaving = [g for g in free if g in own]
+        if leaving and away:
+            clause += (f" AND NOT (types.resourceTypeGeneral:{_or(leaving)}"
+                       f" AND types.resourceType:{_or(away)})")
+        clauses.append(f"({clause})")
+    entering = [g for g in free if g not in own]
+    if entering and into:
+        clauses.append(f"(types.resourceTypeGeneral:{_or(entering)}"
+                       f" AND types.resourceType:{_or(into)})")
+    return " OR ".join(clauses)

@@ -4,7 +4,9 @@
 valid). Schemas are compiled on first use and cached per thread (lxml
 ``XMLSchema`` objects keep per-validation state, so threads do not share
 one). Parsing never touches the network: imports and includes point at the
-local copies (see ``schemas/SOURCES.md``).
+local copies (see ``schemas/SOURCES.md``). The OpenAIRE schemas, kept
+unchanged, import W3C's ``xml.xsd`` by its online URLs: a resolver
+(:data:`OFFLINE_COPIES`) hands lxml the local copy instead.
 
 Not for: validating whole OAI-PMH responses with their payloads (that needs a
 driver schema importing several of these; see the OAI-PMH tests).
@@ -20,7 +22,8 @@ from typing import TypeAlias
 
 from lxml import etree
 
-__all__ = ["SCHEMA_DIR", "SCHEMA_FILES", "load_schema", "schema_path", "validate_xml"]
+__all__ = ["OFFLINE_COPIES", "SCHEMA_DIR", "SCHEMA_FILES", "load_schema", "schema_path",
+           "validate_xml"]
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 
@@ -34,12 +37,32 @@ SCHEMA_FILES: Mapping[str, str] = MappingProxyType(
         "oai-pmh": "OAI-PMH.xsd",
         "oai-identifier": "oai-identifier.xsd",
         "xml": "xml.xsd",
+        "oai_openaire": "openaire-lit-4/4.0/openaire.xsd",
+    }
+)
+
+#: Online schema URLs that the unchanged official schemas import -> the local copy.
+OFFLINE_COPIES: Mapping[str, str] = MappingProxyType(
+    {
+        "http://www.w3.org/2001/xml.xsd": "xml.xsd",
+        "http://www.w3.org/2001/03/xml.xsd": "xml.xsd",
+        "http://www.w3.org/2009/01/xml.xsd": "xml.xsd",
     }
 )
 
 XmlInput: TypeAlias = bytes | str | etree._Element | etree._ElementTree
 
 _local = threading.local()
+
+
+class _OfflineResolver(etree.Resolver):
+    """Resolve the online URLs of :data:`OFFLINE_COPIES` to the local files."""
+
+    def resolve(self, system_url: str, public_id: str, context: object) -> object:
+        local = OFFLINE_COPIES.get(system_url)
+        if local is None:
+            return None  # lxml goes on (and, with no_network, refuses the network)
+        return self.resolve_filename(str(SCHEMA_DIR / local), context)
 
 
 def schema_path(schema_name: str) -> Path:
@@ -58,6 +81,7 @@ def load_schema(schema_name: str) -> etree.XMLSchema:
     path = schema_path(schema_name)
     if path not in cache:
         parser = etree.XMLParser(no_network=True, resolve_entities=False)
+        parser.resolvers.add(_OfflineResolver())
         cache[path] = etree.XMLSchema(etree.parse(str(path), parser))
     return cache[path]
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from oaiserver.openaire_sets import ensure_openaire_sets
 from oaiserver.services import Services
 from repository_core.migrate import upgrade
 
@@ -14,7 +15,7 @@ from .context import invocation
 from .doi import follow_base_url
 from .load import load_paths
 
-__all__ = ["demo", "http_server", "serve"]
+__all__ = ["demo", "http_server", "prepare", "serve"]
 
 FIXTURES = Path(__file__).resolve().parent.parent.parent / "fixtures"
 
@@ -31,6 +32,16 @@ def http_server(services: Services, host: str, port: int, threads: int) -> Any:
         create_app(services=services), host=host, port=port, threads=threads,
         ident="oaiserver", max_request_body_size=services.config.max_request_body_bytes,
     )
+
+
+def prepare(services: Services) -> None:
+    """What every start does before it serves: migrate the schema, queue the DOIs'
+    new landing-page URLs if the base URL changed, then bring the sets the
+    configuration defines (OAISERVER_OPENAIRE_SETS) in line with it."""
+    upgrade(services.engine)
+    follow_base_url(services)
+    for line in ensure_openaire_sets(services.sets, enabled=services.config.openaire_sets):
+        click.echo(f"  {line}", err=True)
 
 
 def _serve(services: Services, host: str, port: int, threads: int) -> None:
@@ -95,8 +106,7 @@ def serve(ctx: click.Context, host: str, port: int, threads: int, workers: int) 
     """Serve HTTP with a production WSGI server (waitress, or gunicorn with --workers)."""
     run = invocation(ctx)
     run.listen_on(host, port)
-    upgrade(run.services.engine)
-    follow_base_url(run.services)
+    prepare(run.services)
     if workers == 1:
         _serve(run.services, host, port, threads)
     else:
@@ -135,8 +145,7 @@ def demo(ctx: click.Context, host: str, port: int) -> None:
     run = invocation(ctx)
     run.listen_on(host, port)
     services = run.services
-    upgrade(services.engine)
-    follow_base_url(services)
+    prepare(services)
     _, total = services.records.list(limit=1)
     if total == 0:
         # DataCite's own examples hold a few identifiers that fail their

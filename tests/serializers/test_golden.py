@@ -12,7 +12,9 @@ Dublin Core appendix of the Metadata Schema, bolognese, schema.org and
 Google's Dataset guidance, the CSL-JSON schema, the RIS specification and
 Zotero's RIS translator): full, dataset, affiliation, fundingReference,
 GeoLocation, coverage, complicated, multilingual, presentation,
-relateditem1.
+relateditem1. ``oai_openaire`` of full, dataset, affiliation,
+fundingReference, GeoLocation and relateditem1 was reviewed field by field
+against the OpenAIRE Guidelines for Literature Repositories v4.
 """
 
 from __future__ import annotations

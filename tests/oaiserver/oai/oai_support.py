@@ -34,7 +34,14 @@ PAYLOAD_SCHEMAS = {
     "http://www.openarchives.org/OAI/2.0/oai_dc/": "oai_dc",
     "http://schema.datacite.org/oai/oai-1.1/": "oai_datacite",
     "http://datacite.org/schema/kernel-4": "datacite",
+    "http://namespace.openaire.eu/schema/oaire/": "oai_openaire",
 }
+#: payload namespaces whose schema cannot join the driver (OpenAIRE's own copy of
+#: the DataCite namespace clashes with DataCite's): the envelope is validated with
+#: a placeholder in their place, the payload on its own
+SEPARATE_PAYLOADS = frozenset({"http://namespace.openaire.eu/schema/oaire/"})
+DRIVER_NS = "urn:oaiserver:test-driver"
+PLACEHOLDER = f"{{{DRIVER_NS}}}validated-separately"
 
 _DRIVER_IMPORTS = {
     "http://www.openarchives.org/OAI/2.0/": "OAI-PMH.xsd",
@@ -51,11 +58,11 @@ def driver_schema() -> etree.XMLSchema:
     """OAI-PMH.xsd plus every payload schema, so ``strict`` wildcards validate."""
     if not _schema:
         xs = "http://www.w3.org/2001/XMLSchema"
-        root = etree.Element(f"{{{xs}}}schema", nsmap={"xs": xs},
-                             targetNamespace="urn:oaiserver:test-driver")
+        root = etree.Element(f"{{{xs}}}schema", nsmap={"xs": xs}, targetNamespace=DRIVER_NS)
         for namespace, path in _DRIVER_IMPORTS.items():
             etree.SubElement(root, f"{{{xs}}}import", namespace=namespace,
                              schemaLocation=(SCHEMA_DIR / path).as_uri())
+        etree.SubElement(root, f"{{{xs}}}element", name=etree.QName(PLACEHOLDER).localname)
         parser = etree.XMLParser(no_network=True)
         _schema.append(etree.XMLSchema(
             etree.fromstring(etree.tostring(root), parser, base_url=SCHEMA_DIR.as_uri() + "/")
@@ -66,9 +73,13 @@ def driver_schema() -> etree.XMLSchema:
 def check_response(body: bytes) -> etree._Element:
     """Parse a response; assert it and each metadata payload is valid. Returns the root."""
     doc = etree.fromstring(body)
+    envelope = etree.fromstring(body)
+    for metadata in envelope.iter(f"{OAI}metadata"):
+        if etree.QName(metadata[0]).namespace in SEPARATE_PAYLOADS:
+            metadata.replace(metadata[0], etree.Element(PLACEHOLDER))
     with _schema_lock:  # one compiled schema, used by one thread at a time
         schema = driver_schema()
-        valid = schema.validate(doc)
+        valid = schema.validate(envelope)
         assert valid, "\n".join(str(e) for e in schema.error_log)
         for metadata in doc.iter(f"{OAI}metadata"):
             payload = metadata[0]

@@ -178,17 +178,19 @@ def test_list_metadata_formats(sqlite_services) -> None:
     client = make_app(sqlite_services).test_client()
     prefixes = lambda doc: [p.text for p in doc.iter(f"{OAI}metadataPrefix")]
     doc = get(client, verb="ListMetadataFormats")
-    assert sorted(prefixes(doc)) == ["datacite", "oai_datacite", "oai_dc"]
+    assert sorted(prefixes(doc)) == ["datacite", "oai_datacite", "oai_dc", "oai_openaire"]
     formats = {f.findtext("oai:metadataPrefix", namespaces=NS):
                (f.findtext("oai:schema", namespaces=NS),
                 f.findtext("oai:metadataNamespace", namespaces=NS))
                for f in doc.iter(f"{OAI}metadataFormat")}
     assert formats["oai_dc"] == ("http://www.openarchives.org/OAI/2.0/oai_dc.xsd",
                                  "http://www.openarchives.org/OAI/2.0/oai_dc/")
+    assert formats["oai_openaire"] == ("https://www.openaire.eu/schema/repo-lit/4.0/openaire.xsd",
+                                       "http://namespace.openaire.eu/schema/oaire/")
     with_doi = get(client, verb="ListMetadataFormats", identifier=oai_id("r0000"))
-    assert sorted(prefixes(with_doi)) == ["datacite", "oai_datacite", "oai_dc"]
+    assert sorted(prefixes(with_doi)) == ["datacite", "oai_datacite", "oai_dc", "oai_openaire"]
     without = get(client, verb="ListMetadataFormats", identifier=oai_id("r0001"))
-    assert prefixes(without) == ["oai_dc"]
+    assert prefixes(without) == ["oai_dc", "oai_openaire"]
 
 
 # -- ListSets -----------------------------------------------------------------------------
