@@ -42,7 +42,8 @@ from typing import Any
 
 from serializers.datacite_reading import published_in, related_item_title
 
-__all__ = ["GENERAL", "REFINEMENTS", "ResourceTypes", "for_metadata", "lookup"]
+__all__ = ["DCMI_TYPES", "GENERAL", "REFINEMENTS", "ResourceTypes", "dcmi_type", "for_metadata",
+           "lookup"]
 
 
 @dataclass(frozen=True)
@@ -174,3 +175,54 @@ def for_metadata(metadata: Mapping[str, Any]) -> ResourceTypes:
     if row.bibtex == "incollection" and not related_item_title(published_in(metadata)):
         row = replace(row, bibtex="misc")
     return row
+
+
+# -- DCMI Type (DCAT-AP ``dct:type``) --------------------------------------------
+# Kept beside the rows rather than in them: a DCMI type depends on the general
+# type only (the free text never makes a Text anything but Text).
+DCMI_TYPES: dict[str, str | None] = {
+    "Audiovisual": "MovingImage",
+    "Award": None,
+    "Book": "Text",
+    "BookChapter": "Text",
+    "Collection": "Collection",
+    "ComputationalNotebook": "Software",
+    "ConferencePaper": "Text",
+    "ConferenceProceeding": "Text",
+    "DataPaper": "Text",
+    "Dataset": "Dataset",
+    "Dissertation": "Text",
+    "Event": "Event",
+    "Image": "Image",
+    "Instrument": "PhysicalObject",
+    "InteractiveResource": "InteractiveResource",
+    "Journal": "Text",
+    "JournalArticle": "Text",
+    "Model": None,
+    "OutputManagementPlan": "Text",
+    "PeerReview": "Text",
+    "PhysicalObject": "PhysicalObject",
+    "Poster": "Text",
+    "Preprint": "Text",
+    "Presentation": "Text",
+    "Project": None,
+    "Report": "Text",
+    "Service": "Service",
+    "Software": "Software",
+    "Sound": "Sound",
+    "Standard": "Text",
+    "StudyRegistration": "Text",
+    "Text": "Text",
+    "Workflow": "Software",
+    "Other": None,
+}
+"""resourceTypeGeneral -> DCMI Type term (http://purl.org/dc/dcmitype/), None where the
+DCMI Type vocabulary has no class for it (an award, a project, a model)."""
+
+DCMI_TYPE_NS = "http://purl.org/dc/dcmitype/"
+
+
+def dcmi_type(resource_type_general: str | None) -> str | None:
+    """The DCMI Type IRI for a resourceTypeGeneral (None if it has none)."""
+    term = DCMI_TYPES.get((resource_type_general or "").strip() or "Other")
+    return DCMI_TYPE_NS + term if term else None
