@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 
 import pyshacl
+from lxml import etree
 from rdflib import Graph
 
 SHAPES = Path(__file__).with_name("dcat-ap-3.0.0") / "shapes.ttl"
@@ -28,3 +29,8 @@ def violations(data: Graph) -> list[str]:
         data, shacl_graph=shapes(), inference="none", do_owl_imports=False,
         allow_warnings=False, advanced=False)
     return [] if conforms else [text]
+
+
+def rdfxml_violations(payload: etree._Element) -> list[str]:
+    """``violations`` of an RDF/XML element (an OAI-PMH ``dcat`` payload)."""
+    return violations(Graph().parse(data=etree.tostring(payload), format="xml"))
