@@ -77,6 +77,10 @@ def test_example_conforms_to_dcat_ap(path: Path) -> None:
     payload = FORMATS["dcat"].oai_payload(record, CTX)
     assert etree.QName(payload).localname == "RDF" and etree.QName(payload).namespace == dcat.RDF_NS
     assert isomorphic(turtle, rdfxml_graph(etree.tostring(payload)))
+    # the export is the OAI payload, pretty-printed (what `oaiserver export --format dcat` prints)
+    unpretty = etree.fromstring(FORMATS["dcat"].dump(record, CTX),
+                                etree.XMLParser(remove_blank_text=True))
+    assert etree.tostring(payload, method="c14n") == etree.tostring(unpretty, method="c14n")
     [dataset] = turtle.subjects(RDF.type, DCAT.Dataset)
     for literal in turtle.objects():
         if isinstance(literal, Literal):
