@@ -82,8 +82,16 @@ relatedItems               references (References, Cites), isReferencedBy
 (landing page)             dcat:landingPage
 =========================  ==================================================
 
-Not carried (DCAT-AP has no property for them): fundingReferences,
-contributor roles other than ContactPerson, dateInformation.
+fundingReferences          frapo:isFundedBy, as CiteDCAT-AP (the DataCite
+                           profile of DCAT-AP) maps them: a foaf:Project
+                           (the awardUri its IRI; dct:identifier the award
+                           number, dct:title the award title) with
+                           frapo:isAwardedBy the funder (foaf:Organization,
+                           its Crossref Funder ID as DOI URL or ROR URL the
+                           IRI); a funder without an award directly
+
+Not carried (DCAT-AP has no property for them): contributor roles other
+than ContactPerson, dateInformation, sizes other than bytes.
 
 Blank nodes (agents without an ORCID/ROR, locations, periods,
 distributions) get canonical labels (``rdflib.compare.to_canonical_graph``)
@@ -146,6 +154,7 @@ LOCN = Namespace("http://www.w3.org/ns/locn#")
 GSP = Namespace("http://www.opengis.net/ont/geosparql#")
 ADMS = Namespace("http://www.w3.org/ns/adms#")
 ORG = Namespace("http://www.w3.org/ns/org#")
+FRAPO = Namespace("http://purl.org/cerif/frapo/")
 EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
 IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
 
@@ -157,7 +166,7 @@ OAI_SCHEMA = DCAT_OAI_SCHEMA_LOCATION
 
 _PREFIXES = {
     "dcat": DCAT, "dct": DCT, "foaf": FOAF, "vcard": VCARD, "locn": LOCN, "gsp": GSP,
-    "adms": ADMS, "org": ORG, "skos": SKOS, "rdfs": RDFS, "xsd": XSD,
+    "adms": ADMS, "org": ORG, "frapo": FRAPO, "skos": SKOS, "rdfs": RDFS, "xsd": XSD,
 }
 
 _RELATIONS: dict[str, URIRef] = {
@@ -279,8 +288,12 @@ class _Builder:
         self.identifier = iri
 
     def add(self, subject: Node, predicate: URIRef, value: Node | None) -> None:
-        if value is not None:
-            self.graph.add((subject, predicate, value))
+        if value is None:
+            return
+        if predicate == FOAF.name and any(str(name) == str(value) for name in
+                                           self.graph.objects(subject, FOAF.name)):
+            return  # one agent met twice (creator and publisher): one name, not two
+        self.graph.add((subject, predicate, value))
 
     def build(self) -> Graph:
         ds = self.dataset
@@ -312,6 +325,7 @@ class _Builder:
             for location in self._locations(geo):
                 self.add(ds, DCT.spatial, location)
         self._relations()
+        self._funding()
         self._rights_and_distributions()
         return self.graph
 
@@ -507,6 +521,33 @@ class _Builder:
         for relation, url in targets:
             if url and web_link(url):
                 self.add(self.dataset, _RELATIONS.get(relation, DCT.relation), URIRef(url))
+
+    def _funding(self) -> None:
+        for reference in self.md.get("fundingReferences") or []:
+            ident = text(reference.get("funderIdentifier"))
+            kind = text(reference.get("funderIdentifierType"))
+            url: str | None
+            if kind == "Crossref Funder ID" and not web_link(ident) and ident:
+                url = doi_url(ident if ident.startswith("10.") else "10.13039/" + ident)
+            elif kind == "ROR":
+                url = ror_url(ident)
+            else:
+                url = web_link(ident)
+            funder: Node = URIRef(url) if url else BNode()
+            self.add(funder, RDF.type, FOAF.Organization)
+            self.add(funder, RDF.type, FOAF.Agent)
+            self.add(funder, FOAF.name, Literal(text(reference.get("funderName")) or "Unknown"))
+            number, title = text(reference.get("awardNumber")), reference.get("awardTitle")
+            if not (number or text(title)):
+                self.add(self.dataset, FRAPO.isFundedBy, funder)
+                continue
+            award_uri = web_link(reference.get("awardUri"))
+            project: Node = URIRef(award_uri) if award_uri else BNode()
+            self.add(project, RDF.type, FOAF.Project)
+            self.add(project, DCT.identifier, _text_literal(number))
+            self.add(project, DCT.title, _text_literal(title))
+            self.add(project, FRAPO.isAwardedBy, funder)
+            self.add(self.dataset, FRAPO.isFundedBy, project)
 
     def _rights_and_distributions(self) -> None:
         license_iri: URIRef | None = None

@@ -26,6 +26,7 @@ from serializers.dcat import (
     DCAT,
     DCT,
     FOAF,
+    FRAPO,
     GSP,
     LOCN,
     ORG,
@@ -218,6 +219,27 @@ def test_relations(full: Graph) -> None:
     assert one(full, DOI, DCT.references) == URIRef("https://example.org/cited-paper")
     assert one(full, DOI, DCT.source) == URIRef("https://arxiv.org/abs/2001.00001")
     assert one(full, DOI, DCT.relation) == URIRef("https://mirror.example.org/same")
+
+
+def test_funding_as_citedcat_ap_maps_it(full: Graph) -> None:
+    project = one(full, DOI, FRAPO.isFundedBy)
+    assert project == URIRef("https://cordis.europa.eu/project/id/654321")
+    assert one(full, project, RDF.type) == FOAF.Project
+    assert one(full, project, DCT.identifier) == Literal("654321")
+    assert one(full, project, DCT.title) == Literal("Deep Ocean Observing")
+    funder = one(full, project, FRAPO.isAwardedBy)
+    assert funder == URIRef("https://doi.org/10.13039/501100000780")
+    assert one(full, funder, FOAF.name) == Literal("European Commission")
+
+
+def test_a_funder_without_award_funds_the_dataset_directly() -> None:
+    funding = [{"funderName": "Wellcome", "funderIdentifier": "029chgv08",
+                "funderIdentifierType": "ROR"}]
+    graph = turtle_graph(dcat.dump_turtle(make_record(fundingReferences=funding), CTX))
+    funder = one(graph, DOI, FRAPO.isFundedBy)
+    assert funder == URIRef("https://ror.org/029chgv08")
+    assert one(graph, funder, FOAF.name) == Literal("Wellcome")
+    assert violations(graph) == []
 
 
 def test_distribution_rights_and_access(full: Graph) -> None:
