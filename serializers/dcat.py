@@ -94,9 +94,11 @@ Not carried (DCAT-AP has no property for them): contributor roles other
 than ContactPerson, dateInformation, sizes other than bytes.
 
 Blank nodes (agents without an ORCID/ROR, locations, periods,
-distributions) get canonical labels (``rdflib.compare.to_canonical_graph``)
-and the triples are written in sorted order, so the same record always
-gives the same bytes (golden files, stored renderings, ETags).
+distributions) are labelled in build order and the triples written in
+sorted order, so the same record always gives the same bytes (golden files,
+ETags); the labels show only where a node is used twice (Turtle and RDF/XML
+nest the others). rdflib's ``to_canonical_graph`` would give the same
+stability by hashing, at twice the cost of building the graph.
 """
 
 from __future__ import annotations
@@ -109,7 +111,6 @@ from typing import Any
 import pycountry
 from lxml import etree
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.compare import to_canonical_graph
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
@@ -282,10 +283,16 @@ class _Builder:
             self.graph.bind(prefix, namespace, override=True, replace=True)
         self.landing_url = landing_url
         self.repository_name = repository_name
+        self._blank_nodes = 0
         doi = text(doi) or text(metadata.get("doi"))
         iri = doi_url(doi) if doi else landing_url
-        self.dataset: Node = URIRef(iri) if iri else BNode()
+        self.dataset: Node = URIRef(iri) if iri else BNode("dataset")
         self.identifier = iri
+
+    def bnode(self) -> BNode:
+        """A blank node labelled by build order: the same record, the same labels."""
+        self._blank_nodes += 1
+        return BNode(f"n{self._blank_nodes:04d}")  # sorts in build order
 
     def add(self, subject: Node, predicate: URIRef, value: Node | None) -> None:
         if value is None:
@@ -350,7 +357,7 @@ class _Builder:
                 self.add(self.dataset, DCT.description, value)
                 described = True
             elif prop == DCT.provenance:
-                statement = BNode()
+                statement = self.bnode()
                 self.add(statement, RDF.type, DCT.ProvenanceStatement)
                 self.add(statement, RDFS.label, value)
                 self.add(self.dataset, prop, statement)
@@ -368,7 +375,7 @@ class _Builder:
             value = text(alternate.get("alternateIdentifier"))
             if not value:
                 continue
-            node = BNode()
+            node = self.bnode()
             self.add(node, RDF.type, ADMS.Identifier)
             self.add(node, SKOS.notation, Literal(value))
             self.add(node, ADMS.schemeAgency, _text_literal(alternate.get("alternateIdentifierType")))
@@ -380,7 +387,7 @@ class _Builder:
                if u and web_link(u)]
         preferred = next((u for u in ids if u.startswith(("https://orcid.org/", "https://ror.org/"))),
                          ids[0] if ids else None)
-        node: Node = URIRef(preferred) if preferred else BNode()
+        node: Node = URIRef(preferred) if preferred else self.bnode()
         self.add(node, RDF.type, FOAF.Agent)
         name_type = person.get("nameType")
         if name_type == "Organizational":
@@ -407,7 +414,7 @@ class _Builder:
         if not text(name):
             return None
         url = ror_url(ident) if scheme == "ror" else web_link(ident)
-        node: Node = URIRef(url) if url else BNode()
+        node: Node = URIRef(url) if url else self.bnode()
         self.add(node, RDF.type, FOAF.Organization)
         self.add(node, RDF.type, FOAF.Agent)
         self.add(node, FOAF.name, Literal(text(name)))
@@ -415,7 +422,7 @@ class _Builder:
 
     def _contact(self, person: Mapping[str, Any]) -> Node:
         _, _, display = split_name(person)
-        node = BNode()
+        node = self.bnode()
         kind = {"Personal": VCARD.Individual, "Organizational": VCARD.Organization}.get(
             person.get("nameType") or "", VCARD.Kind)
         self.add(node, RDF.type, kind)
@@ -439,7 +446,7 @@ class _Builder:
             scheme = text(publisher.get("publisherIdentifierScheme")).lower()
             url = ror_url(ident) if scheme == "ror" else web_link(ident)
             lang = publisher.get("lang")
-        node: Node = URIRef(url) if url else BNode()
+        node: Node = URIRef(url) if url else self.bnode()
         self.add(node, RDF.type, FOAF.Agent)
         self.add(node, FOAF.name, Literal(name, lang=_lang(lang)))
         return node
@@ -464,7 +471,7 @@ class _Builder:
             start_date, end_date = date_literal(start), date_literal(end)
             if start_date is None and end_date is None:
                 continue
-            period = BNode()
+            period = self.bnode()
             self.add(period, RDF.type, DCT.PeriodOfTime)
             self.add(period, DCAT.startDate, start_date)
             # a single date (no range) is a period of that day, month or year
@@ -491,7 +498,7 @@ class _Builder:
         place = _text_literal(geo.get("geoLocationPlace"))
         if place is None and bbox is None and not geometries:
             return []
-        main = BNode()
+        main = self.bnode()
         self.add(main, RDF.type, DCT.Location)
         self.add(main, LOCN.geographicName, place)
         self.add(main, DCAT.bbox, bbox)
@@ -499,7 +506,7 @@ class _Builder:
             self.add(main, LOCN.geometry, geometries[0])
         locations: list[Node] = [main]
         for geometry in geometries[1:]:  # DCAT-AP: one geometry a location
-            extra = BNode()
+            extra = self.bnode()
             self.add(extra, RDF.type, DCT.Location)
             self.add(extra, LOCN.geometry, geometry)
             locations.append(extra)
@@ -533,7 +540,7 @@ class _Builder:
                 url = ror_url(ident)
             else:
                 url = web_link(ident)
-            funder: Node = URIRef(url) if url else BNode()
+            funder: Node = URIRef(url) if url else self.bnode()
             self.add(funder, RDF.type, FOAF.Organization)
             self.add(funder, RDF.type, FOAF.Agent)
             self.add(funder, FOAF.name, Literal(text(reference.get("funderName")) or "Unknown"))
@@ -542,7 +549,7 @@ class _Builder:
                 self.add(self.dataset, FRAPO.isFundedBy, funder)
                 continue
             award_uri = web_link(reference.get("awardUri"))
-            project: Node = URIRef(award_uri) if award_uri else BNode()
+            project: Node = URIRef(award_uri) if award_uri else self.bnode()
             self.add(project, RDF.type, FOAF.Project)
             self.add(project, DCT.identifier, _text_literal(number))
             self.add(project, DCT.title, _text_literal(title))
@@ -578,7 +585,7 @@ class _Builder:
         formats: list[str | None] = [text(f) for f in self.md.get("formats") or [] if text(f)]
         sizes = [m for m in (_BYTE_SIZE.match(text(s)) for s in self.md.get("sizes") or []) if m]
         for fmt in formats or [None]:
-            distribution = BNode()
+            distribution = self.bnode()
             self.add(distribution, RDF.type, DCAT.Distribution)
             if self.landing_url and web_link(self.landing_url):
                 self.add(distribution, DCAT.accessURL, URIRef(self.landing_url))
@@ -586,7 +593,7 @@ class _Builder:
             if statements:
                 # one statement per distribution: a blank node shared by two is lost
                 # by rdflib's RDF/XML writer
-                statement = BNode()
+                statement = self.bnode()
                 self.add(statement, RDF.type, DCT.RightsStatement)
                 for label in statements:
                     self.add(statement, RDFS.label, label)
@@ -594,7 +601,7 @@ class _Builder:
             if fmt and _MEDIA_TYPE.match(fmt.lower()):
                 self.add(distribution, DCAT.mediaType, URIRef(IANA_MEDIA_TYPES + fmt.lower()))
             elif fmt:
-                extent = BNode()
+                extent = self.bnode()
                 self.add(extent, RDF.type, DCT.MediaTypeOrExtent)
                 self.add(extent, RDFS.label, Literal(fmt))
                 self.add(distribution, DCT["format"], extent)
@@ -608,20 +615,19 @@ class _Builder:
 
 
 def _stable(graph: Graph) -> Graph:
-    """The same graph with canonical blank-node labels, triples added in sorted order
-    (rdflib's RDF/XML writer follows insertion order)."""
-    canonical = to_canonical_graph(graph)
+    """The same graph with its triples added in sorted order: rdflib's RDF/XML writer
+    follows insertion order (blank nodes already have stable labels)."""
     result = Graph()
     for prefix, namespace in _PREFIXES.items():
         result.bind(prefix, namespace, override=True, replace=True)
-    for triple in sorted(canonical, key=lambda t: tuple(term.n3() for term in t)):
+    for triple in sorted(graph, key=lambda t: tuple(term.n3() for term in t)):
         result.add(triple)
     return result
 
 
 def metadata_to_graph(metadata: Mapping[str, Any], *, landing_url: str | None = None,
                       repository_name: str | None = None, doi: str | None = None) -> Graph:
-    """The DCAT-AP graph of one record's DataCite metadata (blank nodes canonical)."""
+    """The DCAT-AP graph of one record's DataCite metadata (stable blank-node labels)."""
     builder = _Builder(metadata, landing_url=landing_url, repository_name=repository_name, doi=doi)
     return _stable(builder.build())
 

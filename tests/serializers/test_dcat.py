@@ -314,7 +314,7 @@ def test_language_iri(code: str, expected: str | None) -> None:
 
 
 def test_the_same_record_gives_the_same_bytes_in_another_process() -> None:
-    """Blank nodes are labelled canonically and nothing depends on hash order."""
+    """Blank nodes are labelled in build order and nothing depends on hash order."""
     script = ("import sys; from serializers import dcat; "
               "from tests.serializers.samples import CTX, make_record; "
               "r = make_record(); "
