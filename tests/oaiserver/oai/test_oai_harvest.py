@@ -65,7 +65,7 @@ def harvested_server(engine):
 @pytest.mark.parametrize("prefix,set_spec", [
     ("oai_dc", None), ("oai_datacite", None), ("datacite", None),
     ("oai_dc", "physics"), ("oai_dc", "physics:quantum"), ("oai_dc", "bio"),
-    ("oai_datacite", "physics:quantum"), ("datacite", "bio"), ("dcat", None),
+    ("oai_datacite", "physics:quantum"), ("datacite", "bio"),
 ])
 def test_sickle_get_harvest(harvested_server, prefix: str, set_spec: str | None) -> None:
     url, services = harvested_server
