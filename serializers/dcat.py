@@ -112,7 +112,7 @@ import pycountry
 from lxml import etree
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
-from rdflib.term import Node
+from rdflib.term import Node, _is_valid_uri
 
 from repository_core.records import Record
 from serializers import resource_types
@@ -241,6 +241,23 @@ def date_literal(value: Any) -> Literal | None:
     return None
 
 
+_NOT_IN_IRI = re.compile(r'[<>"{}|\\^`]')
+
+
+def iri(value: Any) -> URIRef | None:
+    """An http(s) link from the metadata as an IRI rdflib can write, else None.
+
+    Only what ``links.web_link`` accepts becomes a node; the few ASCII
+    characters an IRI cannot hold (``<>"{}|\\^```) are percent-encoded, so a
+    hostile or sloppy URL can neither break the Turtle nor make the export fail.
+    """
+    link = web_link(value)
+    if link is None:
+        return None
+    link = _NOT_IN_IRI.sub(lambda m: f"%{ord(m.group()):02X}", link)
+    return URIRef(link) if _is_valid_uri(link) else None
+
+
 def _number(value: Any) -> str:
     number = float(value)
     return str(int(number)) if number.is_integer() else repr(number)
@@ -281,13 +298,12 @@ class _Builder:
         self.graph = Graph()
         for prefix, namespace in _PREFIXES.items():
             self.graph.bind(prefix, namespace, override=True, replace=True)
-        self.landing_url = landing_url
         self.repository_name = repository_name
         self._blank_nodes = 0
         doi = text(doi) or text(metadata.get("doi"))
-        iri = doi_url(doi) if doi else landing_url
-        self.dataset: Node = URIRef(iri) if iri else BNode("dataset")
-        self.identifier = iri
+        self.identifier = doi_url(doi) if doi else landing_url
+        self.dataset: Node = iri(self.identifier) or BNode("dataset")
+        self.landing_page = iri(landing_url)
 
     def bnode(self) -> BNode:
         """A blank node labelled by build order: the same record, the same labels."""
@@ -307,8 +323,7 @@ class _Builder:
         self.add(ds, RDF.type, DCAT.Dataset)
         if self.identifier:
             self.add(ds, DCT.identifier, Literal(self.identifier))
-        if self.landing_url and web_link(self.landing_url):
-            self.add(ds, DCAT.landingPage, URIRef(self.landing_url))
+        self.add(ds, DCAT.landingPage, self.landing_page)
         self._titles()
         self._descriptions()
         self._identifiers()
@@ -383,11 +398,11 @@ class _Builder:
 
     def _agent(self, person: Mapping[str, Any]) -> Node:
         family, given, display = split_name(person)
-        ids = [u for u in (name_identifier_url(i) for i in person.get("nameIdentifiers") or [])
-               if u and web_link(u)]
-        preferred = next((u for u in ids if u.startswith(("https://orcid.org/", "https://ror.org/"))),
+        ids = [u for u in (iri(name_identifier_url(i)) for i in person.get("nameIdentifiers") or [])
+               if u is not None]
+        preferred = next((u for u in ids if str(u).startswith(("https://orcid.org/", "https://ror.org/"))),
                          ids[0] if ids else None)
-        node: Node = URIRef(preferred) if preferred else self.bnode()
+        node: Node = preferred or self.bnode()
         self.add(node, RDF.type, FOAF.Agent)
         name_type = person.get("nameType")
         if name_type == "Organizational":
@@ -399,7 +414,7 @@ class _Builder:
         self.add(node, FOAF.familyName, _text_literal(family))
         for other in ids:
             if other != preferred:
-                self.add(node, RDFS.seeAlso, URIRef(other))
+                self.add(node, RDFS.seeAlso, other)
         for affiliation in person.get("affiliation") or []:
             self.add(node, ORG.memberOf, self._organization(affiliation))
         return node
@@ -413,8 +428,7 @@ class _Builder:
             scheme = text(affiliation.get("affiliationIdentifierScheme")).lower()
         if not text(name):
             return None
-        url = ror_url(ident) if scheme == "ror" else web_link(ident)
-        node: Node = URIRef(url) if url else self.bnode()
+        node: Node = iri(ror_url(ident) if scheme == "ror" else ident) or self.bnode()
         self.add(node, RDF.type, FOAF.Organization)
         self.add(node, RDF.type, FOAF.Agent)
         self.add(node, FOAF.name, Literal(text(name)))
@@ -428,9 +442,7 @@ class _Builder:
         self.add(node, RDF.type, kind)
         self.add(node, VCARD.fn, Literal(display or "Contact"))
         for identifier in person.get("nameIdentifiers") or []:
-            url = name_identifier_url(identifier)
-            if url and web_link(url):
-                self.add(node, VCARD.hasUID, URIRef(url))
+            self.add(node, VCARD.hasUID, iri(name_identifier_url(identifier)))
         for affiliation in person.get("affiliation") or []:
             name = text(affiliation.get("name") if isinstance(affiliation, Mapping) else affiliation)
             self.add(node, VCARD["organization-name"], _text_literal(name))
@@ -444,9 +456,9 @@ class _Builder:
         if isinstance(publisher, Mapping):
             ident = text(publisher.get("publisherIdentifier"))
             scheme = text(publisher.get("publisherIdentifierScheme")).lower()
-            url = ror_url(ident) if scheme == "ror" else web_link(ident)
+            url = iri(ror_url(ident) if scheme == "ror" else ident)
             lang = publisher.get("lang")
-        node: Node = URIRef(url) if url else self.bnode()
+        node: Node = url or self.bnode()
         self.add(node, RDF.type, FOAF.Agent)
         self.add(node, FOAF.name, Literal(name, lang=_lang(lang)))
         return node
@@ -455,8 +467,7 @@ class _Builder:
         for subject in self.md.get("subjects") or []:
             self.add(self.dataset, DCAT.keyword, _text_literal(subject.get("subject"),
                                                                subject.get("lang")))
-            if theme := web_link(subject.get("valueUri")):
-                self.add(self.dataset, DCAT.theme, URIRef(theme))
+            self.add(self.dataset, DCAT.theme, iri(subject.get("valueUri")))
 
     def _dates(self) -> None:
         self.add(self.dataset, DCT.issued, date_literal(issued_date(self.md)))
@@ -526,8 +537,7 @@ class _Builder:
                 targets.append((item.get("relationType", ""),
                                 identifier_url(value, ident.get("relatedItemIdentifierType"))))
         for relation, url in targets:
-            if url and web_link(url):
-                self.add(self.dataset, _RELATIONS.get(relation, DCT.relation), URIRef(url))
+            self.add(self.dataset, _RELATIONS.get(relation, DCT.relation), iri(url))
 
     def _funding(self) -> None:
         for reference in self.md.get("fundingReferences") or []:
@@ -540,7 +550,7 @@ class _Builder:
                 url = ror_url(ident)
             else:
                 url = web_link(ident)
-            funder: Node = URIRef(url) if url else self.bnode()
+            funder: Node = iri(url) or self.bnode()
             self.add(funder, RDF.type, FOAF.Organization)
             self.add(funder, RDF.type, FOAF.Agent)
             self.add(funder, FOAF.name, Literal(text(reference.get("funderName")) or "Unknown"))
@@ -548,8 +558,7 @@ class _Builder:
             if not (number or text(title)):
                 self.add(self.dataset, FRAPO.isFundedBy, funder)
                 continue
-            award_uri = web_link(reference.get("awardUri"))
-            project: Node = URIRef(award_uri) if award_uri else self.bnode()
+            project: Node = iri(reference.get("awardUri")) or self.bnode()
             self.add(project, RDF.type, FOAF.Project)
             self.add(project, DCT.identifier, _text_literal(number))
             self.add(project, DCT.title, _text_literal(title))
@@ -567,12 +576,12 @@ class _Builder:
             if uri in _ACCESS_RIGHTS:
                 access = access or URIRef(f"{EU_AUTHORITY}access-right/{_ACCESS_RIGHTS[uri]}")
                 continue
-            url = web_link(uri)
+            url = iri(uri)
             if not url and text(rights.get("rightsIdentifierScheme")).upper() == "SPDX" \
                     and text(rights.get("rightsIdentifier")):
-                url = "https://spdx.org/licenses/" + text(rights["rightsIdentifier"])
-            if url and (license_iri is None or URIRef(url) == license_iri):
-                license_iri = URIRef(url)
+                url = iri("https://spdx.org/licenses/" + text(rights["rightsIdentifier"]))
+            if url and (license_iri is None or url == license_iri):
+                license_iri = url
                 if label is not None:
                     license_labels.append(label)
             elif label is not None:
@@ -587,8 +596,7 @@ class _Builder:
         for fmt in formats or [None]:
             distribution = self.bnode()
             self.add(distribution, RDF.type, DCAT.Distribution)
-            if self.landing_url and web_link(self.landing_url):
-                self.add(distribution, DCAT.accessURL, URIRef(self.landing_url))
+            self.add(distribution, DCAT.accessURL, self.landing_page)
             self.add(distribution, DCT.license, license_iri)
             if statements:
                 # one statement per distribution: a blank node shared by two is lost

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from lxml import etree
@@ -278,6 +279,27 @@ def test_a_record_without_doi_is_its_landing_page() -> None:
     graph = turtle_graph(dcat.dump_turtle(make_record(doi=None), CTX))
     assert set(graph.subjects(RDF.type, DCAT.Dataset)) == {LANDING}
     assert one(graph, LANDING, DCT.identifier) == Literal(str(LANDING))
+
+
+@pytest.mark.parametrize("url", ['https://example.org/a>b', 'https://example.org/"quoted"',
+                                 "https://example.org/{x}|^`\\", "javascript:alert(1)",
+                                 "https://exa mple.org/"])
+def test_hostile_urls_cannot_break_the_graph(url: str) -> None:
+    """Only http(s) links become IRIs, percent-encoded where an IRI cannot hold a character."""
+    record = make_record(
+        relatedIdentifiers=[{"relatedIdentifier": url, "relatedIdentifierType": "URL",
+                             "relationType": "Cites"}],
+        rightsList=[{"rights": "Licence", "rightsUri": url}],
+        subjects=[{"subject": "s", "valueUri": url}])
+    graph = turtle_graph(dcat.dump_turtle(record, CTX))
+    assert isomorphic(graph, rdfxml_graph(dcat.dump_rdfxml(record, CTX)))
+    cited = list(graph.objects(DOI, DCT.references))
+    if url.startswith("https://example.org/"):
+        [target] = cited
+        assert unquote(str(target)) == url and not set(str(target)) & set('<>"{}|^`\\ ')
+    else:
+        assert cited == []
+    assert violations(graph) == []
 
 
 def test_mandatory_properties_have_fallbacks() -> None:
