@@ -66,7 +66,8 @@ sizes                      dcat:byteSize when there is one distribution and
                            one size in bytes (``42 MB`` = 42000000.0)
 geoLocations               dct:spatial: dct:Location with
                            locn:geographicName (place), dcat:bbox (the box
-                           as a gsp:wktLiteral POLYGON) and locn:geometry
+                           as a gsp:wktLiteral POLYGON; across the
+                           antimeridian a MULTIPOLYGON) and locn:geometry
                            (the point as WKT POINT, else the first
                            polygon); each further polygon its own
                            dct:Location. WKT in CRS84 (longitude first)
@@ -273,6 +274,18 @@ def _wkt_polygon(points: Iterable[tuple[Any, Any]]) -> Literal:
     if ring and ring[0] != ring[-1]:
         ring.append(ring[0])
     return _wkt(f"POLYGON(({', '.join(ring)}))")
+
+
+def _wkt_box(west: Any, east: Any, south: Any, north: Any) -> Literal:
+    """A bounding box as WKT; one that crosses the antimeridian (west > east, as
+    DataCite writes it) is two polygons meeting at 180 degrees."""
+    def ring(w: Any, e: Any) -> str:
+        corners = [(w, south), (e, south), (e, north), (w, north), (w, south)]
+        return f"(({', '.join(f'{_number(x)} {_number(y)}' for x, y in corners)}))"
+
+    if float(west) > float(east):
+        return _wkt(f"MULTIPOLYGON({ring(west, 180)}, {ring(-180, east)})")
+    return _wkt(f"POLYGON{ring(west, east)}")
 
 
 def language_iri(code: Any) -> URIRef | None:
@@ -503,9 +516,8 @@ class _Builder:
         if box and all(box.get(k) is not None for k in (
                 "northBoundLatitude", "eastBoundLongitude", "southBoundLatitude",
                 "westBoundLongitude")):
-            west, east = box["westBoundLongitude"], box["eastBoundLongitude"]
-            south, north = box["southBoundLatitude"], box["northBoundLatitude"]
-            bbox = _wkt_polygon([(west, south), (east, south), (east, north), (west, north)])
+            bbox = _wkt_box(box["westBoundLongitude"], box["eastBoundLongitude"],
+                            box["southBoundLatitude"], box["northBoundLatitude"])
         place = _text_literal(geo.get("geoLocationPlace"))
         if place is None and bbox is None and not geometries:
             return []

@@ -202,6 +202,15 @@ def test_spatial(full: Graph) -> None:
                                                          datatype=GSP.wktLiteral)
 
 
+def test_a_box_across_the_antimeridian_is_two_polygons() -> None:
+    geo = [{"geoLocationBox": {"westBoundLongitude": 170, "eastBoundLongitude": -170,
+                               "southBoundLatitude": -10, "northBoundLatitude": 10}}]
+    graph = turtle_graph(dcat.dump_turtle(make_record(geoLocations=geo), CTX))
+    assert one(graph, one(graph, DOI, DCT.spatial), DCAT.bbox) == Literal(
+        "MULTIPOLYGON(((170 -10, 180 -10, 180 10, 170 10, 170 -10)), "
+        "((-180 -10, -170 -10, -170 10, -180 10, -180 -10)))", datatype=GSP.wktLiteral)
+
+
 def test_polygons_get_a_location_each() -> None:
     polygon = [{"polygonPoint": {"pointLongitude": lon, "pointLatitude": lat}}
                for lon, lat in ((0, 0), (10, 0), (10, 10))]
