@@ -54,8 +54,9 @@ rightsList                 info:eu-repo access terms: dct:accessRights (EU
                            NON_PUBLIC); the first rightsUri (or SPDX id):
                            dct:license on each distribution (a
                            dct:LicenseDocument labelled with the rights
-                           text); every other rights text: one
-                           dct:RightsStatement as dct:rights
+                           text); every other rights text: a
+                           dct:RightsStatement as dct:rights of each
+                           distribution
 formats                    one dcat:Distribution per format: a media type
                            (``text/csv``) as dcat:mediaType <IANA IRI>, any
                            other text as dct:format (dct:MediaTypeOrExtent
@@ -80,9 +81,6 @@ relatedItems               references (References, Cites), isReferencedBy
                            foaf:page (IsDocumentedBy, IsDescribedBy), any
                            other relation dct:relation; only targets with
                            a URL (an identifier without one is left out)
-(landing page)             dcat:landingPage
-=========================  ==================================================
-
 fundingReferences          frapo:isFundedBy, as CiteDCAT-AP (the DataCite
                            profile of DCAT-AP) maps them: a foaf:Project
                            (the awardUri its IRI; dct:identifier the award
@@ -90,9 +88,12 @@ fundingReferences          frapo:isFundedBy, as CiteDCAT-AP (the DataCite
                            frapo:isAwardedBy the funder (foaf:Organization,
                            its Crossref Funder ID as DOI URL or ROR URL the
                            IRI); a funder without an award directly
+(landing page)             dcat:landingPage
+=========================  ==================================================
 
 Not carried (DCAT-AP has no property for them): contributor roles other
-than ContactPerson, dateInformation, sizes other than bytes.
+than ContactPerson, dates other than Issued, Updated, Created and Coverage,
+dateInformation, sizes other than bytes, related identifiers without a URL.
 
 Blank nodes (agents without an ORCID/ROR, locations, periods,
 distributions) are labelled in build order and the triples written in
@@ -113,7 +114,7 @@ import pycountry
 from lxml import etree
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
-from rdflib.term import Node, _is_valid_uri
+from rdflib.term import Node
 
 from repository_core.records import Record
 from serializers import resource_types
@@ -255,8 +256,7 @@ def iri(value: Any) -> URIRef | None:
     link = web_link(value)
     if link is None:
         return None
-    link = _NOT_IN_IRI.sub(lambda m: f"%{ord(m.group()):02X}", link)
-    return URIRef(link) if _is_valid_uri(link) else None
+    return URIRef(_NOT_IN_IRI.sub(lambda m: f"%{ord(m.group()):02X}", link))
 
 
 def _number(value: Any) -> str:
