@@ -107,6 +107,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from contextlib import suppress
 from datetime import date, datetime
 from typing import Any
 
@@ -137,12 +138,25 @@ from serializers.links import web_link
 from serializers.namespaces import DCAT_OAI_NS, DCAT_OAI_SCHEMA_LOCATION
 
 __all__ = [
+    "ADMS",
+    "DCAT",
     "DCAT_NS",
+    "DCT",
+    "FOAF",
+    "FRAPO",
+    "GSP",
+    "LOCN",
     "OAI_NAMESPACE",
     "OAI_SCHEMA",
+    "ORG",
     "RDF_NS",
+    "VCARD",
+    "date_literal",
     "dump_rdfxml",
     "dump_turtle",
+    "graph_to_rdfxml",
+    "iri",
+    "language_iri",
     "metadata_to_graph",
     "oai_payload",
     "to_graph",
@@ -208,7 +222,8 @@ _LANG_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
 _MEDIA_TYPE = re.compile(r"^[a-z]+/[a-z0-9][a-z0-9!#$&^_.+-]*$")
 _BYTE_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|bytes?|kB|KB|MB|GB|TB)\s*$")
 _BYTE_UNITS = {"B": 1, "BYTE": 1, "BYTES": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
-_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
+# xsd:dateTime needs the seconds
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")
 
 
 # -- literals ------------------------------------------------------------------------
@@ -504,18 +519,20 @@ class _Builder:
 
     def _locations(self, geo: Mapping[str, Any]) -> list[Node]:
         geometries: list[Literal] = []
-        point = geo.get("geoLocationPoint")
-        if point and point.get("pointLatitude") is not None and point.get("pointLongitude") is not None:
-            geometries.append(_wkt(f"POINT({_number(point['pointLongitude'])} "
-                                   f"{_number(point['pointLatitude'])})"))
-        for polygon in geo_polygons(geo):
-            geometries.append(_wkt_polygon((p["pointLongitude"], p["pointLatitude"])
-                                           for p in polygon))
-        box = geo.get("geoLocationBox")
         bbox = None
-        if box and all(box.get(k) is not None for k in (
-                "northBoundLatitude", "eastBoundLongitude", "southBoundLatitude",
-                "westBoundLongitude")):
+        # a coordinate that is not a number (metadata written with validation off)
+        # drops that one shape, never the export
+        with suppress(TypeError, ValueError, KeyError):
+            point = geo.get("geoLocationPoint") or {}
+            if point.get("pointLatitude") is not None and point.get("pointLongitude") is not None:
+                geometries.append(_wkt(f"POINT({_number(point['pointLongitude'])} "
+                                       f"{_number(point['pointLatitude'])})"))
+        for polygon in geo_polygons(geo):
+            with suppress(TypeError, ValueError, KeyError):
+                geometries.append(_wkt_polygon([(p["pointLongitude"], p["pointLatitude"])
+                                                for p in polygon]))
+        box = geo.get("geoLocationBox") or {}
+        with suppress(TypeError, ValueError, KeyError):
             bbox = _wkt_box(box["westBoundLongitude"], box["eastBoundLongitude"],
                             box["southBoundLatitude"], box["northBoundLatitude"])
         place = _text_literal(geo.get("geoLocationPlace"))

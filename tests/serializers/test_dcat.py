@@ -211,6 +211,18 @@ def test_a_box_across_the_antimeridian_is_two_polygons() -> None:
         "((-180 -10, -170 -10, -170 10, -180 10, -180 -10)))", datatype=GSP.wktLiteral)
 
 
+def test_a_broken_coordinate_drops_that_shape_only() -> None:
+    geo = [{"geoLocationPlace": "Somewhere", "geoLocationPoint": {"pointLongitude": "east",
+                                                                 "pointLatitude": 5},
+            "geoLocationBox": {"westBoundLongitude": 1, "eastBoundLongitude": 2,
+                               "southBoundLatitude": 3}}]
+    graph = turtle_graph(dcat.dump_turtle(make_record(geoLocations=geo), CTX))
+    location = one(graph, DOI, DCT.spatial)
+    assert one(graph, location, LOCN.geographicName) == Literal("Somewhere")
+    assert not list(graph.objects(location, LOCN.geometry))
+    assert not list(graph.objects(location, DCAT.bbox))
+
+
 def test_polygons_get_a_location_each() -> None:
     polygon = [{"polygonPoint": {"pointLongitude": lon, "pointLatitude": lat}}
                for lon, lat in ((0, 0), (10, 0), (10, 10))]
@@ -328,6 +340,7 @@ def test_mandatory_properties_have_fallbacks() -> None:
     ("2020-06", Literal("2020-06", datatype=XSD.gYearMonth)),
     ("2020-06-15", Literal("2020-06-15", datatype=XSD.date)),
     ("2020-06-15T10:00:00Z", Literal("2020-06-15T10:00:00Z", datatype=XSD.dateTime)),
+    ("2020-06-15T10:00", None),   # xsd:dateTime needs the seconds
     ("2020-02-30", None), ("2020-13", None), ("321 BCE", None), ("Yesterday", None),
     ("-0024", None), ("", None),
 ])
