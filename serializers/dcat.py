@@ -392,7 +392,9 @@ class _Builder:
     def _descriptions(self) -> None:
         described = False
         for description in self.md.get("descriptions") or []:
-            value = _text_literal(description.get("description"), description.get("lang"))
+            # the model's line break (U+2028, DataCite XML's <br/>) is a newline in RDF
+            value = _text_literal(text(description.get("description")).replace("\u2028", "\n"),
+                                  description.get("lang"))
             if value is None:
                 continue
             prop = _DESCRIPTION_PROPERTY.get(text(description.get("descriptionType")))
