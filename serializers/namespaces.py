@@ -12,6 +12,8 @@ __all__ = [
     "DATACITE_KERNEL_VERSION",
     "DATACITE_NS",
     "DATACITE_SCHEMA_LOCATION",
+    "DCAT_OAI_NS",
+    "DCAT_OAI_SCHEMA_LOCATION",
     "DC_NS",
     "OAI_DATACITE_NS",
     "OAI_DATACITE_SCHEMA_LOCATION",
@@ -56,6 +58,12 @@ OAI_IDENTIFIER_SCHEMA_LOCATION = "http://www.openarchives.org/OAI/2.0/oai-identi
 #: OpenAIRE Guidelines for Literature Repositories v4 (``oai_openaire``)
 OPENAIRE_NS = "http://namespace.openaire.eu/schema/oaire/"
 OPENAIRE_SCHEMA_LOCATION = "https://www.openaire.eu/schema/repo-lit/4.0/openaire.xsd"
+# DCAT-AP over OAI-PMH (prefix ``dcat``): the namespace and schema Zenodo
+# (InvenioRDM) announce, so that harvesters set up for Zenodo recognise the
+# format. Neither describes the payload, an ``rdf:RDF`` document (RDF/XML has
+# no XML Schema; the payload is checked against the DCAT-AP SHACL shapes).
+DCAT_OAI_NS = "https://www.w3.org/ns/dcat"
+DCAT_OAI_SCHEMA_LOCATION = "http://schema.datacite.org/meta/kernel-4/metadata.xsd"
 
 
 def schema_location(namespace: str, location: str) -> str:

@@ -31,6 +31,7 @@ from serializers import (
     csl,
     datacite_json,
     datacite_xml,
+    dcat,
     dublin_core,
     oai_datacite,
     openaire,
@@ -232,6 +233,18 @@ FORMATS = Registry([
         oai_prefix="oai_openaire", schema=OPENAIRE_SCHEMA_LOCATION, namespace=OPENAIRE_NS,
         xsd="oai_openaire", extension="xml",
         dump=openaire.dump, oai_payload=openaire.oai_payload,
+    ),
+    # DCAT-AP 3.0.0: one graph, two syntaxes. The RDF/XML entry carries the OAI
+    # prefix (its payload is an rdf:RDF element, checked with SHACL: no XSD).
+    Format(
+        "dcat", "application/rdf+xml",
+        label="DCAT-AP (RDF/XML)",
+        oai_prefix="dcat", schema=dcat.OAI_SCHEMA, namespace=dcat.OAI_NAMESPACE,
+        extension="rdf", dump=dcat.dump_rdfxml, oai_payload=dcat.oai_payload,
+    ),
+    Format(
+        "dcat-turtle", "text/turtle",
+        label="DCAT-AP (Turtle)", extension="ttl", dump=dcat.dump_turtle,
     ),
 ])
 """The one registry, in the server's preference order."""

@@ -50,12 +50,14 @@ from serializers.datacite_reading import published_in, related_item_title
 __all__ = [
     "COAR_GENERAL",
     "COAR_REFINEMENTS",
+    "DCMI_TYPES",
     "GENERAL",
     "REFINEMENTS",
     "CoarType",
     "ResourceTypes",
     "coar_for_metadata",
     "coar_lookup",
+    "dcmi_type",
     "for_metadata",
     "general_types_of",
     "lookup",
@@ -394,3 +396,52 @@ def openaire_type_query(openaire_type: str) -> str:
         clauses.append(f"(types.resourceTypeGeneral:{_or(entering)}"
                        f" AND types.resourceType:{_or(into)})")
     return " OR ".join(clauses)
+# -- DCMI Type (DCAT-AP ``dct:type``) --------------------------------------------
+# Kept beside the rows rather than in them: a DCMI type depends on the general
+# type only (the free text never makes a Text anything but Text).
+DCMI_TYPES: dict[str, str | None] = {
+    "Audiovisual": "MovingImage",
+    "Award": None,
+    "Book": "Text",
+    "BookChapter": "Text",
+    "Collection": "Collection",
+    "ComputationalNotebook": "Software",
+    "ConferencePaper": "Text",
+    "ConferenceProceeding": "Text",
+    "DataPaper": "Text",
+    "Dataset": "Dataset",
+    "Dissertation": "Text",
+    "Event": "Event",
+    "Image": "Image",
+    "Instrument": "PhysicalObject",
+    "InteractiveResource": "InteractiveResource",
+    "Journal": "Text",
+    "JournalArticle": "Text",
+    "Model": None,
+    "OutputManagementPlan": "Text",
+    "PeerReview": "Text",
+    "PhysicalObject": "PhysicalObject",
+    "Poster": "Text",
+    "Preprint": "Text",
+    "Presentation": "Text",
+    "Project": None,
+    "Report": "Text",
+    "Service": "Service",
+    "Software": "Software",
+    "Sound": "Sound",
+    "Standard": "Text",
+    "StudyRegistration": "Text",
+    "Text": "Text",
+    "Workflow": "Software",
+    "Other": None,
+}
+"""resourceTypeGeneral -> DCMI Type term (http://purl.org/dc/dcmitype/), None where the
+DCMI Type vocabulary has no class for it (an award, a project, a model)."""
+
+DCMI_TYPE_NS = "http://purl.org/dc/dcmitype/"
+
+
+def dcmi_type(resource_type_general: str | None) -> str | None:
+    """The DCMI Type IRI for a resourceTypeGeneral (None if it has none)."""
+    term = DCMI_TYPES.get((resource_type_general or "").strip() or "Other")
+    return DCMI_TYPE_NS + term if term else None

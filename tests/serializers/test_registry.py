@@ -21,6 +21,8 @@ EXPECTED = {
     "ris": ("application/x-research-info-systems", [], None),
     "citation": ("text/x-bibliography", [], None),
     "oai_openaire": ("application/x-oai-openaire+xml", [], "oai_openaire"),
+    "dcat": ("application/rdf+xml", [], "dcat"),
+    "dcat-turtle": ("text/turtle", [], None),
 }
 
 
@@ -54,11 +56,16 @@ def test_unknown_lookups() -> None:
 
 def test_oai_formats_carry_schema_namespace_xsd_and_payload() -> None:
     prefixes = {f.oai_prefix for f in FORMATS.oai_formats()}
-    assert prefixes == {"datacite", "oai_datacite", "oai_dc", "oai_openaire"}
+    assert prefixes == {"datacite", "oai_datacite", "oai_dc", "oai_openaire", "dcat"}
     for fmt in FORMATS.oai_formats():
         assert fmt.schema and fmt.schema.startswith("http") and fmt.schema.endswith(".xsd")
-        assert fmt.namespace and fmt.xsd and fmt.oai_payload is not None
+        assert fmt.namespace and fmt.oai_payload is not None
         element = fmt.oai_payload(make_record(), CTX)
+        if fmt.name == "dcat":   # RDF/XML: no XSD (SHACL checks it), Zenodo's announced names
+            assert fmt.xsd is None
+            assert element.tag == "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}RDF"
+            continue
+        assert fmt.xsd
         assert etree.QName(element).namespace == fmt.namespace
 
 
@@ -72,7 +79,7 @@ def test_a_record_without_doi_cannot_be_datacite_xml() -> None:
     record = make_record(doi=None)
     assert not FORMATS["datacite"].available(record)
     assert not FORMATS["oai_datacite"].available(record)
-    assert [f.oai_prefix for f in FORMATS.oai_formats(record)] == ["oai_dc", "oai_openaire"]
+    assert [f.oai_prefix for f in FORMATS.oai_formats(record)] == ["oai_dc", "oai_openaire", "dcat"]
     assert FORMATS["datacite"] not in FORMATS.negotiable(record)
     for fmt in FORMATS.negotiable(record):   # everything else still works without a DOI
         assert fmt.dump(record, CTX)

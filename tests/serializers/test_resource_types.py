@@ -64,3 +64,12 @@ def test_a_chapter_without_a_book_title_is_misc_in_bibtex() -> None:
     assert for_metadata(chapter).bibtex == "misc"
     book = {"relationType": "IsPublishedIn", "titles": [{"title": "B"}]}
     assert for_metadata(dict(chapter, relatedItems=[book])).bibtex == "incollection"
+
+
+def test_every_general_type_has_its_dcmi_type_decided() -> None:
+    from serializers.resource_types import DCMI_TYPES, dcmi_type
+
+    assert set(DCMI_TYPES) == set(GENERAL)
+    assert dcmi_type("Software") == "http://purl.org/dc/dcmitype/Software"
+    assert dcmi_type("Award") is None
+    assert dcmi_type("NoSuchType") is None and dcmi_type(None) is None

@@ -42,6 +42,10 @@ CASES = [
     ("application/x-bibtex;q=0, */*", "html"),                    # q=0 excludes
     ("*/*;q=0.5, text/html;q=0", "datacite"),
     ("application/x-bibtex;q=abc, application/x-research-info-systems;q=0.1", "ris"),  # bad q skipped
+    ("text/turtle", "dcat-turtle"),                               # DCAT-AP
+    ("application/rdf+xml", "dcat"),
+    ("text/turtle;q=0.5, application/ld+json", "json-ld"),        # JSON-LD stays schema.org
+    ("text/plain, text/turtle;q=0.9", "dcat-turtle"),
 ]
 
 

@@ -88,6 +88,24 @@ def test_landing_page(client: FlaskClient) -> None:
     assert json.loads(script)["@id"] == "https://doi.org/10.1234/full-2020"
 
 
+def test_dcat_by_content_negotiation(client: FlaskClient) -> None:
+    """Turtle and RDF/XML are one DCAT-AP graph; application/ld+json stays schema.org."""
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+
+    from tests.serializers.shacl import violations
+
+    turtle = client.get("/records/rec-1", headers={"Accept": "text/turtle"})
+    assert turtle.headers["Content-Type"] == "text/turtle"
+    graph = Graph().parse(data=turtle.data, format="turtle")
+    assert violations(graph) == []
+    rdfxml = client.get("/records/rec-1", headers={"Accept": "application/rdf+xml"})
+    assert rdfxml.headers["Content-Type"] == "application/rdf+xml"
+    assert isomorphic(graph, Graph().parse(data=rdfxml.data, format="xml"))
+    jsonld = client.get("/records/rec-1", headers={"Accept": "application/ld+json"})
+    assert jsonld.get_json()["@context"] == "https://schema.org"
+
+
 def test_hostile_title_cannot_break_out(client: FlaskClient) -> None:
     page = client.get("/records/evil").get_data(as_text=True)
     assert "<img src=x" not in page and "<script>alert" not in page

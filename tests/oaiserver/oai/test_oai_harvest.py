@@ -36,6 +36,7 @@ from .oai_support import (
 )
 
 N = 45  # records; pages of 7
+DOI_ONLY = ("datacite", "oai_datacite")  # formats that can only represent records with a DOI
 
 
 def expected_ids(n: int, *, set_spec: str | None = None, doi_only: bool = False) -> list[str]:
@@ -73,7 +74,7 @@ def test_sickle_get_harvest(harvested_server, prefix: str, set_spec: str | None)
     if set_spec:
         args["set"] = set_spec
     identifiers = [r.header.identifier for r in sickle.ListRecords(**args)]
-    expected = expected_ids(N, set_spec=set_spec, doi_only=prefix not in ("oai_dc", "oai_openaire"))
+    expected = expected_ids(N, set_spec=set_spec, doi_only=prefix in DOI_ONLY)
     assert len(identifiers) == len(set(identifiers)), "no duplicates"
     assert sorted(identifiers) == sorted(expected), "no misses"
     headers = [h.identifier for h in sickle.ListIdentifiers(**args)]
@@ -87,14 +88,14 @@ def test_scythe_post_harvest(harvested_server) -> None:
         identify = scythe.identify()
         assert identify.baseURL == url
         formats = {f.metadataPrefix for f in scythe.list_metadata_formats()}
-        assert formats == {"oai_dc", "oai_datacite", "datacite", "oai_openaire"}
+        assert formats == {"oai_dc", "oai_datacite", "datacite", "oai_openaire", "dcat"}
         sets = {s.setSpec for s in scythe.list_sets()}
         assert sets == {"bio", "physics", "physics:quantum"}
         for prefix in sorted(formats):
             for set_spec in [None, *sorted(sets)]:
                 records = [r.header.identifier
                            for r in scythe.list_records(metadata_prefix=prefix, set_=set_spec)]
-                expected = expected_ids(N, set_spec=set_spec, doi_only=prefix not in ("oai_dc", "oai_openaire"))
+                expected = expected_ids(N, set_spec=set_spec, doi_only=prefix in DOI_ONLY)
                 assert len(records) == len(set(records))
                 assert sorted(records) == sorted(expected)
         record = scythe.get_record(identifier=oai_id("r0003"), metadata_prefix="datacite")

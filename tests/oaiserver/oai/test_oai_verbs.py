@@ -178,7 +178,7 @@ def test_list_metadata_formats(sqlite_services) -> None:
     client = make_app(sqlite_services).test_client()
     prefixes = lambda doc: [p.text for p in doc.iter(f"{OAI}metadataPrefix")]
     doc = get(client, verb="ListMetadataFormats")
-    assert sorted(prefixes(doc)) == ["datacite", "oai_datacite", "oai_dc", "oai_openaire"]
+    assert sorted(prefixes(doc)) == ["datacite", "dcat", "oai_datacite", "oai_dc", "oai_openaire"]
     formats = {f.findtext("oai:metadataPrefix", namespaces=NS):
                (f.findtext("oai:schema", namespaces=NS),
                 f.findtext("oai:metadataNamespace", namespaces=NS))
@@ -188,9 +188,30 @@ def test_list_metadata_formats(sqlite_services) -> None:
     assert formats["oai_openaire"] == ("https://www.openaire.eu/schema/repo-lit/4.0/openaire.xsd",
                                        "http://namespace.openaire.eu/schema/oaire/")
     with_doi = get(client, verb="ListMetadataFormats", identifier=oai_id("r0000"))
-    assert sorted(prefixes(with_doi)) == ["datacite", "oai_datacite", "oai_dc", "oai_openaire"]
+    assert sorted(prefixes(with_doi)) == ["datacite", "dcat", "oai_datacite", "oai_dc", "oai_openaire"]
     without = get(client, verb="ListMetadataFormats", identifier=oai_id("r0001"))
-    assert prefixes(without) == ["oai_dc", "oai_openaire"]
+    assert prefixes(without) == ["oai_dc", "oai_openaire", "dcat"]
+    # what Zenodo (InvenioRDM) announces for dcat, so harvesters set up for it match
+    assert formats["dcat"] == ("http://schema.datacite.org/meta/kernel-4/metadata.xsd",
+                               "https://www.w3.org/ns/dcat")
+
+
+def test_dcat_records_are_rdf_xml_datasets(services) -> None:
+    """``dcat``: an rdf:RDF payload (envelope checked with the XSD, payload with the
+    DCAT-AP SHACL shapes by ``check_response``), for records with and without a DOI."""
+    populate(services, 4)
+    client = make_app(services).test_client()
+    rdf = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+    dataset = "{http://www.w3.org/ns/dcat#}Dataset"
+    with_doi = get(client, verb="GetRecord", identifier=oai_id("r0000"), metadataPrefix="dcat")
+    [payload] = with_doi.find(f".//{OAI}metadata")
+    assert payload.tag == f"{rdf}RDF"
+    assert payload.find(dataset).get(f"{rdf}about") == "https://doi.org/10.5072/test.0"
+    without = get(client, verb="GetRecord", identifier=oai_id("r0001"), metadataPrefix="dcat")
+    about = without.find(f".//{OAI}metadata/{rdf}RDF/{dataset}").get(f"{rdf}about")
+    assert about == "http://127.0.0.1:5000/records/r0001"
+    found, _ = harvest(client, "ListRecords", metadataPrefix="dcat")
+    assert len(found) == 4
 
 
 # -- ListSets -----------------------------------------------------------------------------
