@@ -13,6 +13,8 @@ __all__ = [
     "DATACITE_NS",
     "DATACITE_SCHEMA_LOCATION",
     "DC_NS",
+    "MARC21_NS",
+    "MARC21_SCHEMA_LOCATION",
     "OAI_DATACITE_NS",
     "OAI_DATACITE_SCHEMA_LOCATION",
     "OAI_DC_NS",
@@ -50,6 +52,9 @@ OAI_DATACITE_SCHEMA_LOCATION = "http://schema.datacite.org/oai/oai-1.1/oai.xsd"
 
 OAI_IDENTIFIER_NS = "http://www.openarchives.org/OAI/2.0/oai-identifier"
 OAI_IDENTIFIER_SCHEMA_LOCATION = "http://www.openarchives.org/OAI/2.0/oai-identifier.xsd"
+
+MARC21_NS = "http://www.loc.gov/MARC21/slim"
+MARC21_SCHEMA_LOCATION = "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd"
 
 
 def schema_location(namespace: str, location: str) -> str:

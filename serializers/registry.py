@@ -32,6 +32,7 @@ from serializers import (
     datacite_json,
     datacite_xml,
     dublin_core,
+    marc21,
     oai_datacite,
     ris,
     schema_org,
@@ -41,6 +42,8 @@ from serializers.export_errors import UnknownFormat
 from serializers.namespaces import (
     DATACITE_NS,
     DATACITE_SCHEMA_LOCATION,
+    MARC21_NS,
+    MARC21_SCHEMA_LOCATION,
     OAI_DATACITE_NS,
     OAI_DATACITE_SCHEMA_LOCATION,
     OAI_DC_NS,
@@ -222,6 +225,13 @@ FORMATS = Registry([
         oai_prefix="oai_datacite", schema=OAI_DATACITE_SCHEMA_LOCATION,
         namespace=OAI_DATACITE_NS, xsd="oai_datacite", extension="xml",
         dump=oai_datacite.dump, oai_payload=oai_datacite.oai_payload, requires_doi=True,
+    ),
+    # MARC 21 bibliographic records in MARCXML, for library catalogues
+    Format(
+        "marc21", "application/marcxml+xml",
+        label="MARCXML (MARC 21)",
+        oai_prefix="marc21", schema=MARC21_SCHEMA_LOCATION, namespace=MARC21_NS,
+        xsd="marc21", extension="xml", dump=marc21.dump, oai_payload=marc21.oai_payload,
     ),
 ])
 """The one registry, in the server's preference order."""

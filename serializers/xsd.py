@@ -34,6 +34,7 @@ SCHEMA_FILES: Mapping[str, str] = MappingProxyType(
         "oai-pmh": "OAI-PMH.xsd",
         "oai-identifier": "oai-identifier.xsd",
         "xml": "xml.xsd",
+        "marc21": "MARC21slim.xsd",
     }
 )
 

@@ -12,7 +12,10 @@ Dublin Core appendix of the Metadata Schema, bolognese, schema.org and
 Google's Dataset guidance, the CSL-JSON schema, the RIS specification and
 Zotero's RIS translator): full, dataset, affiliation, fundingReference,
 GeoLocation, coverage, complicated, multilingual, presentation,
-relateditem1.
+relateditem1. MARC 21 (``marc21.xml``) reviewed against the MARC 21
+Bibliographic format (Leader, 008, each tag's indicators and subfields):
+full, dataset, affiliation, fundingReference, GeoLocation, relateditem1,
+instrument, poster, translation-translated.
 """
 
 from __future__ import annotations

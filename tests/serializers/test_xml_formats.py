@@ -15,9 +15,9 @@ from tests.serializers.samples import CTX, EXAMPLES, example_metadata, make_reco
 XML_FORMATS = [f for f in FORMATS if f.xsd]
 
 
-def test_there_are_31_examples_and_three_xml_formats() -> None:
+def test_there_are_31_examples_and_four_xml_formats() -> None:
     assert len(EXAMPLES) == 31
-    assert {f.name for f in XML_FORMATS} == {"datacite", "dc", "oai_datacite"}
+    assert {f.name for f in XML_FORMATS} == {"datacite", "dc", "oai_datacite", "marc21"}
 
 
 def _metadata(path: Path) -> dict:

@@ -34,6 +34,7 @@ PAYLOAD_SCHEMAS = {
     "http://www.openarchives.org/OAI/2.0/oai_dc/": "oai_dc",
     "http://schema.datacite.org/oai/oai-1.1/": "oai_datacite",
     "http://datacite.org/schema/kernel-4": "datacite",
+    "http://www.loc.gov/MARC21/slim": "marc21",
 }
 
 _DRIVER_IMPORTS = {
@@ -42,6 +43,7 @@ _DRIVER_IMPORTS = {
     "http://www.openarchives.org/OAI/2.0/oai-identifier": "oai-identifier.xsd",
     "http://schema.datacite.org/oai/oai-1.1/": "oai_datacite-1.1/oai.xsd",
     "http://datacite.org/schema/kernel-4": "datacite-kernel-4/metadata.xsd",
+    "http://www.loc.gov/MARC21/slim": "MARC21slim.xsd",
 }
 _schema_lock = threading.Lock()
 _schema: list[etree.XMLSchema] = []

@@ -178,7 +178,7 @@ def test_list_metadata_formats(sqlite_services) -> None:
     client = make_app(sqlite_services).test_client()
     prefixes = lambda doc: [p.text for p in doc.iter(f"{OAI}metadataPrefix")]
     doc = get(client, verb="ListMetadataFormats")
-    assert sorted(prefixes(doc)) == ["datacite", "oai_datacite", "oai_dc"]
+    assert sorted(prefixes(doc)) == ["datacite", "marc21", "oai_datacite", "oai_dc"]
     formats = {f.findtext("oai:metadataPrefix", namespaces=NS):
                (f.findtext("oai:schema", namespaces=NS),
                 f.findtext("oai:metadataNamespace", namespaces=NS))
@@ -186,9 +186,9 @@ def test_list_metadata_formats(sqlite_services) -> None:
     assert formats["oai_dc"] == ("http://www.openarchives.org/OAI/2.0/oai_dc.xsd",
                                  "http://www.openarchives.org/OAI/2.0/oai_dc/")
     with_doi = get(client, verb="ListMetadataFormats", identifier=oai_id("r0000"))
-    assert sorted(prefixes(with_doi)) == ["datacite", "oai_datacite", "oai_dc"]
+    assert sorted(prefixes(with_doi)) == ["datacite", "marc21", "oai_datacite", "oai_dc"]
     without = get(client, verb="ListMetadataFormats", identifier=oai_id("r0001"))
-    assert prefixes(without) == ["oai_dc"]
+    assert prefixes(without) == ["oai_dc", "marc21"]
 
 
 # -- ListSets -----------------------------------------------------------------------------
