@@ -334,3 +334,19 @@ def test_record_dates_come_from_the_envelope() -> None:
                                    created=created, datestamp=created)
     assert marc["008"].data.startswith("191231n")
     assert marc["005"].data == "20191231230000.0"
+
+
+def test_a_record_too_long_for_iso2709_keeps_zero_lengths() -> None:
+    """A field over 9,999 bytes cannot be written as ISO 2709: the lengths stay zero
+    (MARCXML has no such limit, and the record is still valid)."""
+    long = "x" * 12000
+    record = export(descriptions=[{"description": long, "descriptionType": "Abstract"}])
+    leader = str(record.leader)
+    assert leader[0:5] == "00000" and leader[12:17] == "00000"
+    assert record["520"]["a"] == long
+
+
+def test_without_creators_245_has_no_main_entry() -> None:
+    record = export(creators=[])
+    assert record.get_fields("100", "110") == []
+    assert record["245"].indicator1 == "0"
