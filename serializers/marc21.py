@@ -119,7 +119,18 @@ relatedIdentifier              787 08 $i relation in words ("Is cited by")
                                ($x ISSN, $z ISBN)
 =============================  ==============================================
 
-Not carried: dates other than publicationYear, affiliation and funder
+Dates (publicationYear aside): Created 046 $k (a range: $k $l), Updated 046
+$j, Valid 046 $m $n, all with $2 edtf (ISO 8601 dates are EDTF level 0);
+Copyrighted 264 _4 $c ©year; Collected 518 $o Data collection $d date $p the
+dateInformation; every other type (Issued, Available, Accepted, Submitted,
+Withdrawn, Coverage, Other) a 500 note "Issued: 2020-06-15 (information)".
+
+Name identifiers are URIs in $0, as the library world wrote them before
+$1 (Real World Object URI) existed; catalogues that follow the PCC's URI
+guidelines may prefer $1 for ORCID iDs, which a later change can add
+beside $0.
+
+Not carried: affiliation and funder
 identifiers, award URIs, publisher identifiers, title and description
 languages (MARC has no subfield for them; 041 $b names the abstracts'
 languages), 003 and 040 (they name a MARC organisation code, which the
@@ -547,6 +558,39 @@ def _type_fields(metadata: Mapping[str, Any], marc: MarcType) -> list[Field | No
     ]
 
 
+#: dateType -> the 046 subfields of a single date / the start and end of a range (EDTF)
+DATE_SUBFIELDS = {"Created": ("k", "l"), "Updated": ("j", "j"), "Valid": ("m", "n")}
+
+
+def _date_fields(metadata: Mapping[str, Any]) -> list[Field | None]:
+    """046 (coded dates), 264 _4 (copyright), 518 (data collection), 500 (other dates)."""
+    fields: list[Field | None] = []
+    coded: list[tuple[str, Any]] = []
+    for date in metadata.get("dates") or []:
+        value, kind = text(date.get("date")), text(date.get("dateType")) or "Other"
+        information = text(date.get("dateInformation"))
+        if not value:
+            continue
+        start, _, end = (part.strip() for part in value.partition("/"))
+        if kind in DATE_SUBFIELDS:
+            first, last = DATE_SUBFIELDS[kind]
+            coded.append((first, start))
+            if end:
+                coded.append((last, end))
+        elif kind == "Copyrighted" and re.match(r"\d{4}", value):
+            fields.append(_field("264", " ", "4", ("c", "©" + value[:4])))
+        elif kind == "Collected":
+            fields.append(_field("518", " ", " ", ("o", "Data collection"), ("d", value),
+                                 ("p", information)))
+        else:
+            note = f"{_words(kind).capitalize()}: {value}"
+            fields.append(_field("500", " ", " ", ("a", f"{note} ({information})" if information
+                                                   else note)))
+    if coded:
+        fields.append(_field("046", " ", " ", *coded, ("2", "edtf")))
+    return fields
+
+
 def _funding_fields(metadata: Mapping[str, Any]) -> list[Field | None]:
     fields: list[Field | None] = []
     for reference in metadata.get("fundingReferences") or []:
@@ -593,6 +637,7 @@ def metadata_to_marc(metadata: Mapping[str, Any], *, record_id: str, created: da
         *_type_fields(metadata, marc_type),
         _field("347", " ", " ", *(("b", f) for f in metadata.get("formats") or [])),
         *_description_fields(metadata),
+        *_date_fields(metadata),
         *_rights_fields(metadata),
         *_funding_fields(metadata),
         *_relation_fields(metadata),

@@ -350,3 +350,23 @@ def test_without_creators_245_has_no_main_entry() -> None:
     record = export(creators=[])
     assert record.get_fields("100", "110") == []
     assert record["245"].indicator1 == "0"
+
+
+def test_dates() -> None:
+    record = export(dates=[
+        {"date": "2018-03-01/2018-04-30", "dateType": "Created"},
+        {"date": "2021-02-02", "dateType": "Updated"},
+        {"date": "2019-01-01/2019-12-31", "dateType": "Collected", "dateInformation": "cruise 7"},
+        {"date": "2020", "dateType": "Copyrighted"},
+        {"date": "2020-06-15", "dateType": "Issued"},
+        {"date": "2020-07-01", "dateType": "Available", "dateInformation": "after review"},
+    ])
+    (coded,) = record.get_fields("046")
+    assert [(s.code, s.value) for s in coded.subfields] == [
+        ("k", "2018-03-01"), ("l", "2018-04-30"), ("j", "2021-02-02"), ("2", "edtf")]
+    (collected,) = record.get_fields("518")
+    assert (collected["o"], collected["d"], collected["p"]) == (
+        "Data collection", "2019-01-01/2019-12-31", "cruise 7")
+    assert [(f.indicator2, f["c"]) for f in record.get_fields("264")] == [("1", "2020"), ("4", "©2020")]
+    assert [f["a"] for f in record.get_fields("500")] == [
+        "Issued: 2020-06-15", "Available: 2020-07-01 (after review)"]
