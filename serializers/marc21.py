@@ -38,11 +38,15 @@ Control fields: 001 the record's local id; 005 the datestamp
 except for physical objects; 008 (40 positions): 00-05 date entered (the
 record's creation date), 06 ``s`` with 07-10 the publicationYear (``n`` and
 ``uuuu`` without one), 15-17 ``xx`` (place unknown), 18-34 the block of the
-material type (form of item ``o`` online; books' nature of contents ``m``
-thesis / ``t`` technical report / ``u`` standard and conference publication;
-computer files' type ``a`` numeric data / ``b`` program / ``i`` interactive
-/ ``j`` online service; visual materials' type ``v`` videorecording / ``i``
-picture / ``r`` realia; continuing resources ``p`` periodical), 35-37 the
+material type (form of item ``o`` online, blank for physical objects;
+books' nature of contents 008/24 ``m`` thesis / ``t`` technical report /
+``u`` standard, and conference publication 008/29 ``1`` for conference
+papers, proceedings and posters; computer files' type 008/26 ``a`` numeric
+data / ``b`` program / ``i`` interactive / ``j`` online service; visual
+materials' type 008/33 ``v`` videorecording / ``i`` picture / ``r``
+realia; continuing resources 008/21 ``p`` periodical; positions nobody can
+know from DataCite metadata, such as government publication, ``|``, "no
+attempt to code"), 35-37 the
 language (MARC code, ``und`` when unknown), 39 ``d`` (other cataloguing
 source).
 
@@ -63,8 +67,8 @@ language                       008/35-37 and 041 $a (ISO 639 -> MARC code: the
                                ISO 639-3 individual language); 041 $b the
                                other languages of abstracts; 041 ind1 ``1``
                                when the record IsTranslationOf something
-subject with classificationCode  DDC 082 04 $a; other schemes 084 $a $2 scheme;
-                               its caption 653 (a caption is no subject heading)
+subject with a                 DDC 082 04 $a; other schemes 084 $a $2 scheme;
+classificationCode             its caption 653 (a caption is no subject heading)
 creator (first)                100 (person: ind1 ``1`` "Family, Given", ``0``
                                a name in direct order) or 110 2_ (organisation)
 creators (others)              700 / 710; creators $e author $4 aut (texts) or
@@ -93,7 +97,7 @@ format                         347 $b (encoding format)
 description SeriesInformation  490 0_ $a
 description Other              500 $a
 description TableOfContents    505 0_ $a
-rights with an info:eu-repo     506 (not 540): open 0_ $a Open access $f
+rights with an info:eu-repo    506 (not 540): open 0_ $a Open access $f
 access-right URI               Unrestricted online access $2 star; closed /
                                restricted / embargoed 1_ $a
 description Abstract           520 3_ $a
@@ -130,11 +134,10 @@ $1 (Real World Object URI) existed; catalogues that follow the PCC's URI
 guidelines may prefer $1 for ORCID iDs, which a later change can add
 beside $0.
 
-Not carried: affiliation and funder
-identifiers, award URIs, publisher identifiers, title and description
-languages (MARC has no subfield for them; 041 $b names the abstracts'
-languages), 003 and 040 (they name a MARC organisation code, which the
-repository does not have).
+Not carried: affiliation and funder identifiers, award URIs, publisher
+identifiers, title and description languages (MARC has no subfield for
+them; 041 $b names the abstracts' languages), 003 and 040 (they name a MARC
+organisation code, which the repository does not have).
 """
 
 from __future__ import annotations
