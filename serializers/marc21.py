@@ -111,8 +111,8 @@ geoLocationPlace               653 _5 (uncontrolled geographic name)
 geoLocationBox / Point         034 0_ $a a $d W $e E $f N $g S (decimal degrees,
                                ``hddd.dddddd``) and 255 $a Scale not given $c
                                (W 40°--W 20°/N 50°--N 40°)
-geoLocationPolygon             034 0_ $a a $s latitude $t longitude per point
-                               (the G-ring)
+geoLocationPolygon             034 00 (an outer ring) $a a $s latitude $t
+                               longitude per point (the G-ring)
 relatedItem IsPublishedIn      773 0_ host item: $t title $d publisher, year
                                $g Vol., no., p. $x ISSN $z ISBN $o identifier;
                                an IsPublishedIn relatedIdentifier 773 0_ $x/$z/$o
@@ -445,7 +445,7 @@ def _geo_fields(metadata: Mapping[str, Any]) -> list[Field | None]:
             for p in polygon:
                 ring += [("s", _coordinate(p["pointLatitude"], "N", "S")),
                          ("t", _coordinate(p["pointLongitude"], "E", "W"))]
-            fields.append(_field("034", "0", " ", ("a", "a"), *ring))
+            fields.append(_field("034", "0", "0", ("a", "a"), *ring))   # ind2 0: outer ring
     return fields
 
 

@@ -370,3 +370,17 @@ def test_dates() -> None:
     assert [(f.indicator2, f["c"]) for f in record.get_fields("264")] == [("1", "2020"), ("4", "©2020")]
     assert [f["a"] for f in record.get_fields("500")] == [
         "Issued: 2020-06-15", "Available: 2020-07-01 (after review)"]
+
+
+def test_a_polygon_is_an_outer_g_ring() -> None:
+    record = export(geoLocations=[{"geoLocationPolygon": [
+        {"polygonPoint": {"pointLatitude": 41.991, "pointLongitude": -71.032}},
+        {"polygonPoint": {"pointLatitude": 42.893, "pointLongitude": -69.622}},
+        {"polygonPoint": {"pointLatitude": 41.991, "pointLongitude": -68.211}},
+        {"polygonPoint": {"pointLatitude": 41.991, "pointLongitude": -71.032}},
+    ]}])
+    (ring,) = record.get_fields("034")
+    assert (ring.indicator1, ring.indicator2) == ("0", "0")
+    assert ring.get_subfields("s") == ["N041.991000", "N042.893000", "N041.991000", "N041.991000"]
+    assert ring.get_subfields("t")[:2] == ["W071.032000", "W069.622000"]
+    assert record.get_fields("255") == []
