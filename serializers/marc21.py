@@ -37,7 +37,7 @@ Control fields: 001 the record's local id; 005 the datestamp
 (``yyyymmddhhmmss.0``); 007 ``cr |||||||||||`` (electronic resource, remote)
 except for physical objects; 008 (40 positions): 00-05 date entered (the
 record's creation date), 06 ``s`` with 07-10 the publicationYear (``n`` and
-``uuuu`` without one), 15-17 ``xx`` (place unknown), 18-34 the block of the
+``uuuu`` without one; a serial ``u``, status unknown, its end ``uuuu``), 15-17 ``xx`` (place unknown), 18-34 the block of the
 material type (form of item ``o`` online, blank for physical objects;
 books' nature of contents 008/24 ``m`` thesis / ``t`` technical report /
 ``u`` standard, and conference publication 008/29 ``1`` for conference
@@ -312,8 +312,12 @@ def _eight(marc: MarcType, year: str, language: str | None, created: datetime) -
     else:                                           # mixed materials
         block = "     " + online + " " * 11
     assert len(block) == 17, (kind, block)
-    date_type, date1 = ("s", year) if re.fullmatch(r"\d{4}", year) else ("n", "uuuu")
-    return (created.strftime("%y%m%d") + date_type + date1 + "    " + "xx " + block
+    known = re.fullmatch(r"\d{4}", year) is not None
+    if marc.level == "s":   # a serial: status unknown (u), first year, last year unknown
+        dates = "u" + (year if known else "uuuu") + "uuuu"
+    else:                   # a single known date (s), else dates unknown (n)
+        dates = ("s" + year if known else "nuuuu") + "    "
+    return (created.strftime("%y%m%d") + dates + "xx " + block
             + (language or "und") + " " + "d")
 
 

@@ -384,3 +384,9 @@ def test_a_polygon_is_an_outer_g_ring() -> None:
     assert ring.get_subfields("s") == ["N041.991000", "N042.893000", "N041.991000", "N041.991000"]
     assert ring.get_subfields("t")[:2] == ["W071.032000", "W069.622000"]
     assert record.get_fields("255") == []
+
+
+def test_a_journal_is_a_serial_with_unknown_status() -> None:
+    record = export(types={"resourceTypeGeneral": "Journal"})
+    assert str(record.leader)[7] == "s"
+    assert record["008"].data[6:15] == "u2020uuuu"
