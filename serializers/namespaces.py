@@ -15,6 +15,8 @@ __all__ = [
     "DCAT_OAI_NS",
     "DCAT_OAI_SCHEMA_LOCATION",
     "DC_NS",
+    "MARC21_NS",
+    "MARC21_SCHEMA_LOCATION",
     "OAI_DATACITE_NS",
     "OAI_DATACITE_SCHEMA_LOCATION",
     "OAI_DC_NS",
@@ -64,6 +66,8 @@ OPENAIRE_SCHEMA_LOCATION = "https://www.openaire.eu/schema/repo-lit/4.0/openaire
 # no XML Schema; the payload is checked against the DCAT-AP SHACL shapes).
 DCAT_OAI_NS = "https://www.w3.org/ns/dcat"
 DCAT_OAI_SCHEMA_LOCATION = "http://schema.datacite.org/meta/kernel-4/metadata.xsd"
+MARC21_NS = "http://www.loc.gov/MARC21/slim"
+MARC21_SCHEMA_LOCATION = "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd"
 
 
 def schema_location(namespace: str, location: str) -> str:

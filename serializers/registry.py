@@ -33,6 +33,7 @@ from serializers import (
     datacite_xml,
     dcat,
     dublin_core,
+    marc21,
     oai_datacite,
     openaire,
     ris,
@@ -43,6 +44,8 @@ from serializers.export_errors import UnknownFormat
 from serializers.namespaces import (
     DATACITE_NS,
     DATACITE_SCHEMA_LOCATION,
+    MARC21_NS,
+    MARC21_SCHEMA_LOCATION,
     OAI_DATACITE_NS,
     OAI_DATACITE_SCHEMA_LOCATION,
     OAI_DC_NS,
@@ -245,6 +248,13 @@ FORMATS = Registry([
     Format(
         "dcat-turtle", "text/turtle",
         label="DCAT-AP (Turtle)", extension="ttl", dump=dcat.dump_turtle,
+    ),
+    # MARC 21 bibliographic records in MARCXML, for library catalogues
+    Format(
+        "marc21", "application/marcxml+xml",
+        label="MARCXML (MARC 21)",
+        oai_prefix="marc21", schema=MARC21_SCHEMA_LOCATION, namespace=MARC21_NS,
+        xsd="marc21", extension="xml", dump=marc21.dump, oai_payload=marc21.oai_payload,
     ),
 ])
 """The one registry, in the server's preference order."""

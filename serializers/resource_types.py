@@ -1,8 +1,9 @@
-"""The one resource-type table: (resourceTypeGeneral, resourceType) -> schema.org, CSL, BibTeX, RIS.
+"""The one resource-type table: (resourceTypeGeneral, resourceType) -> schema.org, CSL, BibTeX, RIS, MARC.
 
 Every crosswalk reads its type here (schema.org ``@type``, CSL ``type``,
 the BibTeX entry type, RIS ``TY``), and so does the ``types`` block of the
-DataCite JSON export, so that what DataCite JSON announces
+DataCite JSON export, and the MARC 21 record's Leader/06-07, 008 and 336
+(``MarcType``), so that what DataCite JSON announces
 (``types.ris = "SLIDE"``) is what the RIS export writes.
 
 How a type is chosen:
@@ -54,6 +55,7 @@ __all__ = [
     "GENERAL",
     "REFINEMENTS",
     "CoarType",
+    "MarcType",
     "ResourceTypes",
     "coar_for_metadata",
     "coar_lookup",
@@ -64,6 +66,33 @@ __all__ = [
     "openaire_type_query",
 ]
 
+@dataclass(frozen=True)
+class MarcType:
+    """How MARC 21 (Bibliographic) types a resource.
+
+    ``record_type`` is Leader/06 (``a`` language material, ``m`` computer
+    file, ``g`` projected medium, ``i`` nonmusical sound recording, ``k``
+    two-dimensional nonprojectable graphic, ``r`` three-dimensional artifact,
+    ``p`` mixed materials), ``level`` Leader/07 (``m`` monograph/item, ``a``
+    component part, ``c`` collection, ``s`` serial). ``code`` is the one
+    type code of the 008 material block that Leader/06 selects: books'
+    nature of contents (008/24), computer files' type of file (008/26),
+    visual materials' type of material (008/33), continuing resources' type
+    (008/21); ``conference`` is books' conference publication (008/29).
+    ``content`` is the RDA content type of field 336 (term, code).
+    """
+
+    record_type: str = "a"
+    level: str = "m"
+    code: str = " "
+    conference: bool = False
+    content: tuple[str, str] = ("text", "txt")
+
+
+MARC_TEXT = MarcType()
+MARC_PART = MarcType(level="a")
+MARC_PROGRAM = MarcType("m", code="b", content=("computer program", "cop"))
+
 
 @dataclass(frozen=True)
 class ResourceTypes:
@@ -73,6 +102,7 @@ class ResourceTypes:
     csl: str
     bibtex: str
     ris: str
+    marc: MarcType = MARC_TEXT
 
     def as_datacite_types(self) -> dict[str, str]:
         """The derived keys of DataCite's ``types`` object."""
@@ -83,42 +113,51 @@ class ResourceTypes:
 _R = ResourceTypes
 
 BOOK = _R("Book", "book", "book", "BOOK")
-CHAPTER = _R("Chapter", "chapter", "incollection", "CHAP")
-REPORT = _R("Report", "report", "techreport", "RPRT")
-JOURNAL_ARTICLE = _R("ScholarlyArticle", "article-journal", "article", "JOUR")
-CONFERENCE_PAPER = _R("ScholarlyArticle", "paper-conference", "inproceedings", "CPAPER")
-THESIS = _R("Thesis", "thesis", "phdthesis", "THES")
+CHAPTER = _R("Chapter", "chapter", "incollection", "CHAP", MARC_PART)
+REPORT = _R("Report", "report", "techreport", "RPRT", MarcType(code="t"))
+JOURNAL_ARTICLE = _R("ScholarlyArticle", "article-journal", "article", "JOUR", MARC_PART)
+CONFERENCE_PAPER = _R("ScholarlyArticle", "paper-conference", "inproceedings", "CPAPER",
+                      MarcType(level="a", conference=True))
+THESIS = _R("Thesis", "thesis", "phdthesis", "THES", MarcType(code="m"))
 PREPRINT = _R("ScholarlyArticle", "article", "misc", "GEN")
 PRESENTATION = _R("PresentationDigitalDocument", "speech", "misc", "SLIDE")
-POSTER = _R("Poster", "speech", "misc", "GEN")
+# MARC: a scientific poster is text with figures, catalogued as language material
+POSTER = _R("Poster", "speech", "misc", "GEN", MarcType(conference=True))
 OTHER = _R("CreativeWork", "document", "misc", "GEN")
 
 GENERAL: dict[str, ResourceTypes] = {
     # bolognese: RIS MPCT (motion picture). VIDEO (video recording) is what
     # Zotero writes for a recorded talk or a narrated video, the usual case here.
-    "Audiovisual": _R("MediaObject", "motion_picture", "misc", "VIDEO"),
+    "Audiovisual": _R("MediaObject", "motion_picture", "misc", "VIDEO",
+                      MarcType("g", code="v", content=("two-dimensional moving image", "tdi"))),
     "Award": _R("MonetaryGrant", "document", "misc", "GEN"),
     "Book": BOOK,
     # bolognese: BibTeX inbook. @incollection is a titled part of a book
     # (a chapter with its own title), @inbook an untitled range of pages.
     "BookChapter": CHAPTER,
-    "Collection": _R("Collection", "collection", "misc", "GEN"),
-    "ComputationalNotebook": _R("SoftwareSourceCode", "software", "misc", "COMP"),
+    "Collection": _R("Collection", "collection", "misc", "GEN",
+                     MarcType("p", "c", content=("unspecified", "zzz"))),
+    "ComputationalNotebook": _R("SoftwareSourceCode", "software", "misc", "COMP", MARC_PROGRAM),
     "ConferencePaper": CONFERENCE_PAPER,
-    "ConferenceProceeding": _R("Book", "book", "proceedings", "CONF"),
+    "ConferenceProceeding": _R("Book", "book", "proceedings", "CONF", MarcType(conference=True)),
     "DataPaper": JOURNAL_ARTICLE,
-    "Dataset": _R("Dataset", "dataset", "misc", "DATA"),
+    "Dataset": _R("Dataset", "dataset", "misc", "DATA",
+                  MarcType("m", code="a", content=("computer dataset", "cod"))),
     "Dissertation": THESIS,
     "Event": _R("Event", "event", "misc", "GEN"),
-    "Image": _R("ImageObject", "graphic", "misc", "FIGURE"),
-    "Instrument": _R("Product", "document", "misc", "GEN"),
-    "InteractiveResource": OTHER,
-    "Journal": _R("Periodical", "periodical", "misc", "JFULL"),
+    "Image": _R("ImageObject", "graphic", "misc", "FIGURE",
+                MarcType("k", code="i", content=("still image", "sti"))),
+    "Instrument": _R("Product", "document", "misc", "GEN",
+                     MarcType("r", code="r", content=("three-dimensional form", "tdf"))),
+    "InteractiveResource": replace(OTHER, marc=MarcType("m", code="i",
+                                                       content=("computer program", "cop"))),
+    "Journal": _R("Periodical", "periodical", "misc", "JFULL", MarcType(level="s", code="p")),
     "JournalArticle": JOURNAL_ARTICLE,
-    "Model": OTHER,
+    "Model": replace(OTHER, marc=MarcType("m", code="z", content=("computer dataset", "cod"))),
     "OutputManagementPlan": OTHER,
     "PeerReview": _R("Review", "review", "misc", "GEN"),
-    "PhysicalObject": _R("Thing", "document", "misc", "GEN"),
+    "PhysicalObject": _R("Thing", "document", "misc", "GEN",
+                         MarcType("r", code="r", content=("three-dimensional form", "tdf"))),
     "Poster": POSTER,
     # A preprint is not (yet) a journal article: CSL "article" is CSL's
     # preprint type; BibTeX and RIS have none, so @misc and GEN.
@@ -126,16 +165,17 @@ GENERAL: dict[str, ResourceTypes] = {
     "Presentation": PRESENTATION,
     "Project": _R("ResearchProject", "document", "misc", "GEN"),
     "Report": REPORT,
-    "Service": _R("Service", "document", "misc", "GEN"),
-    "Software": _R("SoftwareSourceCode", "software", "misc", "COMP"),
-    "Sound": _R("AudioObject", "song", "misc", "SOUND"),
-    "Standard": _R("CreativeWork", "standard", "misc", "STAND"),
+    "Service": _R("Service", "document", "misc", "GEN",
+                  MarcType("m", code="j", content=("computer program", "cop"))),
+    "Software": _R("SoftwareSourceCode", "software", "misc", "COMP", MARC_PROGRAM),
+    "Sound": _R("AudioObject", "song", "misc", "SOUND", MarcType("i", content=("sounds", "snd"))),
+    "Standard": _R("CreativeWork", "standard", "misc", "STAND", MarcType(code="u")),
     "StudyRegistration": OTHER,
     # bolognese: CSL report, RIS RPRT. Plain Text says nothing of a report;
     # a generic document is the honest reading (the free text may refine it).
     "Text": _R("ScholarlyArticle", "document", "misc", "GEN"),
-    "Workflow": OTHER,
-    "Other": OTHER,
+    "Workflow": replace(OTHER, marc=MARC_PROGRAM),
+    "Other": replace(OTHER, marc=MarcType(content=("other", "xxx"))),
 }
 """resourceTypeGeneral (kernel 4.7) -> its row; an unknown value gets ``OTHER``."""
 

@@ -37,6 +37,7 @@ SCHEMA_FILES: Mapping[str, str] = MappingProxyType(
         "oai-pmh": "OAI-PMH.xsd",
         "oai-identifier": "oai-identifier.xsd",
         "xml": "xml.xsd",
+        "marc21": "MARC21slim.xsd",
         "oai_openaire": "openaire-lit-4/4.0/openaire.xsd",
     }
 )

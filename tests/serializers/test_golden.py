@@ -15,6 +15,10 @@ GeoLocation, coverage, complicated, multilingual, presentation,
 relateditem1. ``oai_openaire`` of full, dataset, affiliation,
 fundingReference, GeoLocation and relateditem1 was reviewed field by field
 against the OpenAIRE Guidelines for Literature Repositories v4.
+relateditem1. MARC 21 (``marc21.xml``) reviewed against the MARC 21
+Bibliographic format (Leader, 008, each tag's indicators and subfields):
+full, dataset, affiliation, fundingReference, GeoLocation, relateditem1,
+instrument, poster, translation-translated.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ EXPECTED = {
     "oai_openaire": ("application/x-oai-openaire+xml", [], "oai_openaire"),
     "dcat": ("application/rdf+xml", [], "dcat"),
     "dcat-turtle": ("text/turtle", [], None),
+    "marc21": ("application/marcxml+xml", [], "marc21"),
 }
 
 
@@ -45,18 +46,18 @@ def test_registry_holds_exactly_the_expected_formats_in_preference_order() -> No
 
 
 def test_unknown_lookups() -> None:
-    assert FORMATS.get("marcxml") is None
+    assert FORMATS.get("mods") is None
     assert FORMATS.by_media_type("application/pdf") is None
-    assert FORMATS.by_oai_prefix("marc21") is None
+    assert FORMATS.by_oai_prefix("mods") is None
     with pytest.raises(UnknownFormat) as info:
-        FORMATS["marcxml"]
+        FORMATS["mods"]
     assert isinstance(info.value, ExportError) and isinstance(info.value, LookupError)
     assert "bibtex" in info.value.available
 
 
 def test_oai_formats_carry_schema_namespace_xsd_and_payload() -> None:
     prefixes = {f.oai_prefix for f in FORMATS.oai_formats()}
-    assert prefixes == {"datacite", "oai_datacite", "oai_dc", "oai_openaire", "dcat"}
+    assert prefixes == {"datacite", "oai_datacite", "oai_dc", "oai_openaire", "dcat", "marc21"}
     for fmt in FORMATS.oai_formats():
         assert fmt.schema and fmt.schema.startswith("http") and fmt.schema.endswith(".xsd")
         assert fmt.namespace and fmt.oai_payload is not None
@@ -79,7 +80,8 @@ def test_a_record_without_doi_cannot_be_datacite_xml() -> None:
     record = make_record(doi=None)
     assert not FORMATS["datacite"].available(record)
     assert not FORMATS["oai_datacite"].available(record)
-    assert [f.oai_prefix for f in FORMATS.oai_formats(record)] == ["oai_dc", "oai_openaire", "dcat"]
+    assert [f.oai_prefix for f in FORMATS.oai_formats(record)] == [
+        "oai_dc", "oai_openaire", "dcat", "marc21"]
     assert FORMATS["datacite"] not in FORMATS.negotiable(record)
     for fmt in FORMATS.negotiable(record):   # everything else still works without a DOI
         assert fmt.dump(record, CTX)

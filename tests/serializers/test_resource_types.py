@@ -73,3 +73,40 @@ def test_every_general_type_has_its_dcmi_type_decided() -> None:
     assert dcmi_type("Software") == "http://purl.org/dc/dcmitype/Software"
     assert dcmi_type("Award") is None
     assert dcmi_type("NoSuchType") is None and dcmi_type(None) is None
+RDA_CONTENT = {"cod": "computer dataset", "cop": "computer program", "snd": "sounds",
+               "sti": "still image", "tdf": "three-dimensional form",
+               "tdi": "two-dimensional moving image", "txt": "text", "xxx": "other",
+               "zzz": "unspecified"}
+"""The RDA content types used (term and code, as in field 336 with $2 rdacontent)."""
+
+#: Leader/06 -> the values MARC 21 defines for the 008 position the row's code goes to
+MARC_TYPE_CODES = {
+    "a": set(" abcdefgijklmnopqrstuvwyz256"),   # books 008/24 nature of contents
+    "m": set("abcdefghijmuz"),                   # computer files 008/26 type of file
+    "g": set("abcdfgiklmnopqrstvwz"),            # visual materials 008/33
+    "k": set("abcdfgiklmnopqrstvwz"),
+    "r": set("abcdfgiklmnopqrstvwz"),
+    "i": {" "}, "p": {" "},                      # no type code in their 008
+}
+
+
+def test_marc_types_are_marc_21_values() -> None:
+    """MARC 21 Bibliographic: Leader/06, Leader/07, the 008 type codes; RDA content types."""
+    for row in ROWS:
+        marc = row.marc
+        assert marc.record_type in "acdefgijkmoprt"
+        assert marc.level in "abcdims"
+        assert RDA_CONTENT[marc.content[1]] == marc.content[0]
+        if marc.level == "s":
+            assert marc.code in set(" dghjlmnpstw")     # 008/21 type of continuing resource
+        else:
+            assert marc.code in MARC_TYPE_CODES[marc.record_type], row
+
+
+@pytest.mark.parametrize(("general", "free", "leader67"), [
+    ("Text", "Monograph", "am"), ("Text", "Book chapter", "aa"), ("Dataset", None, "mm"),
+    ("Workflow", None, "mm"), ("Collection", "Report", "pc"), ("NotAType", None, "am"),
+])
+def test_marc_type_follows_the_refinement(general: str, free: str | None, leader67: str) -> None:
+    marc = lookup(general, free).marc
+    assert marc.record_type + marc.level == leader67

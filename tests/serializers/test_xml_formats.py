@@ -17,7 +17,8 @@ XML_FORMATS = [f for f in FORMATS if f.xsd]
 
 def test_there_are_31_examples_and_four_xml_formats() -> None:
     assert len(EXAMPLES) == 31
-    assert {f.name for f in XML_FORMATS} == {"datacite", "dc", "oai_datacite", "oai_openaire"}
+    assert {f.name for f in XML_FORMATS} == {"datacite", "dc", "oai_datacite", "oai_openaire",
+                                             "marc21"}
 
 
 def _metadata(path: Path) -> dict:

@@ -37,6 +37,7 @@ PAYLOAD_SCHEMAS = {
     "http://schema.datacite.org/oai/oai-1.1/": "oai_datacite",
     "http://datacite.org/schema/kernel-4": "datacite",
     "http://namespace.openaire.eu/schema/oaire/": "oai_openaire",
+    "http://www.loc.gov/MARC21/slim": "marc21",
 }
 #: payload namespaces whose schema cannot join the driver (OpenAIRE's own copy of
 #: the DataCite namespace clashes with DataCite's): the envelope is validated with
@@ -51,6 +52,7 @@ _DRIVER_IMPORTS = {
     "http://www.openarchives.org/OAI/2.0/oai-identifier": "oai-identifier.xsd",
     "http://schema.datacite.org/oai/oai-1.1/": "oai_datacite-1.1/oai.xsd",
     "http://datacite.org/schema/kernel-4": "datacite-kernel-4/metadata.xsd",
+    "http://www.loc.gov/MARC21/slim": "MARC21slim.xsd",
 }
 #: payload namespace -> a test-only stand-in schema for payloads that have no XSD
 #: (their content is checked otherwise: RDF/XML against the DCAT-AP SHACL shapes)

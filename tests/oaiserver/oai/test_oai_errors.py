@@ -103,12 +103,12 @@ CASES = [
     Case("forged resumptionToken, ListSets", [("verb", "ListSets"), ("resumptionToken", "x")],
          ["badResumptionToken"]),
     # cannotDisseminateFormat: not in the repository, or not for this item
-    Case("ListRecords, unknown prefix", [("verb", "ListRecords"), ("metadataPrefix", "marc21")],
+    Case("ListRecords, unknown prefix", [("verb", "ListRecords"), ("metadataPrefix", "mods")],
          ["cannotDisseminateFormat"]),
     Case("ListIdentifiers, unknown prefix",
          [("verb", "ListIdentifiers"), ("metadataPrefix", "all")], ["cannotDisseminateFormat"]),
     Case("GetRecord, unknown prefix",
-         [("verb", "GetRecord"), ("identifier", R0), ("metadataPrefix", "marc21")],
+         [("verb", "GetRecord"), ("identifier", R0), ("metadataPrefix", "mods")],
          ["cannotDisseminateFormat"]),
     Case("GetRecord, format not available for the item (no DOI)",
          [("verb", "GetRecord"), ("identifier", R1), ("metadataPrefix", "datacite")],
@@ -131,7 +131,7 @@ CASES = [
          ["idDoesNotExist"]),
     Case("GetRecord, unknown prefix and unknown identifier",
          [("verb", "GetRecord"), ("identifier", "oai:oaiserver.example.org:nope"),
-          ("metadataPrefix", "marc21")], ["cannotDisseminateFormat", "idDoesNotExist"]),
+          ("metadataPrefix", "mods")], ["cannotDisseminateFormat", "idDoesNotExist"]),
     # noRecordsMatch
     Case("ListRecords, from in the future",
          [("verb", "ListRecords"), ("metadataPrefix", "oai_dc"), ("from", "2100-01-01")],
@@ -155,7 +155,7 @@ CASES = [
          [("verb", "ListIdentifiers"), ("metadataPrefix", "oai_dc"), ("set", "physics")],
          ["noSetHierarchy"], sets=False),
     Case("unknown prefix and set, without sets",
-         [("verb", "ListIdentifiers"), ("metadataPrefix", "marc21"), ("set", "physics")],
+         [("verb", "ListIdentifiers"), ("metadataPrefix", "mods"), ("set", "physics")],
          ["cannotDisseminateFormat", "noSetHierarchy"], sets=False),
 ]
 

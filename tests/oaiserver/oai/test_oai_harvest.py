@@ -21,6 +21,7 @@ from sickle import Sickle
 from sickle.oaiexceptions import NoRecordsMatch
 
 from repository_core.store import RecordStore
+from serializers.registry import FORMATS
 
 from .oai_support import (
     COLLECTIONS,
@@ -36,7 +37,6 @@ from .oai_support import (
 )
 
 N = 45  # records; pages of 7
-DOI_ONLY = ("datacite", "oai_datacite")  # formats that can only represent records with a DOI
 
 
 def expected_ids(n: int, *, set_spec: str | None = None, doi_only: bool = False) -> list[str]:
@@ -49,6 +49,13 @@ def expected_ids(n: int, *, set_spec: str | None = None, doi_only: bool = False)
             continue
         ids.append(oai_id(f"r{i:04d}"))
     return ids
+
+
+def needs_doi(prefix: str) -> bool:
+    """Formats that require a DOI (DataCite XML) leave out the records without one."""
+    fmt = FORMATS.by_oai_prefix(prefix)
+    assert fmt is not None
+    return fmt.requires_doi
 
 
 @pytest.fixture
@@ -65,7 +72,7 @@ def harvested_server(engine):
 @pytest.mark.parametrize("prefix,set_spec", [
     ("oai_dc", None), ("oai_datacite", None), ("datacite", None),
     ("oai_dc", "physics"), ("oai_dc", "physics:quantum"), ("oai_dc", "bio"),
-    ("oai_datacite", "physics:quantum"), ("datacite", "bio"),
+    ("oai_datacite", "physics:quantum"), ("datacite", "bio"), ("marc21", None), ("marc21", "bio"),
 ])
 def test_sickle_get_harvest(harvested_server, prefix: str, set_spec: str | None) -> None:
     url, services = harvested_server
@@ -74,7 +81,7 @@ def test_sickle_get_harvest(harvested_server, prefix: str, set_spec: str | None)
     if set_spec:
         args["set"] = set_spec
     identifiers = [r.header.identifier for r in sickle.ListRecords(**args)]
-    expected = expected_ids(N, set_spec=set_spec, doi_only=prefix in DOI_ONLY)
+    expected = expected_ids(N, set_spec=set_spec, doi_only=needs_doi(prefix))
     assert len(identifiers) == len(set(identifiers)), "no duplicates"
     assert sorted(identifiers) == sorted(expected), "no misses"
     headers = [h.identifier for h in sickle.ListIdentifiers(**args)]
@@ -88,14 +95,15 @@ def test_scythe_post_harvest(harvested_server) -> None:
         identify = scythe.identify()
         assert identify.baseURL == url
         formats = {f.metadataPrefix for f in scythe.list_metadata_formats()}
-        assert formats == {"oai_dc", "oai_datacite", "datacite", "oai_openaire", "dcat"}
+        assert formats == {"oai_dc", "oai_datacite", "datacite", "oai_openaire", "dcat",
+                           "marc21"}
         sets = {s.setSpec for s in scythe.list_sets()}
         assert sets == {"bio", "physics", "physics:quantum"}
         for prefix in sorted(formats):
             for set_spec in [None, *sorted(sets)]:
                 records = [r.header.identifier
                            for r in scythe.list_records(metadata_prefix=prefix, set_=set_spec)]
-                expected = expected_ids(N, set_spec=set_spec, doi_only=prefix in DOI_ONLY)
+                expected = expected_ids(N, set_spec=set_spec, doi_only=needs_doi(prefix))
                 assert len(records) == len(set(records))
                 assert sorted(records) == sorted(expected)
         record = scythe.get_record(identifier=oai_id("r0003"), metadata_prefix="datacite")

@@ -178,7 +178,8 @@ def test_list_metadata_formats(sqlite_services) -> None:
     client = make_app(sqlite_services).test_client()
     prefixes = lambda doc: [p.text for p in doc.iter(f"{OAI}metadataPrefix")]
     doc = get(client, verb="ListMetadataFormats")
-    assert sorted(prefixes(doc)) == ["datacite", "dcat", "oai_datacite", "oai_dc", "oai_openaire"]
+    assert sorted(prefixes(doc)) == ["datacite", "dcat", "marc21", "oai_datacite", "oai_dc",
+                                     "oai_openaire"]
     formats = {f.findtext("oai:metadataPrefix", namespaces=NS):
                (f.findtext("oai:schema", namespaces=NS),
                 f.findtext("oai:metadataNamespace", namespaces=NS))
@@ -188,9 +189,10 @@ def test_list_metadata_formats(sqlite_services) -> None:
     assert formats["oai_openaire"] == ("https://www.openaire.eu/schema/repo-lit/4.0/openaire.xsd",
                                        "http://namespace.openaire.eu/schema/oaire/")
     with_doi = get(client, verb="ListMetadataFormats", identifier=oai_id("r0000"))
-    assert sorted(prefixes(with_doi)) == ["datacite", "dcat", "oai_datacite", "oai_dc", "oai_openaire"]
+    assert sorted(prefixes(with_doi)) == ["datacite", "dcat", "marc21", "oai_datacite", "oai_dc",
+                                          "oai_openaire"]
     without = get(client, verb="ListMetadataFormats", identifier=oai_id("r0001"))
-    assert prefixes(without) == ["oai_dc", "oai_openaire", "dcat"]
+    assert prefixes(without) == ["oai_dc", "oai_openaire", "dcat", "marc21"]
     # what Zenodo (InvenioRDM) announces for dcat, so harvesters set up for it match
     assert formats["dcat"] == ("http://schema.datacite.org/meta/kernel-4/metadata.xsd",
                                "https://www.w3.org/ns/dcat")
