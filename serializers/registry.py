@@ -27,7 +27,9 @@ from lxml import etree
 from repository_core.records import Record
 from serializers import (
     bibtex,
+    cff,
     citation,
+    codemeta,
     csl,
     datacite_json,
     datacite_xml,
@@ -35,6 +37,7 @@ from serializers import (
     oai_datacite,
     ris,
     schema_org,
+    software,
 )
 from serializers.context import ExportContext
 from serializers.export_errors import UnknownFormat
@@ -86,10 +89,21 @@ class Format:
     oai_payload: OaiPayload | None = None
     text: bool = False
     requires_doi: bool = False
+    only_for: Callable[[Record], bool] | None = None
+    requirement: str = ""
 
     def available(self, record: Record) -> bool:
-        """Whether this format can represent ``record`` (see ``requires_doi``)."""
-        return has_doi(record) if self.requires_doi else True
+        """Whether this format can represent ``record``: it has a DOI if ``requires_doi``,
+        and ``only_for(record)`` holds if the format applies to some records only
+        (CodeMeta and CFF: software)."""
+        if self.requires_doi and not has_doi(record):
+            return False
+        return self.only_for is None or self.only_for(record)
+
+    @property
+    def unavailable_reason(self) -> str:
+        """Why ``available`` may say no, for error messages."""
+        return self.requirement or ("DataCite XML needs a DOI" if self.requires_doi else "")
 
     @property
     def media_types(self) -> tuple[str, ...]:
@@ -222,6 +236,18 @@ FORMATS = Registry([
         oai_prefix="oai_datacite", schema=OAI_DATACITE_SCHEMA_LOCATION,
         namespace=OAI_DATACITE_NS, xsd="oai_datacite", extension="xml",
         dump=oai_datacite.dump, oai_payload=oai_datacite.oai_payload, requires_doi=True,
+    ),
+    # software formats: offered for resourceTypeGeneral Software only
+    Format(
+        "codemeta", codemeta.MEDIA_TYPE,
+        label="CodeMeta", extension="json", dump=codemeta.dump,
+        only_for=software.is_software, requirement="CodeMeta describes software records only",
+    ),
+    Format(
+        "cff", "application/x-cff",
+        label="Citation File Format", aliases=("application/vnd.cff+yaml",),
+        extension="cff", dump=cff.dump,
+        only_for=software.is_software, requirement="CITATION.cff describes software records only",
     ),
 ])
 """The one registry, in the server's preference order."""

@@ -231,7 +231,7 @@ def export(record_id: str, name: str) -> Response:
     assert record is not None
     if not fmt.available(record):
         return _plain(404, f"format {name!r} is not available for record {record_id!r} "
-                           "(DataCite XML needs a DOI)")
+                           f"({fmt.unavailable_reason})")
     response, params = _format_response(record, ctx, fmt, {})
     if response.status_code != 200:
         return response
