@@ -9,17 +9,19 @@ reading the YAML back with PyYAML's safe loader.
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 import yaml
 
+from repository_core.errors import UnreadableInput
 from repository_core.records import Record
 from serializers import cff
 from serializers.registry import FORMATS
 from serializers.software import CFF_SCHEMA, cff_schema, code_repository, spdx_id
-from tests.serializers.samples import CTX, make_record
+from tests.serializers.samples import CTX, EXAMPLES, example_metadata, make_record
 from tests.serializers.software_samples import SOFTWARE_RECORDS, VARIANTS
 
 SCHEMA_SHA256 = "0b8d22140da702d766df318dcff3a91af2f39521298dcf36d76315fd99cc169b"
@@ -177,3 +179,15 @@ def test_the_code_repository_rule(related: list[tuple[str, str]], expected: str 
     metadata = {"relatedIdentifiers": [{"relatedIdentifier": url, "relatedIdentifierType": "URL",
                                         "relationType": relation} for relation, url in related]}
     assert code_repository(metadata) == expected
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_every_official_example_read_as_software_is_valid_cff(example: Path) -> None:
+    """Only the affiliation example is Software; typed as Software, each of the 31
+    examples exercises the crosswalk with every DataCite property they hold."""
+    try:
+        metadata = example_metadata(example)
+    except UnreadableInput as exc:  # loading is the importer's job, not this test's
+        pytest.skip(f"the importer refuses {example.name}: {exc}")
+    metadata["types"] = {**metadata.get("types", {}), "resourceTypeGeneral": "Software"}
+    assert errors(load(make_record(metadata, id=example.stem))) == []

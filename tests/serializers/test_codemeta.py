@@ -13,15 +13,17 @@ an absolute schema.org or CodeMeta IRI and every ``@id`` an absolute URL.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pyld import jsonld
 
+from repository_core.errors import UnreadableInput
 from repository_core.records import Record
 from serializers import codemeta
 from serializers.registry import FORMATS
-from tests.serializers.samples import CTX, make_record
+from tests.serializers.samples import CTX, EXAMPLES, example_metadata, make_record
 from tests.serializers.software_samples import SOFTWARE_RECORDS, VARIANTS
 
 SCHEMA = "http://schema.org/"
@@ -174,3 +176,14 @@ def test_only_software_records() -> None:
     assert FORMATS["codemeta"] in FORMATS.negotiable(by_id("sw-full"))
     assert not FORMATS["codemeta"].available(make_record(VARIANTS["full"], types={
         "resourceTypeGeneral": "Dataset"}))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_every_official_example_read_as_software_expands_with_nothing_dropped(
+        example: Path) -> None:
+    try:
+        metadata = example_metadata(example)
+    except UnreadableInput as exc:  # loading is the importer's job, not this test's
+        pytest.skip(f"the importer refuses {example.name}: {exc}")
+    metadata["types"] = {**metadata.get("types", {}), "resourceTypeGeneral": "Software"}
+    assert expansion_problems(document(make_record(metadata, id=example.stem))) == []
