@@ -18,7 +18,7 @@ from fixtures.synthetic import generate
 from repository_core.records import Record
 from tests.serializers.samples import EXAMPLES, example_metadata, make_record
 
-SOFTWARE: dict[str, Any] = {
+SOFTWARE: dict[str, Any] = {  # valid: the HTTP tests store it through the service
     "doi": "10.5281/zenodo.1234567",
     "types": {"resourceTypeGeneral": "Software", "resourceType": "Python package"},
     "creators": [
@@ -35,7 +35,7 @@ SOFTWARE: dict[str, Any] = {
                {"title": "A toolkit", "titleType": "Subtitle"}],
     "publisher": {"name": "Zenodo"},
     "publicationYear": "2023",
-    "subjects": [{"subject": "oceanography"}, {"subject": "tides"}, {"subject": "tides"}],
+    "subjects": [{"subject": "oceanography"}, {"subject": "tides"}],
     "contributors": [
         {"name": "Maintainer, Mia", "nameType": "Personal", "givenName": "Mia",
          "familyName": "Maintainer", "contributorType": "ContactPerson",
@@ -79,7 +79,8 @@ SOFTWARE: dict[str, Any] = {
         {"description": "Requires Python 3.11.", "descriptionType": "TechnicalInfo"},
     ],
     "fundingReferences": [
-        {"funderName": "Deutsche Forschungsgemeinschaft", "funderIdentifier": "501100001659",
+        {"funderName": "Deutsche Forschungsgemeinschaft", "funderIdentifier":
+         "https://doi.org/10.13039/501100001659",
          "funderIdentifierType": "Crossref Funder ID", "awardNumber": "442146713",
          "awardTitle": "Research software sustainability"},
     ],

@@ -102,6 +102,16 @@ def test_strings_that_look_like_numbers_or_dates_stay_strings() -> None:
     assert load(record)["version"] == "1.10"
 
 
+def test_keywords_and_authors_are_written_once() -> None:
+    """CFF's schema wants unique items; DataCite's does not forbid repeats in every reader."""
+    twice = VARIANTS["full"]["creators"][:1] * 2
+    record = make_record(VARIANTS["full"], id="sw", creators=twice,
+                         subjects=[{"subject": "tides"}, {"subject": "tides", "lang": "en"}])
+    document = load(record)
+    assert document["keywords"] == ["tides"] and len(document["authors"]) == 1
+    assert errors(document) == []
+
+
 def test_lists_are_indented_under_their_key() -> None:
     body = FORMATS["cff"].dump(by_id("sw-full"), CTX).decode("utf-8")
     assert "\nauthors:\n  - family-names: Druskat\n    given-names: Stephan\n" in body
