@@ -68,7 +68,9 @@ class Format:
     ``media_type`` is None for an OAI-only format (``oai_datacite``); such a
     format is never chosen by content negotiation. ``requires_doi`` declares
     that the format can represent only records with a DOI (DataCite XML:
-    the kernel-4 XSD requires ``<identifier>``); ``available(record)`` says
+    the kernel-4 XSD requires ``<identifier>``); ``only_for`` limits a format
+    to the records a predicate accepts (CodeMeta and CFF: software), with
+    ``requirement`` saying so in error messages; ``available(record)`` says
     whether this format can represent the record at all; when it is False the OAI endpoint answers ``cannotDisseminateFormat`` and the
     record pages leave the format out. ``text`` marks plain-text formats
     (BibTeX, RIS, citations): served with ``charset=utf-8`` and shown inline
