@@ -4,9 +4,11 @@ The YAML file GitHub, Zenodo and the reference managers read to cite
 software, offered only for records whose resourceTypeGeneral is
 ``Software`` (``serializers.software.is_software``). Served as
 ``application/x-cff``: CFF has no registered media type (its maintainers
-point to YAML in citation-file-format issue #391); ``application/x-cff`` is
-the type citation.js's server takes for CFF, and ``application/vnd.cff+yaml``
-(commonmeta's name) is accepted as an alias.
+point to YAML in citation-file-format issue #391, and a generic YAML type
+would not say what the file is); ``application/x-cff`` is the unregistered
+name in use (a citation.js-based conversion service takes CFF under it), and
+``application/vnd.cff+yaml``, the name commonmeta's format table gives, is
+accepted as an alias.
 
 Keys follow the CFF 1.2.0 specification and the Citation File Format column
 of CodeMeta's crosswalk (``crosswalk-CFF-1.2.0.csv``), written in the order

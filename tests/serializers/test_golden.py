@@ -12,7 +12,9 @@ Dublin Core appendix of the Metadata Schema, bolognese, schema.org and
 Google's Dataset guidance, the CSL-JSON schema, the RIS specification and
 Zotero's RIS translator): full, dataset, affiliation, fundingReference,
 GeoLocation, coverage, complicated, multilingual, presentation,
-relateditem1.
+relateditem1; CodeMeta and CFF (software records only: the affiliation
+example) against CodeMeta's DataCite and CFF crosswalks and the CFF 1.2.0
+specification.
 """
 
 from __future__ import annotations
