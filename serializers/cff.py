@@ -216,10 +216,26 @@ def to_cff(record: Record, ctx: ExportContext) -> dict[str, Any]:
 
 
 class _Dumper(yaml.SafeDumper):
-    """The safe dumper, with list items indented under their key as CFF's examples write them."""
+    """The safe dumper, with list items indented under their key as CFF's examples write
+    them, and strings holding NEL, LS or PS double-quoted (see ``_represent_str``)."""
 
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         super().increase_indent(flow, False)
+
+
+_YAML_1_1_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    """PyYAML writes YAML 1.1, where NEL, LS and PS are line breaks: it folds them into a
+    quoted scalar as breaks, and reads NEL back as a space. CFF is YAML 1.2, where they
+    are ordinary characters. Double quotes escape them (``\\N``, ``\\L``, ``\\P``), which
+    both versions read back as the character itself."""
+    style = '"' if _YAML_1_1_BREAKS.search(value) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
 
 
 def dump(record: Record, ctx: ExportContext) -> bytes:

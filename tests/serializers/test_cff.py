@@ -15,6 +15,8 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from repository_core.errors import UnreadableInput
 from repository_core.records import Record
@@ -22,7 +24,7 @@ from serializers import cff
 from serializers.registry import FORMATS
 from serializers.software import CFF_SCHEMA, cff_schema, code_repository, spdx_id
 from tests.serializers.samples import CTX, EXAMPLES, example_metadata, make_record
-from tests.serializers.software_samples import SOFTWARE_RECORDS, VARIANTS
+from tests.serializers.software_samples import MINIMAL, SOFTWARE_RECORDS, VARIANTS
 
 SCHEMA_SHA256 = "0b8d22140da702d766df318dcff3a91af2f39521298dcf36d76315fd99cc169b"
 VALIDATOR = jsonschema.Draft7Validator(cff_schema(), format_checker=jsonschema.FormatChecker())
@@ -201,3 +203,27 @@ def test_every_official_example_read_as_software_is_valid_cff(example: Path) -> 
         pytest.skip(f"the importer refuses {example.name}: {exc}")
     metadata["types"] = {**metadata.get("types", {}), "resourceTypeGeneral": "Software"}
     assert errors(load(make_record(metadata, id=example.stem))) == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(title=st.text(min_size=1), family=st.text(min_size=1), given_name=st.text(min_size=1),
+       abstract=st.text(min_size=1), keyword=st.text(min_size=1), version=st.text(min_size=1))
+def test_any_text_comes_back_from_the_yaml_exactly(title: str, family: str, given_name: str,
+                                                   abstract: str, keyword: str,
+                                                   version: str) -> None:
+    """YAML has many ways to misread a plain string (``: ``, ``#``, ``- ``, ``yes``, ``1e3``,
+    ``~``, a leading ``*`` or ``&``, control characters); the dump must quote or escape
+    each so that a reader gets back the text the record holds."""
+    assume(all(s.strip() for s in (title, family, given_name, abstract, keyword, version)))
+    record = make_record(MINIMAL, id="sw", version=version,
+                         titles=[{"title": title}], subjects=[{"subject": keyword}],
+                         descriptions=[{"description": abstract, "descriptionType": "Abstract"}],
+                         creators=[{"name": f"{family}, {given_name}", "nameType": "Personal",
+                                    "familyName": family, "givenName": given_name}])
+    document = load(record)
+    assert document["title"] == title.strip()
+    assert document["abstract"] == abstract.strip()
+    assert document["keywords"] == [keyword.strip()]
+    assert document["version"] == version.strip()
+    assert document["authors"] == [{"family-names": family.strip(), "given-names": given_name.strip()}]
+    assert errors(document) == []
