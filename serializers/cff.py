@@ -224,14 +224,29 @@ class _Dumper(yaml.SafeDumper):
 
 
 _YAML_1_1_BREAKS = re.compile("[\x85\u2028\u2029]")
+_YAML_1_2_NOT_STRINGS = re.compile(
+    r"null|Null|NULL|~|true|True|TRUE|false|False|FALSE"
+    r"|[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+"
+    r"|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN")
+"""The YAML 1.2 core schema's plain scalars that are not strings."""
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    """PyYAML writes YAML 1.1, where NEL, LS and PS are line breaks: it folds them into a
-    quoted scalar as breaks, and reads NEL back as a space. CFF is YAML 1.2, where they
-    are ordinary characters. Double quotes escape them (``\\N``, ``\\L``, ``\\P``), which
-    both versions read back as the character itself."""
-    style = '"' if _YAML_1_1_BREAKS.search(value) else None
+    """A string as a string for YAML 1.1 (PyYAML) and YAML 1.2 (CFF) readers alike.
+
+    PyYAML quotes what YAML 1.1 would read as another type; two cases it
+    leaves are quoted here. NEL, LS and PS are line breaks in YAML 1.1 (PyYAML
+    folds them, and reads NEL back as a space) and ordinary characters in
+    1.2: double quotes escape them (``\\N``, ``\\L``, ``\\P``), which both read
+    back as the character. And a few plain scalars are numbers in 1.2 only
+    (``1e3``, ``0o17``): they are single-quoted."""
+    if _YAML_1_1_BREAKS.search(value):
+        style: str | None = '"'
+    elif _YAML_1_2_NOT_STRINGS.fullmatch(value):
+        style = "'"
+    else:
+        style = None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 

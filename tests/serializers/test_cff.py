@@ -114,6 +114,13 @@ def test_keywords_and_authors_are_written_once() -> None:
     assert errors(document) == []
 
 
+@pytest.mark.parametrize("version", ["1e3", "0o17", "0x1F", ".inf", "-.5", "1.0", "10", "true",
+                                     "yes", "null", "~", "2024-01-01"])
+def test_versions_that_yaml_1_1_or_1_2_would_read_as_numbers_are_quoted(version: str) -> None:
+    body = FORMATS["cff"].dump(make_record(VARIANTS["full"], id="sw", version=version), CTX)
+    assert f"\nversion: '{version}'\n" in body.decode("utf-8")
+
+
 def test_lists_are_indented_under_their_key() -> None:
     body = FORMATS["cff"].dump(by_id("sw-full"), CTX).decode("utf-8")
     assert "\nauthors:\n  - family-names: Druskat\n    given-names: Stephan\n" in body
