@@ -3,7 +3,8 @@
 Validated with ``jsonschema`` against the CFF 1.2.0 JSON Schema as the
 ``cffconvert`` 2.0.0 wheel ships it (``serializers/schemas/cff-1.2.0/
 schema.json``, also the list of SPDX ids the serializer may write), after
-reading the YAML back with PyYAML's safe loader.
+reading the YAML back with PyYAML's safe loader and, to the same values,
+with ruamel.yaml's YAML 1.2 loader.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 import yaml
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from ruamel.yaml import YAML
 
 from repository_core.errors import UnreadableInput
 from repository_core.records import Record
@@ -30,8 +32,15 @@ SCHEMA_SHA256 = "0b8d22140da702d766df318dcff3a91af2f39521298dcf36d76315fd99cc169
 VALIDATOR = jsonschema.Draft7Validator(cff_schema(), format_checker=jsonschema.FormatChecker())
 
 
+YAML_1_2 = YAML(typ="safe", pure=True)   # pure: ruamel's C loader reads YAML 1.1
+
+
 def load(record: Record) -> dict[str, Any]:
-    document: dict[str, Any] = yaml.safe_load(FORMATS["cff"].dump(record, CTX).decode("utf-8"))
+    """The CITATION.cff read back by PyYAML (YAML 1.1), which must agree with a YAML 1.2
+    reader (CFF is YAML 1.2; ruamel.yaml is what cffconvert reads it with)."""
+    body = FORMATS["cff"].dump(record, CTX).decode("utf-8")
+    document: dict[str, Any] = yaml.safe_load(body)
+    assert YAML_1_2.load(body) == document
     return document
 
 
