@@ -70,7 +70,10 @@ class Format:
     that the format can represent only records with a DOI (DataCite XML:
     the kernel-4 XSD requires ``<identifier>``); ``only_for`` limits a format
     to the records a predicate accepts (CodeMeta and CFF: software), with
-    ``requirement`` saying so in error messages; ``available(record)`` says
+    ``requirement`` saying so in error messages; ``filename`` is the name a
+    download takes when the format has a conventional one (``CITATION.cff``,
+    ``codemeta.json``: the names the tools that read them look for);
+    ``available(record)`` says
     whether this format can represent the record at all; when it is False the OAI endpoint answers ``cannotDisseminateFormat`` and the
     record pages leave the format out. ``text`` marks plain-text formats
     (BibTeX, RIS, citations): served with ``charset=utf-8`` and shown inline
@@ -93,6 +96,7 @@ class Format:
     requires_doi: bool = False
     only_for: Callable[[Record], bool] | None = None
     requirement: str = ""
+    filename: str | None = None
 
     def available(self, record: Record) -> bool:
         """Whether this format can represent ``record``: it has a DOI if ``requires_doi``,
@@ -244,12 +248,14 @@ FORMATS = Registry([
         "codemeta", codemeta.MEDIA_TYPE,
         label="CodeMeta", extension="json", dump=codemeta.dump,
         only_for=software.is_software, requirement="CodeMeta describes software records only",
+        filename="codemeta.json",
     ),
     Format(
         "cff", "application/x-cff",
         label="Citation File Format", aliases=("application/vnd.cff+yaml",),
         extension="cff", dump=cff.dump,
         only_for=software.is_software, requirement="CITATION.cff describes software records only",
+        filename="CITATION.cff",
     ),
 ])
 """The one registry, in the server's preference order."""

@@ -94,6 +94,7 @@ def test_software_formats_are_available_for_software_records_only() -> None:
         assert not fmt.available(dataset) and fmt not in FORMATS.negotiable(dataset)
         assert fmt.available(software) and fmt in FORMATS.negotiable(software)
         assert "software" in fmt.unavailable_reason
+    assert (FORMATS["cff"].filename, FORMATS["codemeta"].filename) == ("CITATION.cff", "codemeta.json")
     assert FORMATS["datacite"].unavailable_reason == "DataCite XML needs a DOI"
     assert FORMATS["bibtex"].unavailable_reason == ""
 

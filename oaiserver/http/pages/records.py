@@ -237,7 +237,7 @@ def export(record_id: str, name: str) -> Response:
         return response
     safe_id = re.sub(r"[^A-Za-z0-9._-]+", "_", record.id).strip("._") or "record"
     response.headers.set("Content-Disposition", "attachment",
-                         filename=f"{safe_id}-{fmt.name}.{fmt.extension}")
+                         filename=fmt.filename or f"{safe_id}-{fmt.name}.{fmt.extension}")
     response = _finish(response, record, fmt.name, params)
     count_use(record.id, "Regular", response.status_code)
     return response

@@ -103,6 +103,8 @@ def test_software_formats_only_for_software(client: FlaskClient) -> None:
             client.get("/records/sw/linkset").get_json()["linkset"][0]["describedby"])
         download = client.get(f"/records/sw/export/{name}")
         assert download.status_code == 200 and download.headers["Content-Type"] == media_type
+        assert download.headers["Content-Disposition"] == (
+            f"attachment; filename={FORMATS[name].filename}")
         assert f"/export/{name}" not in client.get("/records/rec-1").get_data(as_text=True)
         assert f"/export/{name}" not in client.get("/records/rec-1").headers["Link"]
         assert client.get("/records/rec-1", headers={"Accept": media_type}).status_code == 406
