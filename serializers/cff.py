@@ -32,8 +32,8 @@ doi                             doi (bare); a DOI outside CFF's DOI pattern
                                 goes to identifiers as its https://doi.org/ URL
 dates Issued                    date-released, when it is a full date
                                 (YYYY-MM-DD; a year alone is not a CFF date)
-alternateIdentifiers            identifiers: a DOI -> doi, an
-                                SWHID -> swh, anything resolvable to a URL ->
+alternateIdentifiers, related   identifiers: a DOI -> doi, an
+identifiers IsIdenticalTo       SWHID -> swh, anything resolvable to a URL ->
                                 url, anything else -> other (url and other
                                 with the identifier type as description)
 relatedIdentifiers              repository-code (``software.code_repository``:
@@ -185,9 +185,14 @@ def metadata_to_cff(metadata: Mapping[str, Any], *,
         if _matches("date", day):
             cff["date-released"] = day
             break
-    for alternate in metadata.get("alternateIdentifiers") or []:
-        value = text(alternate.get("alternateIdentifier"))
-        entry = _identifier(value, text(alternate.get("alternateIdentifierType"))) if value else None
+    sources = [(a.get("alternateIdentifier"), a.get("alternateIdentifierType"))
+               for a in metadata.get("alternateIdentifiers") or []]
+    sources += [(r.get("relatedIdentifier"), r.get("relatedIdentifierType"))
+                for r in metadata.get("relatedIdentifiers") or []
+                if r.get("relationType") == "IsIdenticalTo"]
+    for raw, kind in sources:
+        value = text(raw)
+        entry = _identifier(value, text(kind)) if value else None
         if entry and entry not in identifiers:
             identifiers.append(entry)
     if identifiers:

@@ -165,6 +165,20 @@ def test_a_doi_outside_cffs_pattern_becomes_a_url_identifier() -> None:
             "description": "DOI"} in document["identifiers"]
 
 
+def test_an_identical_resource_is_one_of_the_identifiers() -> None:
+    related = [{"relatedIdentifier": "swh:1:dir:d198bc9d7a6bcf6db04f476d29314f157507d505",
+                "relatedIdentifierType": "SWHID", "relationType": "IsIdenticalTo"},
+               {"relatedIdentifier": "10.5281/zenodo.42", "relatedIdentifierType": "DOI",
+                "relationType": "IsIdenticalTo"},
+               {"relatedIdentifier": "10.5281/zenodo.43", "relatedIdentifierType": "DOI",
+                "relationType": "IsVersionOf"}]
+    document = load(make_record(VARIANTS["minimal"], id="sw", relatedIdentifiers=related))
+    assert document["identifiers"] == [
+        {"type": "swh", "value": "swh:1:dir:d198bc9d7a6bcf6db04f476d29314f157507d505"},
+        {"type": "doi", "value": "10.5281/zenodo.42"}]
+    assert errors(document) == []
+
+
 def test_the_affiliation_example() -> None:
     document = load(by_id("datacite-example-affiliation-v4"))
     assert document["license"] == "CC0-1.0"                     # written "CC0 1.0" in the example
