@@ -27,7 +27,9 @@ from lxml import etree
 from repository_core.records import Record
 from serializers import (
     bibtex,
+    cff,
     citation,
+    codemeta,
     csl,
     datacite_json,
     datacite_xml,
@@ -38,6 +40,7 @@ from serializers import (
     openaire,
     ris,
     schema_org,
+    software,
 )
 from serializers.context import ExportContext
 from serializers.export_errors import UnknownFormat
@@ -72,7 +75,12 @@ class Format:
     ``media_type`` is None for an OAI-only format (``oai_datacite``); such a
     format is never chosen by content negotiation. ``requires_doi`` declares
     that the format can represent only records with a DOI (DataCite XML:
-    the kernel-4 XSD requires ``<identifier>``); ``available(record)`` says
+    the kernel-4 XSD requires ``<identifier>``); ``only_for`` limits a format
+    to the records a predicate accepts (CodeMeta and CFF: software), with
+    ``requirement`` saying so in error messages; ``filename`` is the name a
+    download takes when the format has a conventional one (``CITATION.cff``,
+    ``codemeta.json``: the names the tools that read them look for);
+    ``available(record)`` says
     whether this format can represent the record at all; when it is False the OAI endpoint answers ``cannotDisseminateFormat`` and the
     record pages leave the format out. ``text`` marks plain-text formats
     (BibTeX, RIS, citations): served with ``charset=utf-8`` and shown inline
@@ -93,10 +101,22 @@ class Format:
     oai_payload: OaiPayload | None = None
     text: bool = False
     requires_doi: bool = False
+    only_for: Callable[[Record], bool] | None = None
+    requirement: str = ""
+    filename: str | None = None
 
     def available(self, record: Record) -> bool:
-        """Whether this format can represent ``record`` (see ``requires_doi``)."""
-        return has_doi(record) if self.requires_doi else True
+        """Whether this format can represent ``record``: it has a DOI if ``requires_doi``,
+        and ``only_for(record)`` holds if the format applies to some records only
+        (CodeMeta and CFF: software)."""
+        if self.requires_doi and not has_doi(record):
+            return False
+        return self.only_for is None or self.only_for(record)
+
+    @property
+    def unavailable_reason(self) -> str:
+        """Why ``available`` may say no, for error messages."""
+        return self.requirement or ("DataCite XML needs a DOI" if self.requires_doi else "")
 
     @property
     def media_types(self) -> tuple[str, ...]:
@@ -255,6 +275,20 @@ FORMATS = Registry([
         label="MARCXML (MARC 21)",
         oai_prefix="marc21", schema=MARC21_SCHEMA_LOCATION, namespace=MARC21_NS,
         xsd="marc21", extension="xml", dump=marc21.dump, oai_payload=marc21.oai_payload,
+    ),
+    # software formats: offered for resourceTypeGeneral Software only
+    Format(
+        "codemeta", codemeta.MEDIA_TYPE,
+        label="CodeMeta", extension="json", dump=codemeta.dump,
+        only_for=software.is_software, requirement="CodeMeta describes software records only",
+        filename="codemeta.json",
+    ),
+    Format(
+        "cff", "application/x-cff",
+        label="Citation File Format", aliases=("application/vnd.cff+yaml",),
+        extension="cff", dump=cff.dump,
+        only_for=software.is_software, requirement="CITATION.cff describes software records only",
+        filename="CITATION.cff",
     ),
 ])
 """The one registry, in the server's preference order."""

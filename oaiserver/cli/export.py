@@ -34,7 +34,7 @@ def export(services: Services, record_id: str, format_name: str, output: Any) ->
         record = services.records.get(record_id)
         if not fmt.available(record):
             raise click.ClickException(f"record {record_id!r} cannot be exported as "
-                                       f"{format_name} (DataCite XML needs a DOI)")
+                                       f"{format_name} ({fmt.unavailable_reason})")
         output.write(fmt.dump(record, services.export_context))
     except (RepositoryError, ExportError) as exc:
         raise click.ClickException(str(exc)) from None

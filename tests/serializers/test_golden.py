@@ -12,13 +12,14 @@ Dublin Core appendix of the Metadata Schema, bolognese, schema.org and
 Google's Dataset guidance, the CSL-JSON schema, the RIS specification and
 Zotero's RIS translator): full, dataset, affiliation, fundingReference,
 GeoLocation, coverage, complicated, multilingual, presentation,
-relateditem1. ``oai_openaire`` of full, dataset, affiliation,
-fundingReference, GeoLocation and relateditem1 was reviewed field by field
-against the OpenAIRE Guidelines for Literature Repositories v4.
-relateditem1. MARC 21 (``marc21.xml``) reviewed against the MARC 21
-Bibliographic format (Leader, 008, each tag's indicators and subfields):
-full, dataset, affiliation, fundingReference, GeoLocation, relateditem1,
-instrument, poster, translation-translated.
+relateditem1. Reviewed the same way against each format's own rules:
+``oai_openaire`` (the OpenAIRE Guidelines for Literature Repositories v4)
+and DCAT-AP (the 3.0.0 specification) of full, dataset, affiliation,
+fundingReference, GeoLocation and relateditem1; MARC 21 (``marc21.xml``,
+the MARC 21 Bibliographic format: Leader, 008, each tag's indicators and
+subfields) of those and instrument, poster, translation-translated;
+CodeMeta and CFF (software records only: the affiliation example) against
+CodeMeta's DataCite and CFF crosswalks and the CFF 1.2.0 specification.
 """
 
 from __future__ import annotations

@@ -24,6 +24,8 @@ EXPECTED = {
     "dcat": ("application/rdf+xml", [], "dcat"),
     "dcat-turtle": ("text/turtle", [], None),
     "marc21": ("application/marcxml+xml", [], "marc21"),
+    "codemeta": ("application/vnd.codemeta.ld+json", [], None),
+    "cff": ("application/x-cff", ["application/vnd.cff+yaml"], None),
 }
 
 
@@ -91,6 +93,20 @@ def test_a_record_without_doi_cannot_be_datacite_xml() -> None:
 def test_every_format_dumps_bytes(fmt: Format) -> None:
     body = fmt.dump(make_record(), CTX)
     assert isinstance(body, bytes) and body.decode("utf-8")
+
+
+def test_software_formats_are_available_for_software_records_only() -> None:
+    dataset = make_record()
+    software = make_record(types={"resourceTypeGeneral": "Software"})
+    for name in ("codemeta", "cff"):
+        fmt = FORMATS[name]
+        assert fmt.oai_prefix is None              # not OAI formats: JSON-LD and YAML
+        assert not fmt.available(dataset) and fmt not in FORMATS.negotiable(dataset)
+        assert fmt.available(software) and fmt in FORMATS.negotiable(software)
+        assert "software" in fmt.unavailable_reason
+    assert (FORMATS["cff"].filename, FORMATS["codemeta"].filename) == ("CITATION.cff", "codemeta.json")
+    assert FORMATS["datacite"].unavailable_reason == "DataCite XML needs a DOI"
+    assert FORMATS["bibtex"].unavailable_reason == ""
 
 
 def test_content_type_adds_charset_only_to_plain_text() -> None:

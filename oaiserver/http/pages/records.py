@@ -231,13 +231,13 @@ def export(record_id: str, name: str) -> Response:
     assert record is not None
     if not fmt.available(record):
         return _plain(404, f"format {name!r} is not available for record {record_id!r} "
-                           "(DataCite XML needs a DOI)")
+                           f"({fmt.unavailable_reason})")
     response, params = _format_response(record, ctx, fmt, {})
     if response.status_code != 200:
         return response
     safe_id = re.sub(r"[^A-Za-z0-9._-]+", "_", record.id).strip("._") or "record"
     response.headers.set("Content-Disposition", "attachment",
-                         filename=f"{safe_id}-{fmt.name}.{fmt.extension}")
+                         filename=fmt.filename or f"{safe_id}-{fmt.name}.{fmt.extension}")
     response = _finish(response, record, fmt.name, params)
     count_use(record.id, "Regular", response.status_code)
     return response

@@ -140,22 +140,34 @@ def test_export_prints_the_bytes_the_server_sends(env):
     from oaiserver.services import build_services
     from serializers.registry import FORMATS
 
-    assert run("load", str(EXAMPLES / "datacite-example-dataset-v4.xml")).exit_code == 0
+    # a dataset and a software record (the affiliation example): CodeMeta and CFF
+    # are exported for the software only, and refused for the dataset by both faces
+    for name in ("datacite-example-dataset-v4.xml", "datacite-example-affiliation-v4.xml"):
+        assert run("load", str(EXAMPLES / name)).exit_code == 0
     services = build_services(load_config())
+    exported = set()
     try:
-        [record], _ = services.records.list(limit=1)
+        records, _ = services.records.list(limit=2)
+        assert len(records) == 2
         client = create_app(services=services).test_client()
-        for fmt in FORMATS:
-            cli_bytes = CliRunner().invoke(cli, ["export", record.id, "--format", fmt.name],
-                                           catch_exceptions=False).stdout_bytes
-            if fmt.media_type is None:  # OAI-only wrapper: no HTTP export
-                assert cli_bytes.startswith(b"<?xml")
-                continue
-            served = client.get(f"/records/{record.id}/export/{fmt.name}")
-            assert served.status_code == 200, fmt.name
-            assert served.data == cli_bytes, fmt.name
+        for record in records:
+            for fmt in FORMATS:
+                result = CliRunner().invoke(cli, ["export", record.id, "--format", fmt.name],
+                                            catch_exceptions=False)
+                if not fmt.available(record):
+                    assert result.exit_code == 1 and fmt.unavailable_reason in result.stderr
+                    assert client.get(f"/records/{record.id}/export/{fmt.name}").status_code == 404
+                    continue
+                exported.add(fmt.name)
+                if fmt.media_type is None:  # OAI-only wrapper: no HTTP export
+                    assert result.stdout_bytes.startswith(b"<?xml")
+                    continue
+                served = client.get(f"/records/{record.id}/export/{fmt.name}")
+                assert served.status_code == 200, fmt.name
+                assert served.data == result.stdout_bytes, fmt.name
     finally:
         services.close()
+    assert exported == set(FORMATS.names())
     bad = run("export", record.id, "--format", "nope")
     assert bad.exit_code == 2 and "unknown format" in bad.stderr
 

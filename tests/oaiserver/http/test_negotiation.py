@@ -31,6 +31,9 @@ CASES = [
     ("text/x-bibliography; style=ieee; locale=de-DE", "citation"),
     ("application/x-dc+xml", "dc"),
     ("application/vnd.datacite.datacite+json", "datacite-json"),
+    ("application/vnd.codemeta.ld+json", "codemeta"),
+    ("application/x-cff", "cff"),
+    ("application/vnd.cff+yaml", "cff"),                         # alias
     ("application/json", "datacite-json"),                        # generic JSON: DataCite JSON
     ("application/xml", "datacite"),                              # generic XML: DataCite XML
     ("application/*", "datacite"),                                # ties: the server's preference

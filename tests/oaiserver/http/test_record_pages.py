@@ -16,6 +16,7 @@ from repository_core.errors import RecordDeleted, RecordNotFound
 from repository_core.records import Record
 from serializers.registry import FORMATS
 from tests.serializers.samples import CTX, make_record
+from tests.serializers.software_samples import SOFTWARE
 
 EVIL = 'Evil </script><script>alert(1)</script> <img src=x onerror=alert(2)>'
 
@@ -56,6 +57,7 @@ def client() -> FlaskClient:
         make_record(),
         make_record(id="nodoi", doi=None),
         make_record(id="evil", titles=[{"title": EVIL}]),
+        make_record(SOFTWARE, id="sw"),
         make_record(id="gone", deleted=True, datestamp=datetime(2022, 5, 6, tzinfo=UTC)),
     ]))
     app.register_blueprint(bp)
@@ -64,12 +66,13 @@ def client() -> FlaskClient:
 
 @pytest.mark.parametrize("fmt", FORMATS.negotiable(), ids=lambda f: f.name)
 def test_every_format_by_accept_and_by_format_parameter(client: FlaskClient, fmt) -> None:
-    by_accept = client.get("/records/rec-1", headers={"Accept": fmt.media_type})
+    record = make_record() if fmt.available(make_record()) else make_record(SOFTWARE, id="sw")
+    by_accept = client.get(f"/records/{record.id}", headers={"Accept": fmt.media_type})
     assert by_accept.status_code == 200
     assert by_accept.headers["Content-Type"] == fmt.content_type
     assert "Accept" in by_accept.headers["Vary"]
-    assert by_accept.data == fmt.dump(make_record(), CTX)
-    by_param = client.get(f"/records/rec-1?format={fmt.name}", headers={"Accept": "text/html"})
+    assert by_accept.data == fmt.dump(record, CTX)
+    by_param = client.get(f"/records/{record.id}?format={fmt.name}", headers={"Accept": "text/html"})
     assert by_param.data == by_accept.data
 
 
@@ -82,7 +85,7 @@ def test_landing_page(client: FlaskClient) -> None:
     assert "Temperature profiles below 2000 m." in page
     assert 'href="https://doi.org/10.1234/full-2020"' in page
     assert 'class="citation">Smith, J., &amp; Deep Sea Consortium. (2020).' in page
-    for fmt in FORMATS.negotiable():
+    for fmt in FORMATS.negotiable(make_record()):
         assert f'href="https://repo.example.org/records/rec-1/export/{fmt.name}"' in page
     (script,) = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.DOTALL)
     assert json.loads(script)["@id"] == "https://doi.org/10.1234/full-2020"
@@ -106,6 +109,29 @@ def test_dcat_by_content_negotiation(client: FlaskClient) -> None:
     assert jsonld.get_json()["@context"] == "https://schema.org"
 
 
+def test_software_formats_only_for_software(client: FlaskClient) -> None:
+    """CodeMeta and CFF: on a software record's page, Signposting and linkset, and nowhere else."""
+    software = {"codemeta": "application/vnd.codemeta.ld+json", "cff": "application/x-cff"}
+    for name, media_type in software.items():
+        export = f"https://repo.example.org/records/sw/export/{name}"
+        assert f'href="{export}"' in client.get("/records/sw").get_data(as_text=True)
+        assert f'<{export}> ; rel="describedby" ; type="{media_type}"' in (
+            client.get("/records/sw").headers["Link"])
+        assert {"href": export, "type": media_type} in (
+            client.get("/records/sw/linkset").get_json()["linkset"][0]["describedby"])
+        download = client.get(f"/records/sw/export/{name}")
+        assert download.status_code == 200 and download.headers["Content-Type"] == media_type
+        assert download.headers["Content-Disposition"] == (
+            f"attachment; filename={FORMATS[name].filename}")
+        assert f"/export/{name}" not in client.get("/records/rec-1").get_data(as_text=True)
+        assert f"/export/{name}" not in client.get("/records/rec-1").headers["Link"]
+        assert client.get("/records/rec-1", headers={"Accept": media_type}).status_code == 406
+        refused = client.get(f"/records/rec-1/export/{name}")
+        assert refused.status_code == 404 and "software records only" in refused.get_data(as_text=True)
+    assert client.get("/records/sw", headers={"Accept": "application/vnd.cff+yaml"}).data == (
+        FORMATS["cff"].dump(make_record(SOFTWARE, id="sw"), CTX))
+
+
 def test_hostile_title_cannot_break_out(client: FlaskClient) -> None:
     page = client.get("/records/evil").get_data(as_text=True)
     assert "<img src=x" not in page and "<script>alert" not in page
@@ -118,7 +144,7 @@ def test_hostile_title_cannot_break_out(client: FlaskClient) -> None:
 def test_signposting_link_header(client: FlaskClient) -> None:
     link = client.get("/records/rec-1").headers["Link"]
     assert '<https://doi.org/10.1234/full-2020> ; rel="cite-as"' in link
-    for fmt in FORMATS.negotiable():
+    for fmt in FORMATS.negotiable(make_record()):
         assert (f'<https://repo.example.org/records/rec-1/export/{fmt.name}> ; rel="describedby" ; '
                 f'type="{fmt.media_type}"') in link
     assert '<https://schema.org/Dataset> ; rel="type"' in link
@@ -138,7 +164,7 @@ def test_linkset(client: FlaskClient) -> None:
     assert {"href": "https://repo.example.org/records/rec-1/export/bibtex",
             "type": "application/x-bibtex"} in landing["describedby"]
     assert landing["author"] == [{"href": "https://orcid.org/0000-0002-1825-0097"}]
-    assert len(metadata) == len(FORMATS.negotiable())
+    assert len(metadata) == len(FORMATS.negotiable(make_record()))
     assert all(m["describes"][0]["href"] == landing["anchor"] for m in metadata)
 
 
