@@ -103,4 +103,5 @@ def test_a_dataset_is_offered_neither(server: str) -> None:
                    {"verb": "ListMetadataFormats", "identifier": "oai:software.example.org:affiliation"}):
         doc = check_response(requests.get(f"{server}/oai", params=params, timeout=30).content)
         prefixes = {e.text for e in doc.iter(f"{OAI}metadataPrefix")}
-        assert prefixes == {"oai_dc", "oai_datacite", "datacite"}
+        assert prefixes == {"oai_dc", "oai_datacite", "datacite", "oai_openaire", "dcat",
+                            "marc21"}
