@@ -29,8 +29,10 @@ class BadRange(ValueError):
 
 def w3c_datetime(value: datetime, *, seconds: bool = False) -> str:
     """W3C Datetime in UTC with ``Z``: microseconds, or whole seconds if ``seconds``."""
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ" if seconds else _FORMAT)
+    if value.utcoffset():
+        value = value.astimezone(UTC)
+    text = value.replace(tzinfo=None).isoformat(timespec="seconds" if seconds else "microseconds")
+    return text + "Z"
 
 
 def _cursor_text(cursor: Cursor) -> str:
