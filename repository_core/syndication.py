@@ -20,6 +20,7 @@ Not for: the documents themselves (``oaiserver.syndication``).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,12 +29,20 @@ from sqlalchemy import ColumnElement, and_, func, literal, select, true, tuple_
 from sqlalchemy.orm import Session
 
 from .db import UTCDateTime
-from .models import RecordRow
+from .models import ClockRow, RecordRow
 from .paging import keyset_range
 from .records import Cursor, Record
 from .store import row_to_record
 
-__all__ = ["PageRange", "entries_in", "first_datestamp", "page_ranges", "records_in", "syndicated"]
+__all__ = [
+    "PageRange",
+    "PageRangeCache",
+    "entries_in",
+    "first_datestamp",
+    "page_ranges",
+    "records_in",
+    "syndicated",
+]
 
 
 def syndicated(*, include_deleted: bool = False) -> ColumnElement[bool]:
@@ -115,3 +124,35 @@ def first_datestamp(session: Session, *, include_deleted: bool = False) -> datet
     return session.execute(
         select(func.min(RecordRow.datestamp)).where(syndicated(include_deleted=include_deleted))
     ).scalar_one()
+
+
+class PageRangeCache:
+    """:func:`page_ranges` kept until the next write, in one process.
+
+    Finding the boundaries reads the whole datestamp index; the answer can
+    only change with a write, and every write moves the datestamp clock
+    (``datestamps.next_datestamp``). So the ranges are kept with the clock's
+    value read before them, and computed again once it has moved. (Read
+    first, the clock can only be older than the ranges kept with it, so a
+    write in between costs one computation more, never a stale answer.)
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kept: dict[tuple[int, bool], tuple[datetime, list[PageRange]]] = {}
+
+    def ranges(self, session: Session, page_size: int, *,
+               include_deleted: bool = False) -> list[PageRange]:
+        clock = session.execute(
+            select(ClockRow.last_datestamp).where(ClockRow.id == 1)
+        ).scalar_one_or_none()
+        key = (page_size, include_deleted)
+        with self._lock:
+            kept = self._kept.get(key)
+        if clock is not None and kept is not None and kept[0] == clock:
+            return kept[1]
+        ranges = page_ranges(session, page_size, include_deleted=include_deleted)
+        if clock is not None:
+            with self._lock:
+                self._kept[key] = (clock, ranges)
+        return ranges

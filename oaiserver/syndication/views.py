@@ -21,15 +21,17 @@ empty sitemap): read the index again.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
+from flask.blueprints import BlueprintSetupState
+from sqlalchemy.orm import Session
 
 from repository_core.datestamps import utcnow
 from repository_core.public_doi import public_records
 from repository_core.syndication import (
     PageRange,
+    PageRangeCache,
     entries_in,
     first_datestamp,
-    page_ranges,
     records_in,
 )
 from serializers.context import ExportContext
@@ -60,6 +62,18 @@ RESOURCE_LIST = "/resourcesync/resourcelist.xml"
 RESOURCE_LIST_PAGE = "/resourcesync/resourcelist-page.xml"
 CHANGE_LIST = "/resourcesync/changelist.xml"
 CHANGE_LIST_PAGE = "/resourcesync/changelist-page.xml"
+
+
+@bp.record_once
+def _keep_page_ranges(state: BlueprintSetupState) -> None:
+    state.app.extensions["oaiserver.page_ranges"] = PageRangeCache()
+
+
+def _ranges(session: Session, page_size: int, *, include_deleted: bool = False
+            ) -> list[PageRange]:
+    """The index's page ranges, computed once per write (``PageRangeCache``)."""
+    cache: PageRangeCache = current_app.extensions["oaiserver.page_ranges"]
+    return cache.ranges(session, page_size, include_deleted=include_deleted)
 
 
 def _context() -> ExportContext:
@@ -96,7 +110,7 @@ def robots() -> Response:
 def sitemap() -> Response:
     services = current_services()
     with services.records.reading() as session:
-        ranges = page_ranges(session, services.config.sitemap_page_size)
+        ranges = _ranges(session, services.config.sitemap_page_size)
     if not ranges:
         return problem(404, "Not Found", "no record is published yet, so there is no sitemap")
     return _xml(sitemap_index((_url(SITEMAP_PAGE, r), r.last.datestamp) for r in ranges))
@@ -132,7 +146,7 @@ def resource_list() -> Response:
     services = current_services()
     at = utcnow()
     with services.records.reading() as session:
-        ranges = page_ranges(session, services.config.resourcesync_page_size)
+        ranges = _ranges(session, services.config.resourcesync_page_size)
     pages: list[tuple[str, dict[str, str]]] = [(_url(RESOURCE_LIST_PAGE, r), {})
                                                for r in ranges]
     return _xml(list_index("resourcelist", up=_url(CAPABILITY_LIST),
@@ -159,8 +173,8 @@ def resource_list_page() -> Response:
 def change_list() -> Response:
     services = current_services()
     with services.records.reading() as session:
-        ranges = page_ranges(session, services.config.resourcesync_page_size,
-                             include_deleted=True)
+        ranges = _ranges(session, services.config.resourcesync_page_size,
+                         include_deleted=True)
         first = first_datestamp(session, include_deleted=True)
     first = first or utcnow()  # no record at all: an empty list from now on
     pages = [(_url(CHANGE_LIST_PAGE, r),

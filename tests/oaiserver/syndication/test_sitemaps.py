@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from oaiserver.config import ConfigError, load_config
 from repository_core.store import RecordStore
-from repository_core.syndication import page_ranges
+from repository_core.syndication import PageRangeCache, page_ranges
 from tests.oaiserver.oai.oai_support import make_app
 
 from .support import SM, add_records, get, locs, repository, site, valid
@@ -169,3 +169,19 @@ def test_page_sizes_are_bounded_by_the_protocol(key: str) -> None:
     for bad in ["0", "50001"]:
         with pytest.raises(ConfigError, match=key.lower()):
             load_config(environ={f"OAISERVER_{key}": bad})
+
+
+def test_page_ranges_are_kept_until_the_next_write(engine: Engine) -> None:
+    services = repository(engine)
+    add_records(services, 5)
+    cache = PageRangeCache()
+    with services.records.reading() as session:
+        first = cache.ranges(session, 2)
+        assert cache.ranges(session, 2) is first  # no write: the kept answer
+        assert cache.ranges(session, 2, include_deleted=True) is not first
+    services.records.delete("r0004")
+    with services.records.reading() as session:
+        after = cache.ranges(session, 2)
+        assert after is not first
+        assert after == page_ranges(session, 2)
+        assert [r.last.id for r in after] == ["r0001", "r0003"]
