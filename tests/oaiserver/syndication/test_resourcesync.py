@@ -153,8 +153,8 @@ def test_resync_baseline_then_incremental_from_the_change_list(engine: Engine,
         for entry in listed:
             _check_against_served(entry)
 
-        output = _resync(state, "--baseline", "--capabilitylist", urls["capabilitylist"],
-                         f"{base}={copy}")
+        # found from the base URL: .well-known/resourcesync, then the Capability List
+        output = _resync(state, "--baseline", f"{base}={copy}")
         assert "created=18" in output.replace(" ", ""), output
         synced_to = max(e.findtext(f"{SM}lastmod") for e in listed)
         assert _local_copy(copy) == _served_exports(services, base)
@@ -229,3 +229,26 @@ def test_an_empty_repository_has_empty_lists(sqlite_engine: Engine, path: str) -
     with site(services) as base:
         index = _doc(base + path)
     assert index.findall(f"{SM}sitemap") == []
+
+
+def test_a_draft_doi_stays_out_of_the_listed_exports(sqlite_engine: Engine) -> None:
+    """A draft DOI is for token holders: no DataCite XML entry, a JSON entry without it."""
+    services = repository(sqlite_engine, datacite_url="http://127.0.0.1:9",
+                          datacite_username="EXAMPLE.REPO", datacite_password="unused",
+                          datacite_prefix="10.5072")
+    add_records(services, 2, doi_every=0)
+    services.doi.lifecycle.reserve("r0001")
+    assert services.records.get("r0001").doi == "10.5072/r0001"
+    with site(services) as base:
+        entries = _entries(f"{base}/resourcesync/resourcelist.xml", "resourcelist")
+        listed = sorted(e.findtext(f"{SM}loc").removeprefix(f"{base}/records/")
+                        for e in entries)
+        assert listed == ["r0000/export/datacite-json", "r0001/export/datacite-json"]
+        for entry in entries:
+            assert b"10.5072/r0001" not in _check_against_served(entry)
+        services.doi.lifecycle.register("r0001")  # public from now on (DataCite or not)
+        entries = _entries(f"{base}/resourcesync/resourcelist.xml", "resourcelist")
+        assert f"{base}/records/r0001/export/datacite" in [e.findtext(f"{SM}loc")
+                                                           for e in entries]
+        for entry in entries:
+            _check_against_served(entry)
