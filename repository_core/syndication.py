@@ -51,6 +51,8 @@ def syndicated(*, include_deleted: bool = False) -> ColumnElement[bool]:
     ``include_deleted`` keeps our tombstones too: a change list announces
     deletions.
     """
+    # Ours: so far every record is. Records harvested from other providers are
+    # to be excluded here, and only here.
     clauses: list[ColumnElement[bool]] = []
     if not include_deleted:
         clauses.append(RecordRow.deleted.is_(False))
