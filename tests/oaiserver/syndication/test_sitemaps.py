@@ -185,3 +185,28 @@ def test_page_ranges_are_kept_until_the_next_write(engine: Engine) -> None:
         assert after is not first
         assert after == page_ranges(session, 2)
         assert [r.last.id for r in after] == ["r0001", "r0003"]
+
+
+def test_a_crawler_coming_back_gets_304_until_its_page_changes(sqlite_engine: Engine) -> None:
+    services = repository(sqlite_engine, sitemap_page_size=4)
+    add_records(services, 8)
+    with site(services) as base:
+        index = get(f"{base}/sitemap.xml")
+        pages = locs(valid(index.content, "siteindex.xsd"))
+        first, second = get(pages[0]), get(pages[1])
+        for url, response in [(f"{base}/sitemap.xml", index), (pages[0], first),
+                              (pages[1], second)]:
+            again = get(url, headers={"If-None-Match": response.headers["ETag"]})
+            assert again.status_code == 304 and again.content == b""
+            assert again.headers["ETag"] == response.headers["ETag"]
+        services.records.delete("r0005")  # on the second page
+        assert get(pages[0], headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+        changed = get(pages[1], headers={"If-None-Match": second.headers["ETag"]})
+        assert changed.status_code == 200
+        assert f"{base}/records/r0005" not in locs(valid(changed.content, "sitemap.xsd"))
+        # the ranges are the same ((r0003, r0007] lost r0005), so is the index
+        assert get(f"{base}/sitemap.xml",
+                   headers={"If-None-Match": index.headers["ETag"]}).status_code == 304
+        add_records(services, 1, start=8)
+        assert get(f"{base}/sitemap.xml",
+                   headers={"If-None-Match": index.headers["ETag"]}).status_code == 200
