@@ -78,6 +78,12 @@ class Config:
     # OpenAIRE: the sets `openaire` (literature) and `openaire_data` (datasets),
     # created at startup when on, removed when off (oaiserver/openaire_sets.py)
     openaire_sets: bool = False
+    # -- sitemaps and ResourceSync (oaiserver.syndication) --
+    # landing pages a sitemap page lists: the protocol allows 50,000, but writing 50,000
+    # URLs takes about a second; 10,000 keep a crawler's request well under it
+    sitemap_page_size: int = 10_000
+    # records a ResourceSync list page covers: each is rendered and hashed, so far fewer
+    resourcesync_page_size: int = 1_000
     explicit: frozenset[str] = frozenset()  # the keys set by file, environment or overrides
 
     @property
@@ -185,7 +191,21 @@ def load_config(
         raise ConfigError("api_tokens: an empty token would let any request with an empty "
                           "bearer write; remove it (OAISERVER_API_TOKENS)")
     _check_rate_limits(config)
+    _check_syndication(config)
     return config
+
+
+#: the sitemaps.org protocol's (and so ResourceSync's) limit of URLs in one document
+MAX_SITEMAP_URLS = 50_000
+
+
+def _check_syndication(config: Config) -> None:
+    """A sitemap page lists a URL a record, a ResourceSync page two (DataCite XML and JSON)."""
+    for key, most in (("sitemap_page_size", MAX_SITEMAP_URLS),
+                      ("resourcesync_page_size", MAX_SITEMAP_URLS // 2)):
+        if not 1 <= getattr(config, key) <= most:
+            raise ConfigError(f"{key} must be between 1 and {most:,}: a page holds at most "
+                              f"{MAX_SITEMAP_URLS:,} URLs ({PREFIX}{key.upper()})")
 
 
 def _check_rate_limits(config: Config) -> None:

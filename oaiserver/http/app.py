@@ -19,6 +19,7 @@ from oaiserver.config import Config, load_config
 from oaiserver.documents import isoformat
 from oaiserver.oai.views import bp as oai_endpoint
 from oaiserver.services import Services, build_services
+from oaiserver.syndication.views import bp as syndication
 from repository_core.errors import RecordDeleted, RepositoryError
 
 from .api.doi import bp as doi_api
@@ -53,6 +54,7 @@ def create_app(config: Config | None = None, *, services: Services | None = None
     app.register_blueprint(sets_api)
     app.register_blueprint(stats_api)
     app.register_blueprint(health)
+    app.register_blueprint(syndication)  # sitemaps, robots.txt, ResourceSync
     _register_errors(app)
     install_rate_limits(app, config)
     app.after_request(_location_from_base_url)
