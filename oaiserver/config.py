@@ -75,6 +75,10 @@ class Config:
     stats_retention_days: int = 30  # raw events kept this many days after processing
     stats_worker: bool = True  # process usage events from a thread of ``serve``
     stats_worker_interval_seconds: int = 300
+    # -- the web pages (home, search, sets)
+    repository_description: str = (  # the home page's introduction, plain text
+        "A research data repository: metadata in the DataCite schema, "
+        "harvestable over OAI-PMH, searchable here.")
     explicit: frozenset[str] = frozenset()  # the keys set by file, environment or overrides
 
     @property
