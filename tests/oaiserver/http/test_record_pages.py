@@ -98,7 +98,7 @@ def test_landing_page(client: FlaskClient) -> None:
     (script,) = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.DOTALL)
     assert json.loads(script)["@id"] == "https://doi.org/10.1234/full-2020"
     # in the site's layout (header with search and links back), with the record's sets
-    assert '<form class="site-search" role="search" action="/search"' in page
+    assert '<form class="site-search" role="search" aria-label="Site" action="/search"' in page
     assert '<a href="/sets/ocean:deep">Deep ocean</a>' in page
 
 

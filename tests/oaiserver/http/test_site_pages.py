@@ -14,11 +14,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 from lxml import html as lxml_html
-from sqlalchemy import Engine
 
 from oaiserver.http.pages import search_page
 from oaiserver.http.security import PAGE_CSP
 from oaiserver.services import Services
+from tests.conftest import BOTH_DATABASES
+from tests.databases import migrated_engine
 from tests.oaiserver.oai.oai_support import make_services
 
 from .site_support import SETS, TYPES, N, expected, fill, site
@@ -26,21 +27,25 @@ from .site_support import SETS, TYPES, N, expected, fill, site
 HTML = {"Accept": "text/html"}
 
 
-@pytest.fixture
-def base(engine: Engine) -> Iterator[str]:
-    """On both databases: the pages whose numbers come from the search and the sets."""
-    services: Services = make_services(engine)
-    fill(services)
-    with site(services) as url:
-        yield url
+@pytest.fixture(scope="module", params=BOTH_DATABASES)
+def base(request: pytest.FixtureRequest,
+         tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """On both databases, once a module (the tests only read): the pages whose
+    numbers come from the search and the sets."""
+    yield from _served(request.param, tmp_path_factory)
 
 
-@pytest.fixture
-def sqlite_base(sqlite_engine: Engine) -> Iterator[str]:
-    services: Services = make_services(sqlite_engine)
-    fill(services)
-    with site(services) as url:
-        yield url
+@pytest.fixture(scope="module")
+def sqlite_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from _served("sqlite", tmp_path_factory)
+
+
+def _served(kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    for engine in migrated_engine(kind, tmp_path_factory.mktemp("site")):
+        services: Services = make_services(engine)
+        fill(services)
+        with site(services) as url:
+            yield url
 
 
 def get(url: str, **params: object) -> requests.Response:
