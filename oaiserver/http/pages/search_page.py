@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from repository_core.errors import InvalidQuery
+from repository_core.query.fields import normalise
 from repository_core.records import Record
 from repository_core.search import FACETS, SearchBackend
 from repository_core.service import NOT_XML_CHARACTER
@@ -144,8 +145,8 @@ def run_search(backend: SearchBackend, args: Mapping[str, Any], *,
     except ValueError:
         start = 0
 
-    for name, given in [("q", [q]), *filters.items()]:
-        for value in given:
+    for name, checked in [("q", [q]), *filters.items()]:
+        for value in checked:
             if NOT_XML_CHARACTER.search(value):
                 view.error = QueryError("control characters cannot be searched for",
                                         parameter=None if name == "q" else name)
@@ -174,20 +175,21 @@ def run_search(backend: SearchBackend, args: Mapping[str, Any], *,
     view.hits = [hit_summary(r) for r in result.hits]
     for name, heading in FACET_LABELS.items():
         values = result.facets.get(name) or []
-        chosen = filters.get(name, [])
+        chosen = {normalise(v): v for v in filters.get(name, [])}  # as keyword values compare
+
+        def without(key: str, name: str = name) -> list[tuple[str, str]]:
+            return [p for p in base if p[0] != name or normalise(p[1]) != normalise(key)]
+
         links = []
         for value in values:
-            selected = value.key in chosen
-            if selected:
-                params = [p for p in base if p != (name, value.key)]
-            else:
-                params = [*base, (name, value.key)]
+            selected = normalise(value.key) in chosen
+            params = without(value.key) if selected else [*base, (name, value.key)]
             links.append(FacetLink(value.label, value.count, params, selected))
         if links:
             view.facets.append((name, heading, links))
-        for key in chosen:
-            label = next((v.label for v in values if v.key == key), key)
-            view.active.append((heading, label, [p for p in base if p != (name, key)]))
+        labels = {normalise(v.key): v.label for v in values}
+        for folded, given in chosen.items():
+            view.active.append((heading, labels.get(folded, given), without(given)))
     shown_until = view.start + len(result.hits)
     if result.next_cursor:
         if sort == "relevance" and shown_until >= RELEVANCE_WINDOW:

@@ -238,3 +238,14 @@ def test_the_stylesheet_is_served(sqlite_base: str) -> None:
     response = requests.get(sqlite_base + "/static/site.css", timeout=30)
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/css")
     assert "@media (max-width: 48rem)" in response.text
+
+
+def test_a_filter_written_in_another_case_is_the_facet_value(sqlite_base: str) -> None:
+    """Facet keys compare as keyword values do (case-folded): ``Dataset`` is ``dataset``."""
+    tree = page(sqlite_base + "/search", resource_type="Dataset")
+    assert total(tree) == expected("resource_type")["Dataset"]
+    (chosen,) = tree.xpath("//section[@data-facet='resource_type']//a[@aria-current='true']")
+    assert "Dataset" in chosen.text_content()
+    assert total(page(sqlite_base + chosen.get("href"))) == N  # following it takes it off
+    (removal,) = tree.xpath("//ul[@class='filters']//a/@href")
+    assert total(page(sqlite_base + removal)) == N
