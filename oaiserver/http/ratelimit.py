@@ -122,6 +122,10 @@ def _breached(limit: RequestLimit) -> Response:
     return response
 
 
+#: stylesheets (the pages' and the OAI XSL) cost nothing and come with every page view
+_STATIC_FILES = frozenset({"oai.static", "site.static"})
+
+
 def install_rate_limits(app: Flask, config: Config) -> RateLimits | None:
     """Attach the limiter to ``app`` (nothing when ``ratelimit_enabled`` is off)."""
     if not config.ratelimit_enabled:
@@ -136,7 +140,7 @@ def install_rate_limits(app: Flask, config: Config) -> RateLimits | None:
         strategy="moving-window" if not config.ratelimit_storage_url else "fixed-window",
         key_prefix="oaiserver",
         on_breach=_breached,
-        application_limits_exempt_when=lambda: request.endpoint == "oai.static",
+        application_limits_exempt_when=lambda: request.endpoint in _STATIC_FILES,
     )
     app.extensions["oaiserver.ratelimits"] = limits
     app.extensions["oaiserver.limiter"] = limiter

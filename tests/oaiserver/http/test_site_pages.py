@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 from lxml import html as lxml_html
+from sqlalchemy import Engine
 
 from oaiserver.http.pages import search_page
 from oaiserver.http.security import PAGE_CSP
@@ -249,3 +250,17 @@ def test_a_filter_written_in_another_case_is_the_facet_value(sqlite_base: str) -
     assert total(page(sqlite_base + chosen.get("href"))) == N  # following it takes it off
     (removal,) = tree.xpath("//ul[@class='filters']//a/@href")
     assert total(page(sqlite_base + removal)) == N
+
+
+def test_an_empty_repository_has_pages_too(sqlite_engine: Engine) -> None:
+    services = make_services(sqlite_engine, repository_description="Nothing here yet.")
+    with site(services) as url:
+        home = get(url + "/")
+        assert_page_rules(home)
+        tree = lxml_html.fromstring(home.text)
+        assert texts(tree, "//p[@class='intro']") == ["Nothing here yet."]
+        assert texts(tree, "//*[@class='record-count']") == ["0"]
+        assert "No records yet." in home.text and "No sets are defined." in home.text
+        search = get(url + "/search", q="anything")
+        assert search.status_code == 200 and "No records found" in search.text
+        assert "No sets are defined yet." in get(url + "/sets").text
