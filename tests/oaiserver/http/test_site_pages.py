@@ -21,7 +21,7 @@ from oaiserver.http.security import PAGE_CSP
 from oaiserver.services import Services
 from tests.conftest import BOTH_DATABASES
 from tests.databases import migrated_engine
-from tests.oaiserver.oai.oai_support import make_services
+from tests.oaiserver.oai.oai_support import make_app, make_services
 
 from .site_support import SETS, TYPES, N, expected, fill, site
 
@@ -264,3 +264,16 @@ def test_an_empty_repository_has_pages_too(sqlite_engine: Engine) -> None:
         search = get(url + "/search", q="anything")
         assert search.status_code == 200 and "No records found" in search.text
         assert "No sets are defined yet." in get(url + "/sets").text
+
+
+def test_links_follow_the_base_url_path_behind_a_proxy(sqlite_engine: Engine) -> None:
+    """Mounted under a prefix (a proxy serving /data/ -> this server), links keep the prefix."""
+    services = make_services(sqlite_engine, base_url="https://repo.example.org/data")
+    fill(services)
+    client = make_app(services).test_client()
+    for path in ("/", "/search?q=ocean", "/sets/ocean", "/records/s0000",
+                 "/oai?verb=Identify"):
+        tree = lxml_html.fromstring(client.get(path, headers=HTML).get_data(as_text=True))
+        assert tree.xpath("//link[@rel='stylesheet']/@href") == ["/data/static/site.css"], path
+        inside = [h for h in tree.xpath("//a/@href") if h.startswith("/")]
+        assert inside and all(h.startswith("/data/") for h in inside), (path, inside)
