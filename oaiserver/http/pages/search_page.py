@@ -26,6 +26,7 @@ from typing import Any
 
 from repository_core.errors import InvalidQuery
 from repository_core.query.fields import normalise
+from repository_core.query.parser import parse_query
 from repository_core.records import Record
 from repository_core.search import FACETS, SearchBackend
 from repository_core.service import NOT_XML_CHARACTER
@@ -66,7 +67,7 @@ class QueryError:
 @dataclass(frozen=True)
 class FacetLink:
     label: str
-    count: int
+    count: int | None  # None: not counted (sets)
     url_params: list[tuple[str, str]]
     selected: bool
 
@@ -129,17 +130,37 @@ def set_search_query(definition: SetDefinition, subsets: Sequence[SetDefinition]
     return " OR ".join(f"({q})" for q in queries)
 
 
+def _set_clause(chosen: Sequence[str], sets: Sequence[SetDefinition]) -> str:
+    """The query that finds the members of any of the ``chosen`` sets (subsets included)."""
+    clauses = []
+    for spec in chosen:
+        definition = next(d for d in sets if d.spec == spec)
+        subsets = [d for d in sets if d.spec.startswith(spec + ":")]
+        clauses.append(f"({set_search_query(definition, subsets)})")
+    return " OR ".join(clauses)
+
+
 def run_search(backend: SearchBackend, args: Mapping[str, Any], *,
-               stats_enabled: bool) -> SearchView:
+               stats_enabled: bool, sets: Sequence[SetDefinition] = ()) -> SearchView:
+    """One search page. ``set`` arguments (set specs; any of several) narrow the search
+    to the sets' members: their queries are joined to ``q`` with AND, so the same
+    search service answers, on either engine."""
     q = (args.get("q") or "").strip()
     sorts = [(k, v) for k, v in SORT_LABELS.items() if k != "mostviewed" or stats_enabled]
     sort = args.get("sort") or "relevance"
     filters = {name: _values(args, name) for name in FACETS if _values(args, name)}
+    chosen_sets = list(dict.fromkeys(_values(args, "set")))
     base = [("q", q)] if q else []
     if sort != "relevance":
         base.append(("sort", sort))
     base += [(name, v) for name, values in filters.items() for v in values]
+    base += [("set", spec) for spec in chosen_sets]
     view = SearchView(q=q, sort=sort, sorts=sorts, filters=filters, base_params=base)
+    known = {d.spec: d for d in sets}
+    for spec in chosen_sets:
+        if spec not in known:
+            view.error = QueryError(f"there is no set {spec!r}", parameter="set")
+            return view
     try:
         start = max(0, int(args.get("start") or 0))
     except ValueError:
@@ -160,11 +181,17 @@ def run_search(backend: SearchBackend, args: Mapping[str, Any], *,
         view.error = QueryError(f"results ranked by relevance end after the first "
                                 f"{RELEVANCE_WINDOW:,}; sort by newest or oldest to see more")
         return view
+    searched = q
     try:
-        result = backend.search(q or None, sort=sort, size=PAGE_SIZE, cursor=cursor,
+        if chosen_sets:
+            if q:
+                parse_query(q)  # its errors name positions in what the person typed
+            clause = _set_clause(chosen_sets, sets)
+            searched = f"({q}) AND ({clause})" if q else clause
+        result = backend.search(searched or None, sort=sort, size=PAGE_SIZE, cursor=cursor,
                                 filters=filters, facets=True)
     except InvalidQuery as exc:
-        shown = q if exc.parameter is None else ""
+        shown = q if exc.parameter is None and (exc.query or q) == q else ""
         position = exc.position if exc.position is not None and shown else None
         view.error = QueryError(str(exc), text=shown, position=position,
                                 parameter=exc.parameter)
@@ -190,6 +217,17 @@ def run_search(backend: SearchBackend, args: Mapping[str, Any], *,
         labels = {normalise(v.key): v.label for v in values}
         for folded, given in chosen.items():
             view.active.append((heading, labels.get(folded, given), without(given)))
+    if sets:
+        links = []
+        for definition in sets:
+            selected = definition.spec in chosen_sets
+            params = ([p for p in base if p != ("set", definition.spec)] if selected
+                      else [*base, ("set", definition.spec)])
+            links.append(FacetLink(definition.name, None, params, selected))
+        view.facets.append(("set", "Set", links))
+        for spec in chosen_sets:
+            view.active.append(("Set", known[spec].name,
+                                [p for p in base if p != ("set", spec)]))
     shown_until = view.start + len(result.hits)
     if result.next_cursor:
         if sort == "relevance" and shown_until >= RELEVANCE_WINDOW:

@@ -84,7 +84,8 @@ def home() -> Response:
 @bp.get("/search")
 def search() -> Response:
     services = current_services()
-    view = run_search(services.search, request.args, stats_enabled=services.usage is not None)
+    view = run_search(services.search, request.args, stats_enabled=services.usage is not None,
+                      sets=services.sets.list())
     return _page("search.html", status=400 if view.error else 200, section="search",
                  header_query=view.q, view=view)
 

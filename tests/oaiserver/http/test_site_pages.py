@@ -277,3 +277,28 @@ def test_links_follow_the_base_url_path_behind_a_proxy(sqlite_engine: Engine) ->
         assert tree.xpath("//link[@rel='stylesheet']/@href") == ["/data/static/site.css"], path
         inside = [h for h in tree.xpath("//a/@href") if h.startswith("/")]
         assert inside and all(h.startswith("/data/") for h in inside), (path, inside)
+
+
+def test_a_set_link_narrows_the_search_to_its_members(base: str) -> None:
+    tree = page(base + "/search", q="observations")
+    assert total(tree) == N
+    links = {" ".join(a.text_content().split()): a.get("href")
+             for a in tree.xpath("//section[@data-facet='set']//a")}
+    assert set(links) == {name for _, name, _, _ in SETS}
+    ocean_data = page(base + links["Ocean data"])
+    assert total(ocean_data) == sum(1 for i in range(N) if i % 2 == 0 and TYPES[i % 3] == "Dataset")
+    # with a facet on top, and the parent set holding its part's records too
+    ocean = page(base + links["Ocean"])
+    assert total(ocean) == expected("subject")["ocean"]
+    (dataset,) = ocean.xpath("//section[@data-facet='resource_type']//a[normalize-space()='Dataset']")
+    assert total(page(base + dataset.get("href"))) == total(ocean_data)
+    assert [a.text_content().split()[0] for a in ocean.xpath("//ul[@class='filters']//a")] == ["Set:"]
+
+
+def test_set_filters_keep_query_errors_where_they_were_typed(sqlite_base: str) -> None:
+    response = get(sqlite_base + "/search", q="ocean AND", set="ocean")
+    assert response.status_code == 400
+    (marked,) = lxml_html.fromstring(response.text).xpath("//pre[@class='error-position']/text()")
+    assert marked.split("\n") == ["ocean AND", " " * 9 + "^"]
+    unknown = get(sqlite_base + "/search", set="nope")
+    assert unknown.status_code == 400 and "there is no set" in unknown.text
