@@ -27,7 +27,7 @@ from serializers.registry import FORMATS
 
 from ..current import current_services
 from .rendering import Site, render
-from .search_page import hit_summary, run_search, set_search_query
+from .search_page import hit_summary, run_search
 
 __all__ = ["bp", "current_site"]
 
@@ -107,6 +107,4 @@ def one_set(spec: str) -> Response:
     parents = [(d, n) for d, n in overview if spec.startswith(d.spec + ":")]
     base = current_services().config.base_url.rstrip("/")
     return _page("set.html", section="sets", set=definition, members=members,
-                 subsets=subsets, parents=parents,
-                 search_query=set_search_query(definition, [d for d, _ in subsets]),
-                 oai_url=f"{base}/oai")
+                 subsets=subsets, parents=parents, oai_url=f"{base}/oai")
