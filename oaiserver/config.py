@@ -84,6 +84,10 @@ class Config:
     sitemap_page_size: int = 10_000
     # records a ResourceSync list page covers: each is rendered and hashed, so far fewer
     resourcesync_page_size: int = 1_000
+    # -- the web pages (home, search, sets)
+    repository_description: str = (  # the home page's introduction, plain text
+        "A research data repository: metadata in the DataCite schema, "
+        "harvestable over OAI-PMH, searchable here.")
     explicit: frozenset[str] = frozenset()  # the keys set by file, environment or overrides
 
     @property

@@ -204,6 +204,16 @@ def sets_of(session: Session, record_id: str) -> list[str]:
     ).scalars())
 
 
+def live_member_counts(session: Session) -> dict[str, int]:
+    """Set spec -> how many live (not deleted) records are members now, for every set
+    with any; what a person browsing the sets means by "records in this set"."""
+    stmt = (select(MembershipRow.set_spec, func.count())
+            .join(RecordRow, RecordRow.id == MembershipRow.record_id)
+            .where(MembershipRow.member.is_(True), RecordRow.deleted.is_(False))
+            .group_by(MembershipRow.set_spec))
+    return {spec: int(count) for spec, count in session.execute(stmt).all()}
+
+
 def membership_count(session: Session, spec: str) -> int:
     """How many records the set lists in OAI-PMH: its members and its former members."""
     stmt = select(func.count()).select_from(MembershipRow).where(MembershipRow.set_spec == spec)
@@ -480,6 +490,18 @@ class SetService:
     def list(self) -> list[SetDefinition]:
         with self.records.reading() as session:
             return list_sets(session)
+
+    def overview(self) -> Sequence[tuple[SetDefinition, int]]:
+        """Every set with its number of live member records (one read)."""
+        with self.records.reading() as session:
+            counts = live_member_counts(session)
+            return [(d, counts.get(d.spec, 0)) for d in list_sets(session)]
+
+    def sets_of(self, record_id: str) -> Sequence[SetDefinition]:
+        """The sets a record is a member of, sorted by spec."""
+        with self.records.reading() as session:
+            specs = set(sets_of(session, record_id))
+            return [d for d in list_sets(session) if d.spec in specs]
 
     def get(self, spec: str) -> tuple[SetDefinition, int]:
         """The definition and its membership rows (members and former members)."""

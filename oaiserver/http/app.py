@@ -11,7 +11,7 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, request
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
@@ -23,12 +23,14 @@ from oaiserver.syndication.views import bp as syndication
 from repository_core.errors import RecordDeleted, RepositoryError
 
 from .api.doi import bp as doi_api
+from .api.openapi import bp as openapi_api
 from .api.records import bp as records_api
 from .api.sets import bp as sets_api
 from .api.stats import bp as stats_api
 from .current import current_services
 from .health import bp as health
 from .pages.records import bp as record_pages
+from .pages.site import bp as site_pages
 from .problems import describe_failure, problem, problem_from_error, problem_from_http
 from .ratelimit import install_rate_limits
 from .security import add_security_headers
@@ -41,7 +43,7 @@ log = logging.getLogger(__name__)
 def create_app(config: Config | None = None, *, services: Services | None = None) -> Flask:
     config = config or (services.config if services else load_config())
     services = services or build_services(config)
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # /static is the pages blueprint's
     app.config["JSON_SORT_KEYS"] = False
     app.config["MAX_CONTENT_LENGTH"] = config.max_request_body_bytes
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -55,21 +57,12 @@ def create_app(config: Config | None = None, *, services: Services | None = None
     app.register_blueprint(stats_api)
     app.register_blueprint(health)
     app.register_blueprint(syndication)  # sitemaps, robots.txt, ResourceSync
+    app.register_blueprint(openapi_api)
+    app.register_blueprint(site_pages)
     _register_errors(app)
     install_rate_limits(app, config)
     app.after_request(_location_from_base_url)
     app.after_request(add_security_headers)
-
-    @app.get("/")
-    def index() -> Response:
-        base = config.base_url.rstrip("/")
-        return jsonify({
-            "name": config.repository_name,
-            "links": {
-                "records": f"{base}/api/records",
-                "oai": f"{base}/oai?verb=Identify",
-            },
-        })
 
     return app
 

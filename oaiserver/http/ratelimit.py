@@ -123,8 +123,9 @@ def _breached(limit: RequestLimit) -> Response:
     return response
 
 
-#: never limited: the OAI stylesheet, and the health checks a load balancer polls
-_EXEMPT = frozenset({"oai.static"}) | HEALTH_ENDPOINTS
+#: never limited: stylesheets (the pages' and the OAI XSL) come with every page
+#: view, and the health checks a load balancer polls
+_EXEMPT = frozenset({"oai.static", "site.static"}) | HEALTH_ENDPOINTS
 
 
 def install_rate_limits(app: Flask, config: Config) -> RateLimits | None:

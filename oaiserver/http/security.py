@@ -1,12 +1,14 @@
 """Response headers every answer carries: content sniffing off, a strict CSP, CORS for reads.
 
 - ``X-Content-Type-Options: nosniff`` on everything.
-- HTML pages (the landing page, tombstones) and OAI-PMH XML (which a
-  browser renders through ``oai2.xsl``) get a Content-Security-Policy that
-  allows nothing but their own inline styles (the landing page's named by
-  its hash) and, for the XSL view, the stylesheet from this server: no
-  script runs, no frame embeds them, no form posts anywhere. ``X-Frame-Options`` and
-  ``Referrer-Policy`` say the same to older browsers.
+- HTML pages (home, search, sets, record pages, tombstones, the OAI-PMH
+  browser view, the API documentation) get one Content-Security-Policy:
+  styles only from this server's stylesheet (no inline style, no style
+  attribute), no script at all (the JSON-LD block is data, which a CSP does
+  not govern), forms submit only to this server (the search box), no frame
+  embeds them. OAI-PMH XML (which a browser could still render through
+  ``oai2.xsl``) gets its own policy for the XSL view. ``X-Frame-Options``
+  and ``Referrer-Policy`` say the same to older browsers.
 - CORS ``Access-Control-Allow-Origin: *`` on public reads (GET and HEAD of
   the REST API, record pages and exports, ``/doi/`` and ``/oai``), so
   browser tools can harvest; never on writes and never with credentials.
@@ -14,36 +16,22 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import re
-from pathlib import Path
-
 from flask import Response, request
 
-__all__ = ["LANDING_CSP", "OAI_CSP", "add_security_headers", "style_hashes"]
+__all__ = ["LANDING_CSP", "OAI_CSP", "PAGE_CSP", "add_security_headers"]
 
-_HERE = Path(__file__).resolve().parent
-_LANDING_TEMPLATE = _HERE / "pages" / "templates" / "record_pages" / "landing.html"
-
-
-def style_hashes(path: Path) -> list[str]:
-    """CSP source expressions (``'sha256-...'``) of each ``<style>`` element's text in a file."""
-    text = path.read_text(encoding="utf-8")
-    return [
-        "'sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode() + "'"
-        for body in re.findall(r"<style>(.*?)</style>", text, flags=re.DOTALL)
-    ]
-
-
-_COMMON = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-LANDING_CSP = f"{_COMMON}; style-src {' '.join(style_hashes(_LANDING_TEMPLATE))}"
+_COMMON = "default-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+#: every HTML page: the stylesheet /static/site.css, forms (GET /search) to this server
+PAGE_CSP = f"{_COMMON}; form-action 'self'; style-src 'self'; img-src 'self'"
+#: the record landing page's policy is the pages' policy
+LANDING_CSP = PAGE_CSP
 #: the XSL view: the stylesheet comes from this server ('self': XSLT is governed by
 #: script-src). Styles are allowed inline: Chromium's XSLT result carries
 #: style attributes of its own, which no hash can allow; no script runs.
-OAI_CSP = f"{_COMMON}; script-src 'self'; style-src 'unsafe-inline'"
+OAI_CSP = f"{_COMMON}; form-action 'none'; script-src 'self'; style-src 'unsafe-inline'"
 
-_PUBLIC_READS = ("/api/records", "/api/sets", "/api/stats", "/api/reports", "/records/",
+_PUBLIC_READS = ("/api/records", "/api/sets", "/api/stats", "/api/reports", "/api/openapi.json",
+                 "/records/",
                  "/doi/", "/oai")
 _EXPOSED = "ETag, Link, Location, Retry-After, Last-Modified"
 
@@ -54,7 +42,7 @@ def add_security_headers(response: Response) -> Response:
     headers.setdefault("X-Content-Type-Options", "nosniff")
     mimetype = response.mimetype
     if mimetype == "text/html":
-        headers.setdefault("Content-Security-Policy", LANDING_CSP)
+        headers.setdefault("Content-Security-Policy", PAGE_CSP)
     elif mimetype == "text/xml" and request.path.rstrip("/").endswith("/oai"):
         headers.setdefault("Content-Security-Policy", OAI_CSP)
     if mimetype in ("text/html", "text/xml"):

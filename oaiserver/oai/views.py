@@ -10,7 +10,11 @@ return bytes) plus what belongs to HTTP only:
   ListIdentifiers requests in this process, ``503 Service Unavailable`` with
   ``Retry-After`` (spec 3.1.2.2) at once, never a queue that times out.
 - ``gzip`` / ``deflate`` content coding by ``Accept-Encoding`` (spec 3.1.3).
-- ``static/oai2.xsl`` makes the pages readable in a browser.
+- A browser (an ``Accept`` preferring ``text/html``) gets the response as an
+  HTML page, transformed on the server with ``static/oai2.xsl``
+  (:mod:`oaiserver.http.pages.oai_view`); everyone else gets the XML, which
+  still names the stylesheet. Every answer carries ``Vary: Accept``, so a
+  cache never hands a harvester the HTML.
 - An unexpected exception is logged and answered with ``500`` and a small
   XML document (:data:`SERVER_FAILURE`): a harvester parses XML, and OAI-PMH
   has no error code for a server failure. HTTP errors (413 ...) stay the
@@ -38,6 +42,8 @@ from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from oaiserver.http.current import current_services
+from oaiserver.http.pages.oai_view import prefers_html, render_oai_page
+from oaiserver.http.pages.rendering import Site
 from oaiserver.http.problems import describe_failure, problem_from_http
 from oaiserver.http.usage import count_use
 from repository_core.records import local_id_from_oai_identifier
@@ -105,7 +111,18 @@ def oai() -> Response:
             finally:
                 endpoint.gate.release()
     _count_get_record(reply, endpoint.identity.repository_id)
+    if prefers_html(request.headers.get("Accept")):
+        config = current_services().config
+        page = render_oai_page(body, Site.from_base_url(config.repository_name, config.base_url))
+        return Response(page, content_type="text/html; charset=utf-8")
     return _encoded(body)
+
+
+@bp.after_request
+def _vary_by_accept(response: Response) -> Response:
+    """The same URL answers XML or HTML by ``Accept``: caches must key on it."""
+    response.vary.add("Accept")
+    return response
 
 
 @contextmanager

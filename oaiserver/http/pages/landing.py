@@ -1,7 +1,7 @@
 """The HTML landing page of a record, and the HTML tombstone of a deleted one.
 
-Pure rendering (its own Jinja environment, autoescaping on; no Flask
-globals), so it can be tested and reused without an app. Every text from
+Pure rendering (the pages' Jinja environment, :mod:`.rendering`,
+autoescaping on; no Flask globals), so it can be tested and reused without an app. Every text from
 the metadata goes through Jinja's escaping; the JSON-LD goes into
 ``<script type="application/ld+json">`` with ``<``, ``>`` and ``&`` written
 as JSON ``\\u`` escapes, so a title containing ``</script>`` cannot end the
@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
 from repository_core.records import Record
+from repository_core.sets import SetDefinition
 from repository_core.stats import UsageTotals
 from serializers import citation, schema_org, tombstone
 from serializers.context import ExportContext
@@ -34,19 +32,13 @@ from serializers.datacite_reading import (
 from serializers.links import web_link
 from serializers.registry import Format
 
+from .rendering import Site, render
 from .signposting import export_url
 
-__all__ = ["TEMPLATES", "render_landing_page", "render_tombstone_page", "script_json"]
+__all__ = ["render_landing_page", "render_tombstone_page", "script_json"]
 
-TEMPLATES = Path(__file__).resolve().parent / "templates" / "record_pages"
 _SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
                    "\u2028": "\\u2028", "\u2029": "\\u2029"}
-
-
-@cache
-def _environment() -> Environment:
-    return Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True,
-                       trim_blocks=False, lstrip_blocks=False)
 
 
 def script_json(data: Any) -> Markup:
@@ -58,7 +50,8 @@ def script_json(data: Any) -> Markup:
 
 
 def _page(record: Record, ctx: ExportContext, formats: Sequence[Format],
-          citation_text: str | None, stats: UsageTotals | None) -> dict[str, Any]:
+          citation_text: str | None, stats: UsageTotals | None,
+          sets: Sequence[SetDefinition] | None) -> dict[str, Any]:
     metadata = record.metadata or {}
     doi = record.doi or text(metadata.get("doi"))
     creators = []
@@ -92,20 +85,28 @@ def _page(record: Record, ctx: ExportContext, formats: Sequence[Format],
                      "url": export_url(ctx, record.id, fmt.name)} for fmt in formats if fmt.media_type],
         "jsonld": script_json(schema_org.to_jsonld(record, ctx)),
         "stats": stats,
+        "sets": sets,
     }
 
 
 def render_landing_page(record: Record, ctx: ExportContext, formats: Sequence[Format],
                         *, citation_text: str | None = None,
-                        stats: UsageTotals | None = None) -> str:
+                        stats: UsageTotals | None = None,
+                        sets: Sequence[SetDefinition] | None = None,
+                        site: Site | None = None) -> str:
     """The landing page; ``citation_text`` defaults to the APA (en-US) citation;
-    ``stats``, the record's COUNTER figures, are shown when given."""
+    ``stats``, the record's COUNTER figures, and ``sets``, the sets it is in,
+    are shown when given."""
     if citation_text is None:
         citation_text = citation.render(record, ctx)
-    return _environment().get_template("landing.html").render(
-        page=_page(record, ctx, formats, citation_text, stats))
+    return render("record_pages/landing.html", site or _site(ctx),
+                  page=_page(record, ctx, formats, citation_text, stats, sets))
 
 
-def render_tombstone_page(record: Record, ctx: ExportContext) -> str:
-    return _environment().get_template("tombstone.html").render(
-        stone=tombstone.tombstone(record, ctx))
+def render_tombstone_page(record: Record, ctx: ExportContext, site: Site | None = None) -> str:
+    return render("record_pages/tombstone.html", site or _site(ctx),
+                  stone=tombstone.tombstone(record, ctx))
+
+
+def _site(ctx: ExportContext) -> Site:
+    return Site.from_base_url(ctx.repository_name, ctx.base_url)

@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import cast
 
 from flask import Blueprint, Response, redirect, request
@@ -40,6 +40,7 @@ from flask import Blueprint, Response, redirect, request
 from repository_core.dois import bare_doi
 from repository_core.errors import RecordDeleted, RecordNotFound
 from repository_core.records import Record
+from repository_core.sets import SetDefinition
 from serializers import citation, tombstone
 from serializers.context import ExportContext
 from serializers.export_errors import StyleFailed, UnknownLocale, UnknownStyle
@@ -137,11 +138,11 @@ def _format_response(record: Record, ctx: ExportContext, fmt: Format,
     return Response(body, content_type=fmt.content_type), params
 
 
-def _landing_response(record: Record, ctx: ExportContext,
-                      figures: RecordFigures | None) -> Response:
+def _landing_response(record: Record, ctx: ExportContext, figures: RecordFigures | None,
+                      sets: Sequence[SetDefinition]) -> Response:
     formats = FORMATS.negotiable(record)
     page = render_landing_page(record, ctx, formats,
-                               stats=figures.totals if figures else None)
+                               stats=figures.totals if figures else None, sets=sets)
     response = Response(page, content_type=_HTML)
     response.headers["Link"] = link_header(record_links(record, ctx, formats))
     return response
@@ -204,8 +205,10 @@ def record_page(record_id: str) -> Response:
     figures = None
     if choice.format is None:
         figures = record_figures(record.id)
-        response = _landing_response(record, ctx, figures)
-        params: dict[str, str] = {}
+        sets = current_services().sets.sets_of(record.id)
+        response = _landing_response(record, ctx, figures, sets)
+        # the sets shown are part of the page's validators, as the figures are
+        params: dict[str, str] = {"sets": " ".join(f"{d.spec}={d.name}" for d in sets)}
         variant = "html"
     else:
         response, params = _format_response(record, ctx, choice.format, choice.params)

@@ -3,6 +3,8 @@
   Shows OAI-PMH 2.0 responses as readable HTML in a web browser.
   Served by the oaiserver OAI-PMH blueprint; the responses point here with
   <?xml-stylesheet type="text/xsl" href="..."?>. Harvesters ignore it.
+  The server runs it too (lxml), for a browser that asks for HTML: its
+  <body> goes into the site's layout and the <style> below is left out.
   Links are relative ("?verb=..."), so they follow the page's own address.
 -->
 <xsl:stylesheet version="1.0"
@@ -39,7 +41,7 @@
       </head>
       <body>
         <h1>OAI-PMH: <xsl:value-of select="oai:OAI-PMH/oai:request/@verb"/></h1>
-        <nav>
+        <nav aria-label="OAI-PMH requests">
           <a href="?verb=Identify">Identify</a>
           <a href="?verb=ListMetadataFormats">Metadata formats</a>
           <a href="?verb=ListSets">Sets</a>
@@ -98,7 +100,7 @@
   <xsl:template match="oai:ListMetadataFormats">
     <h2>Metadata formats</h2>
     <table>
-      <tr><th>Prefix</th><th>Schema</th><th>Namespace</th><th></th></tr>
+      <tr><th>Prefix</th><th>Schema</th><th>Namespace</th><th>Records</th></tr>
       <xsl:for-each select="oai:metadataFormat">
         <tr>
           <td><xsl:value-of select="oai:metadataPrefix"/></td>

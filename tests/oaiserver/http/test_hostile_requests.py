@@ -45,7 +45,7 @@ NASTY_TEXT = st.one_of(
 PARAM_NAMES = st.sampled_from([
     "verb", "metadataPrefix", "identifier", "from", "until", "set", "resumptionToken",
     "q", "size", "page", "after", "sort", "year", "resource_type", "subject", "language",
-    "format", "style", "locale", "interval", "begin_date", "end_date",
+    "format", "style", "locale", "interval", "begin_date", "end_date", "start",
 ])
 VERBS = st.sampled_from(["Identify", "ListRecords", "ListIdentifiers", "GetRecord",
                          "ListSets", "ListMetadataFormats", "Nope", ""])
@@ -53,6 +53,7 @@ GET_PATHS = st.sampled_from([
     "/oai", "/api/records", "/api/records/r0000", "/api/records/r0000/doi", "/api/sets",
     "/api/sets/physics", "/records/r0000", "/records/r0000/linkset", "/records/r0000/export/bibtex",
     "/records/r0000/export/citation", "/doi/10.5072/test.0", "/", "/records/nope",
+    "/search", "/sets", "/sets/physics", "/api/docs", "/api/openapi.json",
 ])
 ACCEPTS = st.one_of(st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=40), st.sampled_from([
     "text/html", "*/*", "application/ld+json;q=0.5, */*;q=0.1", "text/x-bibliography; style=nope",
@@ -108,14 +109,15 @@ FUZZ = settings(max_examples=150, deadline=None, derandomize=True,
 
 @FUZZ
 @given(verb=VERBS, params=st.lists(st.tuples(PARAM_NAMES, NASTY_TEXT), max_size=4),
-       post=st.booleans())
-def test_oai_pmh(client: FlaskClient, verb: str, params: list[tuple[str, str]], post: bool) -> None:
+       post=st.booleans(), accept=st.sampled_from(["*/*", "text/html"]))
+def test_oai_pmh(client: FlaskClient, verb: str, params: list[tuple[str, str]], post: bool,
+                 accept: str) -> None:
     pairs = [("verb", verb), *params]
     if post:
-        response = client.post("/oai", data=urlencode(pairs),
+        response = client.post("/oai", data=urlencode(pairs), headers={"Accept": accept},
                                content_type="application/x-www-form-urlencoded")
     else:
-        response = client.get("/oai?" + urlencode(pairs))
+        response = client.get("/oai?" + urlencode(pairs), headers={"Accept": accept})
     assert response.status_code in (200, 503)
     _check(response)
 
@@ -135,7 +137,8 @@ def test_public_reads(client: FlaskClient, path: str, params: list[tuple[str, st
 
 @FUZZ
 @given(segment=NASTY_TEXT, prefix=st.sampled_from(["/records/", "/api/records/", "/doi/",
-                                                     "/api/sets/", "/oai/static/", "/api//records/"]))
+                                                     "/api/sets/", "/oai/static/", "/api//records/",
+                                                     "/sets/", "/static/"]))
 def test_paths(client: FlaskClient, segment: str, prefix: str) -> None:
     response = client.get(prefix + quote(segment, safe=""), headers={"Host": "evil.example"})
     _check(response)

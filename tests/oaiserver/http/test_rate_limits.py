@@ -80,6 +80,13 @@ def test_harvesters_get_503_with_retry_after(base: str) -> None:
     assert get(base, "/api/records").status_code == 200  # REST is another budget
 
 
+@pytest.mark.parametrize("base", [{"ratelimit_guest": "2/minute"}], indirect=True)
+def test_pages_spend_the_guest_budget_but_not_their_stylesheet(base: str) -> None:
+    answers = [get(base, "/search?q=x").status_code for _ in range(3)]
+    assert answers == [200, 200, 429]
+    assert get(base, "/static/site.css").status_code == 200
+
+
 @pytest.mark.parametrize("base", [{"ratelimit_guest": "2/minute", "trusted_proxies": ["127.0.0.1"]}],
                          indirect=True)
 def test_forwarded_for_counts_from_trusted_proxies(base: str) -> None:

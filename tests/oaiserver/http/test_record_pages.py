@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from oaiserver.http.pages.records import bp
 from repository_core.errors import RecordDeleted, RecordNotFound
 from repository_core.records import Record
+from repository_core.sets import SetDefinition
 from serializers.registry import FORMATS
 from tests.serializers.samples import CTX, make_record
 from tests.serializers.software_samples import SOFTWARE
@@ -43,9 +44,19 @@ class FakeRecords:
         raise RecordNotFound(doi)
 
 
+class FakeSets:
+    """The record "rec-1" is in one set; the others in none."""
+
+    def sets_of(self, record_id: str) -> list[SetDefinition]:
+        when = datetime(2024, 1, 1, tzinfo=UTC)
+        return ([SetDefinition("ocean:deep", "Deep ocean", None, "subjects.subject:ocean",
+                               when, when)] if record_id == "rec-1" else [])
+
+
 @dataclass
 class FakeServices:
     records: FakeRecords
+    sets: FakeSets = field(default_factory=FakeSets)
     export_context: object = field(default=CTX)
     usage: None = None  # statistics off: nothing recorded, no figures shown
 
@@ -89,6 +100,9 @@ def test_landing_page(client: FlaskClient) -> None:
         assert f'href="https://repo.example.org/records/rec-1/export/{fmt.name}"' in page
     (script,) = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.DOTALL)
     assert json.loads(script)["@id"] == "https://doi.org/10.1234/full-2020"
+    # in the site's layout (header with search and links back), with the record's sets
+    assert '<form class="site-search" role="search" aria-label="Site" action="/search"' in page
+    assert '<a href="/sets/ocean:deep">Deep ocean</a>' in page
 
 
 def test_dcat_by_content_negotiation(client: FlaskClient) -> None:

@@ -1,7 +1,10 @@
 """A person opening /oai in a browser sees readable pages (oai2.xsl) with a next-page link.
 
-Runs headless Chromium against a live server on 127.0.0.1. Skipped with a
-reason when Chromium is not installed (CI installs the Debian ``chromium``).
+The browser asks for HTML, so the server runs the stylesheet itself (lxml)
+and sends an HTML page in the site's layout: nothing depends on XSLT in the
+browser. Runs headless Chromium against a live server on 127.0.0.1. Skipped
+with a reason when Chromium is not installed (CI installs the Debian
+``chromium``).
 """
 
 from __future__ import annotations
@@ -79,6 +82,7 @@ def live(sqlite_services):
 def test_identify_page_is_readable(live: str, tmp_path: Path) -> None:
     dom = chromium(tmp_path, "--dump-dom", f"{live}?verb=Identify").stdout
     assert "<h1>OAI-PMH: Identify</h1>" in dom
+    assert 'class="site-search"' in dom  # the site's layout: rendered by the server
     assert "oaiserver demo repository" in dom
     assert "Earliest datestamp" in dom and "persistent" in dom
 
