@@ -131,12 +131,14 @@ def source_status(session: Session, name: str, *, refusals_shown: int = 10) -> S
     from ..models import RecordRow
 
     row = get_source(session, name)
-    counts = dict(session.execute(
-        select(RecordRow.deleted, func.count())
-        .join(HarvestedRecordRow, HarvestedRecordRow.record_id == RecordRow.id)
-        .where(HarvestedRecordRow.source == name)
-        .group_by(RecordRow.deleted)
-    ).tuples().all())
+    counts: dict[bool, int] = {
+        bool(deleted): int(n) for deleted, n in session.execute(
+            select(RecordRow.deleted, func.count())
+            .join(HarvestedRecordRow, HarvestedRecordRow.record_id == RecordRow.id)
+            .where(HarvestedRecordRow.source == name)
+            .group_by(RecordRow.deleted)
+        )
+    }
     return SourceStatus(
         name=row.name, base_url=row.base_url, metadata_prefix=row.metadata_prefix,
         set_spec=row.set_spec, collection=row.collection, harvested_until=row.harvested_until,

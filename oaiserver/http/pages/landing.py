@@ -58,7 +58,8 @@ def script_json(data: Any) -> Markup:
 
 
 def _page(record: Record, ctx: ExportContext, formats: Sequence[Format],
-          citation_text: str | None, stats: UsageTotals | None) -> dict[str, Any]:
+          citation_text: str | None, stats: UsageTotals | None,
+          canonical: str | None = None) -> dict[str, Any]:
     metadata = record.metadata or {}
     doi = record.doi or text(metadata.get("doi"))
     creators = []
@@ -92,18 +93,21 @@ def _page(record: Record, ctx: ExportContext, formats: Sequence[Format],
                      "url": export_url(ctx, record.id, fmt.name)} for fmt in formats if fmt.media_type],
         "jsonld": script_json(schema_org.to_jsonld(record, ctx)),
         "stats": stats,
+        "canonical": canonical,
     }
 
 
 def render_landing_page(record: Record, ctx: ExportContext, formats: Sequence[Format],
                         *, citation_text: str | None = None,
-                        stats: UsageTotals | None = None) -> str:
+                        stats: UsageTotals | None = None,
+                        canonical: str | None = None) -> str:
     """The landing page; ``citation_text`` defaults to the APA (en-US) citation;
-    ``stats``, the record's COUNTER figures, are shown when given."""
+    ``stats``, the record's COUNTER figures, are shown when given; ``canonical``
+    (a harvested record's page at its source) becomes ``<link rel="canonical">``."""
     if citation_text is None:
         citation_text = citation.render(record, ctx)
     return _environment().get_template("landing.html").render(
-        page=_page(record, ctx, formats, citation_text, stats))
+        page=_page(record, ctx, formats, citation_text, stats, canonical))
 
 
 def render_tombstone_page(record: Record, ctx: ExportContext) -> str:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -43,6 +44,10 @@ _DRIVER_IMPORTS = {
     "http://schema.datacite.org/oai/oai-1.1/": "oai_datacite-1.1/oai.xsd",
     "http://datacite.org/schema/kernel-4": "datacite-kernel-4/metadata.xsd",
 }
+#: schemas kept with the tests (not needed at run time), by namespace
+PROVENANCE_NS = "http://www.openarchives.org/OAI/2.0/provenance"
+TEST_SCHEMAS = Path(__file__).resolve().parent / "schemas"
+_TEST_IMPORTS = {PROVENANCE_NS: TEST_SCHEMAS / "provenance.xsd"}
 _schema_lock = threading.Lock()
 _schema: list[etree.XMLSchema] = []
 
@@ -56,6 +61,9 @@ def driver_schema() -> etree.XMLSchema:
         for namespace, path in _DRIVER_IMPORTS.items():
             etree.SubElement(root, f"{{{xs}}}import", namespace=namespace,
                              schemaLocation=(SCHEMA_DIR / path).as_uri())
+        for namespace, file in _TEST_IMPORTS.items():
+            etree.SubElement(root, f"{{{xs}}}import", namespace=namespace,
+                             schemaLocation=file.as_uri())
         parser = etree.XMLParser(no_network=True)
         _schema.append(etree.XMLSchema(
             etree.fromstring(etree.tostring(root), parser, base_url=SCHEMA_DIR.as_uri() + "/")
