@@ -208,3 +208,10 @@ def stamp(day: int, hour: int = 12) -> datetime:
 
 def oai_records(body: bytes) -> list[etree._Element]:
     return etree.fromstring(body).findall(".//{http://www.openarchives.org/OAI/2.0/}record")
+
+
+@contextmanager
+def serve_wsgi(app: Callable[..., Any]) -> Iterator[str]:
+    """Any WSGI application over HTTP on 127.0.0.1; yields its base URL."""
+    with serve(app) as url:  # type: ignore[arg-type]
+        yield url
