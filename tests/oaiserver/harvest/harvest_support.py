@@ -92,7 +92,9 @@ class Source:
 
 
 @contextmanager
-def source_repository(directory: Path, *, page_size: int = 4) -> Iterator[Source]:
+def source_repository(directory: Path, *, page_size: int = 4,
+                      wrap: Callable[[Any], Any] | None = None) -> Iterator[Source]:
+    """``wrap``: WSGI middleware around the source's application (slow pages, faults)."""
     engine = migrated_sqlite(directory / "source.db")
     services = build_services(Config(
         secret_key="source-secret", repository_id=SOURCE_ID, oai_page_size=page_size,
@@ -100,7 +102,10 @@ def source_repository(directory: Path, *, page_size: int = 4) -> Iterator[Source
     ), engine=engine)
     define_sets(services)
     try:
-        with serve(make_app(services, validate=True)) as url:
+        app = make_app(services, validate=True)
+        if wrap is not None:
+            app.wsgi_app = wrap(app.wsgi_app)  # type: ignore[method-assign]
+        with serve(app) as url:
             with_base_url(services, url)
             yield Source(services, url)
     finally:
