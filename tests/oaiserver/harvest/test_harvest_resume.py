@@ -100,7 +100,6 @@ def test_a_killed_process_resumes_without_duplicates(tmp_path):
                 proc.wait(10)
             assert seen and seen[-1].startswith("peer: page 2:"), seen
             assert proc.returncode == -signal.SIGKILL
-            assert proc.returncode == -signal.SIGKILL
             committed = _harvested_rows(sink)
             assert 6 <= committed < N  # killed mid-way, at a page boundary or after it
 
