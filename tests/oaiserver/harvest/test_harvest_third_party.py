@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from oaiserver.cli import cli
+from oaiserver.cli.serve import _start_harvest_worker
 from repository_core.harvest.harvester import (
     HarvestClient,
     Harvester,
@@ -181,3 +182,20 @@ def test_network_errors_are_retried_with_backoff_then_reported(sqlite_engine):
         assert "ConnectionError" in (source_status(s, "gone").last_error or "")
     failed = CliRunner().invoke(cli, ["harvest", "run", "gone"], obj=sink)
     assert failed.exit_code == 1 and "harvest failed for gone" in failed.output
+
+
+def test_serve_harvests_every_source_on_a_schedule(sqlite_engine):
+    with serve_wsgi(oaipmh_wsgi(DCRepository(items()[:3]))) as url:
+        sink = sink_services(sqlite_engine, harvest_interval_minutes=1)
+        assert _start_harvest_worker(sink_services(sqlite_engine)) is None  # 0: off
+        with sink.records.transaction() as s:
+            add_source(s, "third", url, "oai_dc")
+        thread = _start_harvest_worker(sink)
+        try:
+            deadline = time.monotonic() + 20
+            while thread.rounds < 1 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert thread.running and thread.rounds == 1 and thread.interval == 60
+        finally:
+            thread.stop()
+        assert set(harvested(sink, "third")) == {"oai:third:1", "oai:third:2", "oai:third:3"}
