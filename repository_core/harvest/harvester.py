@@ -201,21 +201,32 @@ class Harvester:
             params = self._params(src)
         client = self._client(base_url)
         try:
-            pages = client.ListRecords(**params)
+            try:
+                pages = client.ListRecords(**params)
+            except BadResumptionToken:  # expired or forgotten by the source: start the run over
+                log.warning("%s: the resumption token was refused; starting the run again", name)
+                with self.records.transaction() as s:
+                    src = get_source(s, name, for_update=True)
+                    src.resumption_token = None
+                    params = self._params(src)
+                pages = client.ListRecords(**params)
         except NoRecordsMatch:
             self._finish(name, None)
             report.complete = True
             return report
-        except BadResumptionToken:  # expired or forgotten by the source: the run starts over
-            log.warning("%s: the resumption token was refused; starting the run again", name)
-            with self.records.transaction() as s:
-                src = get_source(s, name, for_update=True)
-                src.resumption_token = None
-                params = self._params(src)
-            pages = client.ListRecords(**params)
+        except HarvestFailed:
+            raise
         except Exception as exc:
             raise HarvestFailed(f"{base_url}: {exc.__class__.__name__}: {exc}") from exc
-        for response in pages:
+        while True:
+            try:
+                response = next(pages)
+            except StopIteration:
+                break
+            except HarvestFailed:
+                raise
+            except Exception as exc:  # an HTTP or OAI error on a later page
+                raise HarvestFailed(f"{base_url}: {exc.__class__.__name__}: {exc}") from exc
             next_token = pages.resumption_token.token if pages.resumption_token else None
             page = self._apply_page(name, response.xml, next_token or None, report)
             report.pages += 1

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from repository_core.harvest.sources import add_source, source_status
+from repository_core.harvest.harvester import HarvestFailed
+from repository_core.harvest.sources import add_source, get_source, source_status
 from repository_core.models import RecordRow
 from tests.databases import migrated_sqlite
 
@@ -109,3 +110,47 @@ def test_a_killed_process_resumes_without_duplicates(tmp_path):
             assert len(harvested(sink, "peer")) == _harvested_rows(sink) == N
     finally:
         engine.dispose()
+
+
+def test_a_refused_resumption_token_starts_the_interrupted_run_over(sqlite_engine, tmp_path):
+    with source_repository(tmp_path, page_size=3) as src:
+        src.create(8)
+        sink = sink_services(sqlite_engine)
+        with sink.records.transaction() as s:
+            add_source(s, "peer", src.url, "datacite")
+
+        def die_after_one(name: str, page_number: int, page: Any) -> None:
+            raise Stop("killed after one page")
+
+        with pytest.raises(Stop):
+            harvester(sink).run("peer", progress=die_after_one)
+        with sink.records.transaction() as s:  # the token expired meanwhile, say
+            get_source(s, "peer").resumption_token = "no-longer-valid"
+        again = harvester(sink).run("peer")
+        assert again.complete and (again.created, again.unchanged) == (5, 3)
+        assert len(harvested(sink, "peer")) == _harvested_rows(sink) == 8
+
+
+def test_an_error_on_a_later_page_is_reported_and_resumed(sqlite_engine, tmp_path):
+    failing = {"on": False}
+
+    def broken_later_pages(app: Any) -> Any:
+        def wrapped(environ: dict[str, Any], start_response: Any) -> Any:
+            if failing["on"] and "resumptionToken" in environ.get("QUERY_STRING", ""):
+                start_response("500 Internal Server Error", [("Content-Type", "text/plain")])
+                return [b"broken"]
+            return app(environ, start_response)
+        return wrapped
+
+    with source_repository(tmp_path, page_size=3, wrap=broken_later_pages) as src:
+        src.create(8)
+        sink = sink_services(sqlite_engine)
+        with sink.records.transaction() as s:
+            add_source(s, "peer", src.url, "datacite")
+        failing["on"] = True
+        with pytest.raises(HarvestFailed, match="500"):
+            harvester(sink).run("peer")
+        assert _harvested_rows(sink) == 3
+        failing["on"] = False
+        resumed = harvester(sink).run("peer")
+        assert resumed.resumed and resumed.created == 5
