@@ -107,7 +107,11 @@ def test_harvested_records_in_sets_searchable_and_reexposed_with_provenance(engi
         app = make_app(sink, validate=True)
         with serve(app) as url:
             with_base_url(sink, url)
-            records = list(Sickle(url).ListRecords(metadataPrefix="oai_dc", set="from-peer"))
+            harvester_client = Sickle(url)
+            records = list(harvester_client.ListRecords(metadataPrefix="oai_dc", set="from-peer"))
+            one = harvester_client.GetRecord(identifier=records[0].header.identifier,
+                                             metadataPrefix="datacite")
+            assert one.xml.find(".//{http://www.openarchives.org/OAI/2.0/}about") is not None
         live = [r for r in records if not r.deleted]
         assert len(live) == 3 and len(records) == 4
         provenance_schema = etree.XMLSchema(etree.parse(str(TEST_SCHEMAS / "provenance.xsd")))
@@ -155,3 +159,25 @@ def test_remove_ends_a_source(sqlite_engine, tmp_path, delete_records):
         assert "peer" not in listed.stdout
         again = runner.invoke(cli, ["harvest", "run", "peer"], obj=sink)
         assert again.exit_code == 1 and "no harvest source named 'peer'" in again.output
+
+
+def test_bad_sources_are_refused_with_the_reason(sqlite_engine):
+    sink = sink_services(sqlite_engine)
+    runner = CliRunner()
+    cases = [
+        (["peer one", "https://x.example/oai"], "a source name is 1 to 64 letters"),
+        (["peer", "ftp://x.example/oai"], "the base URL is an http:// or https:// address"),
+    ]
+    for args, message in cases:
+        result = runner.invoke(cli, ["harvest", "add", *args, "--prefix", "oai_dc"], obj=sink)
+        assert result.exit_code == 1 and message in result.output, result.output
+    result = runner.invoke(cli, ["harvest", "add", "peer", "https://x.example/oai",
+                                 "--prefix", "marc21"], obj=sink)
+    assert result.exit_code == 2 and "'marc21' is not one of" in result.output
+    assert runner.invoke(cli, ["harvest", "add", "peer", "https://x.example/oai", "--prefix",
+                               "oai_dc"], obj=sink).exit_code == 0
+    again = runner.invoke(cli, ["harvest", "add", "peer", "https://y.example/oai", "--prefix",
+                                "oai_dc"], obj=sink)
+    assert again.exit_code == 1 and "a harvest source named 'peer' exists" in again.output
+    unknown = runner.invoke(cli, ["harvest", "status", "nope"], obj=sink)
+    assert unknown.exit_code == 1 and "no harvest source named 'nope'" in unknown.output
