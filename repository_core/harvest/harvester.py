@@ -187,9 +187,17 @@ class Harvester:
 
     # -- the run --------------------------------------------------------------
     def _run(self, name: str, report: RunReport, progress: Progress | None) -> RunReport:
+        # the source's granularity, asked once, outside any transaction (no lock held
+        # while the network is slow)
+        with self.records.reading() as s:
+            src = get_source(s, name)
+            granularity = src.granularity
+            if granularity is None and src.harvested_until is not None:
+                granularity = self._granularity(src.base_url)
         with self.records.transaction() as s:
             src = get_source(s, name, for_update=True)
             base_url, token = src.base_url, src.resumption_token
+            src.granularity = src.granularity or granularity
             report.resumed = token is not None
             if token is None:
                 if src.run_from is None:  # a fresh run (not a retry of one that found nothing)
@@ -246,15 +254,20 @@ class Harvester:
             params["from"] = src.run_from
         return params
 
-    def _from_date(self, src: HarvestSourceRow) -> str | None:
+    def _granularity(self, base_url: str) -> str:
+        try:
+            identify = self._client(base_url).Identify()
+        except HarvestFailed:
+            raise
+        except Exception as exc:
+            raise HarvestFailed(f"{base_url}: Identify failed: {exc}") from exc
+        return str(getattr(identify, "granularity", "") or DAY_GRANULARITY)
+
+    @staticmethod
+    def _from_date(src: HarvestSourceRow) -> str | None:
+        """``from=``: the last complete run's first responseDate, in the source's granularity."""
         if src.harvested_until is None:
             return None
-        if src.granularity is None:
-            try:
-                identify = self._client(src.base_url).Identify()
-                src.granularity = str(getattr(identify, "granularity", "")) or DAY_GRANULARITY
-            except Exception as exc:
-                raise HarvestFailed(f"{src.base_url}: Identify failed: {exc}") from exc
         if src.granularity == DAY_GRANULARITY:
             return src.harvested_until[:10]
         return src.harvested_until

@@ -137,16 +137,18 @@ class DCItem:
 class DCRepository:
     """The ``IOAI`` interface of the ``oaipmh`` server over a list of oai_dc items."""
 
-    def __init__(self, items: list[DCItem], base_url: str = "http://127.0.0.1/oai"):
+    def __init__(self, items: list[DCItem], base_url: str = "http://127.0.0.1/oai",
+                 granularity: str = "YYYY-MM-DDThh:mm:ssZ"):
         self.items = items
         self.base_url = base_url
+        self.granularity = granularity
 
     def identify(self) -> common.Identify:
         return common.Identify(
             repositoryName="A third-party repository", baseURL=self.base_url,
             protocolVersion="2.0", adminEmails=["admin@third.example.org"],
             earliestDatestamp=datetime(2000, 1, 1), deletedRecord="persistent",
-            granularity="YYYY-MM-DDThh:mm:ssZ", compression=["identity"],
+            granularity=self.granularity, compression=["identity"],
         )
 
     def listMetadataFormats(self, identifier: str | None = None) -> list[tuple[str, str, str]]:

@@ -199,3 +199,26 @@ def test_serve_harvests_every_source_on_a_schedule(sqlite_engine):
         finally:
             thread.stop()
         assert set(harvested(sink, "third")) == {"oai:third:1", "oai:third:2", "oai:third:3"}
+
+
+def test_from_is_sent_in_the_sources_granularity(sqlite_engine):
+    repo = DCRepository(items()[:2], granularity="YYYY-MM-DD")
+    queries: list[str] = []
+
+    def recording(environ: dict[str, Any], start_response: Any) -> Any:
+        queries.append(environ.get("QUERY_STRING", ""))
+        return app(environ, start_response)
+
+    app = oaipmh_wsgi(repo)
+    with serve_wsgi(recording) as url:
+        sink = sink_services(sqlite_engine)
+        with sink.records.transaction() as s:
+            add_source(s, "daily", url, "oai_dc")
+        assert harvester(sink).run("daily").created == 2
+        assert "from=" not in queries[-1]
+        repo.items.append(DCItem("oai:third:9", now_stamp(), dc_fields(
+            title="Today", type="Text", creator="Poe, E.", publisher="T", date="2024")))
+        second = harvester(sink).run("daily")
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
+    assert "verb=Identify" in queries[-2] and f"from={today}&" in queries[-1] + "&"
+    assert (second.created, second.updated) == (1, 0)
