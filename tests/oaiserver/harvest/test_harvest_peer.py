@@ -71,10 +71,14 @@ def test_incremental_runs_pick_up_exactly_the_changes(engine, tmp_path):
         assert state[oai("s001")][2] == 2  # a new revision of the same record
         assert _counts(run.run("peer")) == (0, 0, 0)
 
+        src.services.records.restore("s002")  # back at the source: back here
+        assert _counts(run.run("peer")) == (0, 1, 0)
+        assert harvested(sink, "peer")[oai("s002")][1] is False
+
         with sink.records.reading() as s:
             status = source_status(s, "peer")
-        assert (status.records, status.tombstones) == (9, 1)
-        assert (status.created, status.updated, status.deleted) == (10, 1, 1)
+        assert (status.records, status.tombstones) == (10, 0)
+        assert (status.created, status.updated, status.deleted) == (10, 2, 1)
         assert status.harvested_until is not None and not status.in_progress
 
 
