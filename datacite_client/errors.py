@@ -24,6 +24,7 @@ to 409/422 in one table), rooted at ``DOIError``, itself a
     DOIError
      +-- MintingDisabled      no DataCite prefix/account configured
      +-- ForeignDOI           the record's DOI is under another prefix
+     +-- HarvestedRecord      the record was harvested from another repository
      +-- InvalidDOI           a DOI of ours that fails its checksum / pattern
      +-- IllegalTransition    e.g. back to draft once registered
      +-- NotRegistrable       ``problems``: missing/invalid fields, by JSON pointer
@@ -42,6 +43,7 @@ __all__ = [
     "DataCiteError",
     "ForbiddenPrefix",
     "ForeignDOI",
+    "HarvestedRecord",
     "IllegalTransition",
     "InvalidDOI",
     "InvalidMetadata",
@@ -192,6 +194,15 @@ class ForeignDOI(DOIError):
     def __init__(self, doi: str, prefix: str):
         self.doi, self.prefix = doi, prefix
         super().__init__(f"DOI {doi} is not under this repository's prefix {prefix}")
+
+
+class HarvestedRecord(DOIError):
+    """The record was harvested from another repository: it is not ours to register."""
+
+    def __init__(self, record_id: str, source: str):
+        self.record_id, self.source = record_id, source
+        super().__init__(f"record {record_id!r} was harvested from {source!r}: "
+                         "no DOI is minted for it here")
 
 
 class InvalidDOI(DOIError):

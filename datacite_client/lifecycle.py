@@ -55,7 +55,13 @@ from repository_core.store import RecordStore, row_to_record
 from serializers.context import ExportContext
 
 from .doi_policy import DOIPolicy
-from .errors import ForeignDOI, IllegalTransition, MintingDisabled, NotRegistrable
+from .errors import (
+    ForeignDOI,
+    HarvestedRecord,
+    IllegalTransition,
+    MintingDisabled,
+    NotRegistrable,
+)
 
 __all__ = [
     "AttributesFor",
@@ -222,6 +228,8 @@ class DOILifecycle:
             record = row_to_record(row)
             if record.deleted:
                 raise RecordDeleted(record)
+            if record.harvest_source is not None:  # not ours, whatever auto mode says
+                raise HarvestedRecord(record.id, record.harvest_source)
             policy = self.policy
             if policy is None:
                 raise MintingDisabled()
@@ -274,10 +282,12 @@ class DOILifecycle:
         DOI) in the same transaction, which runs all hooks again with the new
         revision. A record that cannot be ``state`` is refused (``NotRegistrable``)
         and its creation rolled back: nothing is created without its DOI.
+        Harvested records are left alone: they are another repository's.
         """
 
         def auto_mint(session: Session, record: Record, previous: Record | None) -> None:
-            if previous is None and not record.doi and not record.deleted:
+            if (previous is None and not record.doi and not record.deleted
+                    and not record.harvested):
                 self.request(record.id, state, session=session)
 
         return auto_mint

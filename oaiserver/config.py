@@ -88,6 +88,12 @@ class Config:
     repository_description: str = (  # the home page's introduction, plain text
         "A research data repository: metadata in the DataCite schema, "
         "harvestable over OAI-PMH, searchable here.")
+    # -- harvesting other OAI-PMH providers (oaiserver harvest) --
+    harvest_interval_minutes: int = 0  # serve harvests every source this often; 0: off
+    harvest_max_attempts: int = 5  # tries of one request (503 Retry-After, network errors)
+    harvest_max_retry_after_seconds: int = 120  # a longer Retry-After is cut to this
+    harvest_backoff_seconds: int = 2  # first wait after a network error; doubles each try
+    harvest_timeout_seconds: int = 60  # per HTTP request to a source
     explicit: frozenset[str] = frozenset()  # the keys set by file, environment or overrides
 
     @property
@@ -191,6 +197,13 @@ def load_config(
     if config.stats_worker_interval_seconds < 1:
         raise ConfigError("stats_worker_interval_seconds must be at least 1 "
                           "(OAISERVER_STATS_WORKER_INTERVAL_SECONDS)")
+    for key in ("harvest_interval_minutes", "harvest_max_retry_after_seconds",
+                "harvest_backoff_seconds"):
+        if getattr(config, key) < 0:
+            raise ConfigError(f"{key} must not be negative ({PREFIX}{key.upper()})")
+    for key in ("harvest_max_attempts", "harvest_timeout_seconds"):
+        if getattr(config, key) < 1:
+            raise ConfigError(f"{key} must be at least 1 ({PREFIX}{key.upper()})")
     if any(not token.strip() for token in config.api_tokens):
         raise ConfigError("api_tokens: an empty token would let any request with an empty "
                           "bearer write; remove it (OAISERVER_API_TOKENS)")

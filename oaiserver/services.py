@@ -25,6 +25,7 @@ from datacite_client.doi_policy import DOIPolicy
 from datacite_client.lifecycle import DOILifecycle
 from datacite_client.worker import OutboxWorker
 from repository_core.db import make_engine
+from repository_core.harvest.harvester import Harvester, HarvestSettings
 from repository_core.instance import instance_secret
 from repository_core.outbox import outbox_hook
 from repository_core.query import index_record_terms
@@ -43,7 +44,7 @@ from .oai.verbs import Identity
 if TYPE_CHECKING:
     from repository_core.search.elastic import ElasticsearchBackend
 
-__all__ = ["DOIParts", "Services", "build_services"]
+__all__ = ["DOIParts", "Services", "build_harvester", "build_services"]
 
 
 @dataclass
@@ -158,6 +159,16 @@ def build_doi_parts(
                      if config.datacite_max_age_hours else None),
         )
     return DOIParts(lifecycle, client, worker)
+
+
+def build_harvester(config: Config, records: RecordService) -> Harvester:
+    """Harvesting other OAI-PMH providers into ``records``, retries from configuration."""
+    return Harvester(records, HarvestSettings(
+        max_attempts=config.harvest_max_attempts,
+        max_retry_after=float(config.harvest_max_retry_after_seconds),
+        backoff=float(config.harvest_backoff_seconds),
+        timeout=float(config.harvest_timeout_seconds),
+    ))
 
 
 def build_oai_endpoint(config: Config, engine: Engine, context: ExportContext,

@@ -32,6 +32,7 @@ TABLE_MODULES = (
     "repository_core.search.embedded",
     "repository_core.search.queue",
     "repository_core.stats.tables",
+    "repository_core.harvest.tables",
 )
 # SQLite's FTS5 table and its shadow tables: made by search.create_search_schema,
 # not declared in the metadata, so comparisons must not see them.

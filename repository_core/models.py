@@ -34,6 +34,9 @@ class RecordRow(Base):
     datestamp: Mapped[datetime] = mapped_column(UTCDateTime())
     revision: Mapped[int] = mapped_column(Integer, default=1)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: the harvest source's name for a harvested record (``repository_core.harvest``);
+    #: NULL for the repository's own: ``harvest_source IS NULL`` selects what is ours
+    harvest_source: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
 
     __table_args__ = (Index("ix_records_datestamp_id", "datestamp", "id"),)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-__all__ = ["Cursor", "Record", "local_id_from_oai_identifier", "oai_identifier"]
+__all__ = ["Cursor", "Provenance", "Record", "local_id_from_oai_identifier", "oai_identifier"]
 
 
 @dataclass(frozen=True)
@@ -32,11 +32,36 @@ class Record:
     doi: str | None = None
     deleted: bool = False
     collections: tuple[str, ...] = field(default_factory=tuple)
+    #: the harvest source a record came from; None for the repository's own records
+    harvest_source: str | None = None
+
+    @property
+    def harvested(self) -> bool:
+        """Harvested from another repository: not ours (no DOI, no sitemap entry)."""
+        return self.harvest_source is not None
 
     @property
     def updated(self) -> datetime:
         """The REST API's name for the datestamp."""
         return self.datestamp
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a harvested record came from: the OAI provenance ``originDescription``.
+
+    ``datestamp`` is the source's datestamp as the source wrote it (its own
+    granularity); ``landing_url`` the source's page for the record, when the
+    metadata names one (the landing page's ``rel="canonical"``).
+    """
+
+    source: str
+    base_url: str
+    identifier: str
+    datestamp: str
+    metadata_namespace: str
+    harvested_at: datetime
+    landing_url: str | None = None
 
 
 @dataclass(frozen=True, order=True)

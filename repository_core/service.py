@@ -173,11 +173,14 @@ class RecordService:
         record_id: str | None = None,
         session: Session | None = None,
         check_identifiers: bool = True,
+        harvest_source: str | None = None,
     ) -> Record:
         """Validate and store a new record; ``record_id`` is generated if not given.
 
         ``check_identifiers=False`` accepts identifiers that fail their
         checksum or syntax check (legacy imports keep them verbatim).
+        ``harvest_source`` marks a record harvested from another repository
+        (``repository_core.harvest``); it is kept for the record's life.
         """
         metadata = self.normalize(metadata)
         problems = self._problems(metadata, collections, check_identifiers)
@@ -205,6 +208,7 @@ class RecordService:
                 datestamp=stamp,
                 revision=1,
                 deleted=False,
+                harvest_source=harvest_source,
             )
             store.add(row)
             return self._after_write(s, row, None)

@@ -31,6 +31,7 @@ def row_to_record(row: RecordRow) -> Record:
         doi=row.doi,
         deleted=row.deleted,
         collections=tuple(row.collections or ()),
+        harvest_source=row.harvest_source,
     )
 
 

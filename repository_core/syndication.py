@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, select, true, tuple_
+from sqlalchemy import ColumnElement, and_, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from .db import UTCDateTime
@@ -51,12 +51,11 @@ def syndicated(*, include_deleted: bool = False) -> ColumnElement[bool]:
     ``include_deleted`` keeps our tombstones too: a change list announces
     deletions.
     """
-    # Ours: so far every record is. Records harvested from other providers are
-    # to be excluded here, and only here.
-    clauses: list[ColumnElement[bool]] = []
+    # ours: not harvested from another provider (``oaiserver harvest``)
+    clauses: list[ColumnElement[bool]] = [RecordRow.harvest_source.is_(None)]
     if not include_deleted:
         clauses.append(RecordRow.deleted.is_(False))
-    return and_(true(), *clauses)
+    return and_(*clauses)
 
 
 @dataclass(frozen=True)

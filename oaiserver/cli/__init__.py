@@ -16,6 +16,7 @@ import click
 from .db import db
 from .doi import doi
 from .export import export
+from .harvest import harvest
 from .load import load
 from .records import records
 from .search import search
@@ -36,7 +37,7 @@ def cli() -> None:
     """
 
 
-for command in (db, load, serve, demo, records, export, doi, sets, search, stats):
+for command in (db, load, serve, demo, records, export, doi, sets, search, stats, harvest):
     cli.add_command(command)
 
 

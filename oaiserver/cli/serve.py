@@ -48,6 +48,7 @@ def _serve(services: Services, host: str, port: int, threads: int) -> None:
     server = http_server(services, host, port, threads)
     worker = _start_doi_worker(services)
     usage_worker = _start_usage_worker(services)
+    harvest_worker = _start_harvest_worker(services)
     base = services.config.base_url.rstrip("/")
     click.echo(f"oaiserver listening on {host}:{port}, public URL {base}/", err=True)
     click.echo(f"  records: {base}/api/records", err=True)
@@ -60,6 +61,8 @@ def _serve(services: Services, host: str, port: int, threads: int) -> None:
             worker.stop()
         if usage_worker is not None:
             usage_worker.stop()
+        if harvest_worker is not None:
+            harvest_worker.stop()
 
 
 def _start_doi_worker(services: Services) -> Any:
@@ -88,6 +91,22 @@ def _start_usage_worker(services: Services) -> Any:
     thread.start()
     click.echo(f"  usage statistics: processed every {config.stats_worker_interval_seconds} s "
                "in the background", err=True)
+    return thread
+
+
+def _start_harvest_worker(services: Services) -> Any:
+    """With OAISERVER_HARVEST_INTERVAL_MINUTES above 0, every harvest source is
+    harvested from a thread of the server that often (``oaiserver harvest``)."""
+    from oaiserver.services import build_harvester
+    from repository_core.harvest.worker import HarvestThread
+
+    minutes = services.config.harvest_interval_minutes
+    if minutes <= 0:
+        return None
+    thread = HarvestThread(build_harvester(services.config, services.records),
+                           interval=minutes * 60)
+    thread.start()
+    click.echo(f"  harvesting: every source every {minutes} min in the background", err=True)
     return thread
 
 

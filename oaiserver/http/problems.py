@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 from datacite_client.errors import (
     DOIError,
     ForeignDOI,
+    HarvestedRecord,
     IllegalTransition,
     InvalidDOI,
     MintingDisabled,
@@ -65,6 +66,7 @@ STATUS_FOR: dict[type[RepositoryError], tuple[int, str]] = {
     SetExists: (409, "Conflict"),
     MintingDisabled: (409, "DOI minting is disabled"),
     ForeignDOI: (409, "DOI under another prefix"),
+    HarvestedRecord: (409, "Harvested record"),
     IllegalTransition: (409, "Illegal DOI state change"),
     InvalidDOI: (409, "Invalid DOI"),
     NotRegistrable: (422, "Record cannot be registered"),

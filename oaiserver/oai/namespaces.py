@@ -31,6 +31,8 @@ __all__ = [
     "OAI_NS",
     "OAI_SCHEMA",
     "PROTOCOL_VERSION",
+    "PROVENANCE_NS",
+    "PROVENANCE_SCHEMA",
     "VERBS",
     "XSI_NS",
 ]
@@ -39,6 +41,10 @@ OAI_NS = OAI_PMH_NS
 OAI_SCHEMA = OAI_PMH_SCHEMA_LOCATION
 OAI_IDENTIFIER_SCHEMA = OAI_IDENTIFIER_SCHEMA_LOCATION
 OAI_DC_SCHEMA = OAI_DC_SCHEMA_LOCATION
+
+#: the OAI provenance schema, for ``<about>`` of re-exposed (harvested) records
+PROVENANCE_NS = "http://www.openarchives.org/OAI/2.0/provenance"
+PROVENANCE_SCHEMA = "http://www.openarchives.org/OAI/2.0/provenance.xsd"
 
 PROTOCOL_VERSION = "2.0"
 GRANULARITY = "YYYY-MM-DDThh:mm:ssZ"

@@ -11,19 +11,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from repository_core.records import Cursor, Record
+from repository_core.records import Cursor, Provenance, Record
 
 __all__ = ["Entry", "Repository", "SetInfo"]
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One record as a list shows it: its datestamp there, deleted or not, its sets."""
+    """One record as a list shows it: its datestamp there, deleted or not, its sets,
+    and, for a harvested record, where it came from (the ``<about>`` provenance)."""
 
     record: Record
     datestamp: datetime
     deleted: bool
     sets: tuple[str, ...]
+    provenance: Provenance | None = None
 
     @property
     def position(self) -> Cursor:

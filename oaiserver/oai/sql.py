@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from repository_core.datestamps import serve_bound
 from repository_core.db import write_engine
+from repository_core.harvest.sources import provenance_of
 from repository_core.models import MembershipRow, RecordRow, SetRow
 from repository_core.paging import keyset_range
 from repository_core.public_doi import has_public_doi, public_records
@@ -67,7 +68,9 @@ class SQLRepository:
                 return None
             (record,) = public_records(s, [record])
             sets = self._sets_of(s, [record_id])
-        return Entry(record, record.datestamp, record.deleted, sets.get(record_id, ()))
+            origins = provenance_of(s, [record_id] if record.harvested else [])
+        return Entry(record, record.datestamp, record.deleted, sets.get(record_id, ()),
+                     origins.get(record_id))
 
     def has_sets(self) -> bool:
         with self._session() as s, s.begin():
@@ -104,8 +107,9 @@ class SQLRepository:
             public = public_records(s, [r for r, _, _ in rows])
             rows = [(p, stamp, member) for p, (_, stamp, member) in zip(public, rows, strict=True)]
             sets = self._sets_of(s, [r.id for r, _, _ in rows])
+            origins = provenance_of(s, [r.id for r, _, _ in rows if r.harvested])
         return [
-            Entry(r, stamp, r.deleted or not member, sets.get(r.id, ()))
+            Entry(r, stamp, r.deleted or not member, sets.get(r.id, ()), origins.get(r.id))
             for r, stamp, member in rows
         ]
 

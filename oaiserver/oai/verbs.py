@@ -27,7 +27,13 @@ from typing import Any, Protocol
 
 from lxml import etree
 
-from repository_core.records import Cursor, Record, local_id_from_oai_identifier, oai_identifier
+from repository_core.records import (
+    Cursor,
+    Provenance,
+    Record,
+    local_id_from_oai_identifier,
+    oai_identifier,
+)
 from serializers.context import ExportContext
 
 from .arguments import OAIRequest, check_request
@@ -118,6 +124,8 @@ class Header:
 class RecordItem:
     header: Header
     metadata: etree._Element | None = None
+    #: a harvested record's origin, shown in ``<about>`` (OAI provenance schema)
+    about: Provenance | None = None
 
 
 @dataclass(frozen=True)
@@ -206,7 +214,8 @@ def _header(entry: Entry, ctx: Context) -> Header:
 def _record_item(entry: Entry, fmt: Any, ctx: Context) -> RecordItem:
     if entry.deleted:
         return RecordItem(_header(entry, ctx))
-    return RecordItem(_header(entry, ctx), fmt.oai_payload(entry.record, ctx.export))
+    return RecordItem(_header(entry, ctx), fmt.oai_payload(entry.record, ctx.export),
+                      entry.provenance)
 
 
 def _entry_for(identifier: str, ctx: Context) -> Entry:

@@ -11,6 +11,8 @@ import re
 
 from lxml import etree
 
+from repository_core.records import Provenance
+
 from .dates import format_datestamp
 from .namespaces import (
     COMPRESSIONS,
@@ -23,6 +25,8 @@ from .namespaces import (
     OAI_NS,
     OAI_SCHEMA,
     PROTOCOL_VERSION,
+    PROVENANCE_NS,
+    PROVENANCE_SCHEMA,
     XSI_NS,
 )
 from .verbs import Header, IdentifyBody, MetadataFormatItem, RecordItem, Reply, Resumption, SetItem
@@ -123,6 +127,23 @@ def _record(parent: etree._Element, item: RecordItem) -> None:
     _header(el, item.header)
     if item.metadata is not None:
         _sub(el, "metadata").append(item.metadata)
+        if item.about is not None:
+            _about(el, item.about)
+
+
+def _about(record: etree._Element, origin: Provenance) -> None:
+    """``<about><provenance>``: where a harvested record came from (OAI provenance
+    guidelines). ``altered`` is true: the metadata was read into the DataCite
+    model and written again, not passed through byte for byte."""
+    provenance = etree.SubElement(_sub(record, "about"), f"{{{PROVENANCE_NS}}}provenance",
+                                  nsmap={None: PROVENANCE_NS})
+    provenance.set(_SCHEMA_LOCATION, f"{PROVENANCE_NS} {PROVENANCE_SCHEMA}")
+    description = _sub(provenance, "originDescription", ns=PROVENANCE_NS,
+                       harvestDate=format_datestamp(origin.harvested_at), altered="true")
+    _sub(description, "baseURL", origin.base_url, ns=PROVENANCE_NS)
+    _sub(description, "identifier", origin.identifier, ns=PROVENANCE_NS)
+    _sub(description, "datestamp", origin.datestamp, ns=PROVENANCE_NS)
+    _sub(description, "metadataNamespace", origin.metadata_namespace, ns=PROVENANCE_NS)
 
 
 def _set(parent: etree._Element, item: SetItem) -> None:

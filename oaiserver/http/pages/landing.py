@@ -51,7 +51,7 @@ def script_json(data: Any) -> Markup:
 
 def _page(record: Record, ctx: ExportContext, formats: Sequence[Format],
           citation_text: str | None, stats: UsageTotals | None,
-          sets: Sequence[SetDefinition] | None) -> dict[str, Any]:
+          sets: Sequence[SetDefinition] | None, canonical: str | None = None) -> dict[str, Any]:
     metadata = record.metadata or {}
     doi = record.doi or text(metadata.get("doi"))
     creators = []
@@ -86,6 +86,7 @@ def _page(record: Record, ctx: ExportContext, formats: Sequence[Format],
         "jsonld": script_json(schema_org.to_jsonld(record, ctx)),
         "stats": stats,
         "sets": sets,
+        "canonical": canonical,
     }
 
 
@@ -93,14 +94,16 @@ def render_landing_page(record: Record, ctx: ExportContext, formats: Sequence[Fo
                         *, citation_text: str | None = None,
                         stats: UsageTotals | None = None,
                         sets: Sequence[SetDefinition] | None = None,
-                        site: Site | None = None) -> str:
+                        site: Site | None = None,
+                        canonical: str | None = None) -> str:
     """The landing page; ``citation_text`` defaults to the APA (en-US) citation;
     ``stats``, the record's COUNTER figures, and ``sets``, the sets it is in,
-    are shown when given."""
+    are shown when given; ``canonical`` (a harvested record's page at its
+    source) becomes ``<link rel="canonical">``."""
     if citation_text is None:
         citation_text = citation.render(record, ctx)
     return render("record_pages/landing.html", site or _site(ctx),
-                  page=_page(record, ctx, formats, citation_text, stats, sets))
+                  page=_page(record, ctx, formats, citation_text, stats, sets, canonical))
 
 
 def render_tombstone_page(record: Record, ctx: ExportContext, site: Site | None = None) -> str:

@@ -39,6 +39,7 @@ from flask import Blueprint, Response, redirect, request
 
 from repository_core.dois import bare_doi
 from repository_core.errors import RecordDeleted, RecordNotFound
+from repository_core.harvest.sources import provenance_of
 from repository_core.records import Record
 from repository_core.sets import SetDefinition
 from serializers import citation, tombstone
@@ -50,7 +51,14 @@ from ..current import current_services
 from ..usage import RecordFigures, count_use, record_figures
 from .landing import render_landing_page, render_tombstone_page
 from .negotiation import Choice, NotAcceptable, negotiate
-from .signposting import LINKSET_MEDIA_TYPE, link_header, linkset, record_links
+from .signposting import (
+    LINKSET_MEDIA_TYPE,
+    Link,
+    header_safe,
+    link_header,
+    linkset,
+    record_links,
+)
 
 __all__ = ["bp"]
 
@@ -141,11 +149,25 @@ def _format_response(record: Record, ctx: ExportContext, fmt: Format,
 def _landing_response(record: Record, ctx: ExportContext, figures: RecordFigures | None,
                       sets: Sequence[SetDefinition]) -> Response:
     formats = FORMATS.negotiable(record)
+    canonical = _source_page(record)
     page = render_landing_page(record, ctx, formats,
-                               stats=figures.totals if figures else None, sets=sets)
+                               stats=figures.totals if figures else None, sets=sets,
+                               canonical=canonical)
     response = Response(page, content_type=_HTML)
-    response.headers["Link"] = link_header(record_links(record, ctx, formats))
+    links = record_links(record, ctx, formats)
+    if canonical:
+        links.append(Link(header_safe(canonical), "canonical"))
+    response.headers["Link"] = link_header(links)
     return response
+
+
+def _source_page(record: Record) -> str | None:
+    """A harvested record's page at its source, when its metadata names one."""
+    if not record.harvested:
+        return None
+    with current_services().records.reading() as session:
+        origin = provenance_of(session, [record.id]).get(record.id)
+    return origin.landing_url if origin is not None else None
 
 
 def _tombstone_kind(choice: Choice | None) -> str:

@@ -30,6 +30,7 @@ __all__ = [
     "LINKSET_MEDIA_TYPE",
     "Link",
     "export_url",
+    "header_safe",
     "link_header",
     "linkset",
     "linkset_url",
@@ -59,7 +60,7 @@ def linkset_url(ctx: ExportContext, record_id: str) -> str:
     return f"{ctx.landing_url(record_id)}/linkset"
 
 
-def _header_safe(url: str) -> str:
+def header_safe(url: str) -> str:
     """A URL that cannot break out of ``<...>`` in a Link header."""
     return quote(url, safe=":/?#[]@!$&'()*+,;=%-._~")
 
@@ -85,7 +86,7 @@ def record_links(record: Record, ctx: ExportContext, formats: Iterable[Format]) 
         if license_url:
             links.append(Link(license_url, "license"))
     links.append(Link(linkset_url(ctx, record.id), "linkset", LINKSET_MEDIA_TYPE))
-    return [Link(_header_safe(link.href), link.rel, link.type) for link in links]
+    return [Link(header_safe(link.href), link.rel, link.type) for link in links]
 
 
 def link_header(links: Sequence[Link]) -> str:

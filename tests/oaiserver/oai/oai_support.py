@@ -58,6 +58,10 @@ _DRIVER_IMPORTS = {
 #: (their content is checked otherwise: RDF/XML against the DCAT-AP SHACL shapes)
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _STAND_IN_IMPORTS = {RDF_NS: Path(__file__).with_name("rdf-payload.xsd")}
+#: schemas kept with the tests (not needed at run time), by namespace
+PROVENANCE_NS = "http://www.openarchives.org/OAI/2.0/provenance"
+TEST_SCHEMAS = Path(__file__).resolve().parent / "schemas"
+_TEST_IMPORTS = {PROVENANCE_NS: TEST_SCHEMAS / "provenance.xsd"}
 _schema_lock = threading.Lock()
 _schema: list[etree.XMLSchema] = []
 
@@ -70,6 +74,9 @@ def driver_schema() -> etree.XMLSchema:
         for namespace, path in _DRIVER_IMPORTS.items():
             etree.SubElement(root, f"{{{xs}}}import", namespace=namespace,
                              schemaLocation=(SCHEMA_DIR / path).as_uri())
+        for namespace, file in _TEST_IMPORTS.items():
+            etree.SubElement(root, f"{{{xs}}}import", namespace=namespace,
+                             schemaLocation=file.as_uri())
         for namespace, stand_in in _STAND_IN_IMPORTS.items():
             etree.SubElement(root, f"{{{xs}}}import", namespace=namespace,
                              schemaLocation=stand_in.as_uri())

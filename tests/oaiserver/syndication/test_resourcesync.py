@@ -27,6 +27,7 @@ from lxml import etree
 from sqlalchemy import Engine
 
 from oaiserver.services import Services
+from tests.sample_metadata import minimal
 
 from .support import RS, SM, add_records, get, locs, repository, site
 
@@ -252,3 +253,23 @@ def test_a_draft_doi_stays_out_of_the_listed_exports(sqlite_engine: Engine) -> N
                                                            for e in entries]
         for entry in entries:
             _check_against_served(entry)
+
+
+def test_harvested_records_are_not_announced(engine: Engine) -> None:
+    """Records harvested from another provider are not ours: no sitemap entry,
+    no Resource List or Change List entry (they stay in OAI-PMH and search)."""
+    services = repository(engine, sitemap_page_size=3, resourcesync_page_size=3)
+    own = add_records(services, 4)
+    for i in range(3):
+        services.records.create(minimal(titles=[{"title": f"From elsewhere {i}"}]),
+                                record_id=f"h{i}", harvest_source="peer")
+    with site(services) as base:
+        sitemap = [loc.rsplit("/", 1)[1] for page in locs(_doc(f"{base}/sitemap.xml"))
+                   for loc in locs(_doc(page))]
+        assert sitemap == own
+        urls = _discover(base)
+        for capability in ("resourcelist", "changelist"):
+            listed = {entry.findtext(f"{SM}loc").split("/records/")[1].split("/")[0]
+                      for entry in _entries(urls[capability], capability)}
+            assert listed == set(own), capability
+        assert get(f"{base}/records/h0").status_code == 200  # still served
