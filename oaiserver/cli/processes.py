@@ -34,8 +34,10 @@ __all__ = ["background_processes", "run_gunicorn", "stop_processes"]
 log = logging.getLogger(__name__)
 
 
-def run_gunicorn(config: Config, host: str, port: int, workers: int, threads: int) -> None:
-    """Serve with gunicorn until it is stopped (SIGTERM, SIGINT)."""
+def run_gunicorn(load_app: Callable[[], Any], host: str, port: int, workers: int,
+                 threads: int) -> None:
+    """Serve the application ``load_app()`` builds (called in each web process,
+    after the fork) with gunicorn until it is stopped (SIGTERM, SIGINT)."""
     if sys.platform == "win32":  # pragma: no cover - POSIX machines run the tests
         raise click.ClickException("--workers needs a POSIX system (gunicorn); "
                                    "on Windows run one process per port behind a proxy")
@@ -54,9 +56,7 @@ def run_gunicorn(config: Config, host: str, port: int, workers: int, threads: in
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
-            from oaiserver.http.app import create_app
-
-            return create_app(config)  # in the worker, after the fork
+            return load_app()  # in the worker, after the fork
 
     Application().run()
 

@@ -1,4 +1,4 @@
-"""``oaiserver serve`` and ``oaiserver demo``: the HTTP server (waitress)."""
+"""``oaiserver serve`` and ``oaiserver demo``: the HTTP server (waitress, or gunicorn with --workers)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from oaiserver.config import Config
 from oaiserver.openaire_sets import ensure_openaire_sets
 from oaiserver.services import Services
 from repository_core.migrate import upgrade
@@ -15,21 +16,27 @@ from .context import invocation
 from .doi import follow_base_url
 from .load import load_paths
 
-__all__ = ["demo", "http_server", "prepare", "serve"]
+__all__ = ["demo", "http_server", "prepare", "serve", "web_app"]
 
 FIXTURES = Path(__file__).resolve().parent.parent.parent / "fixtures"
+
+
+def web_app(config: Config | None = None, *, services: Services | None = None) -> Any:
+    """The Flask application: the one place the command line reaches the web layer
+    (imported here, when a server starts, so other commands never load Flask's views)."""
+    from oaiserver.http.app import create_app
+
+    return create_app(config, services=services)
 
 
 def http_server(services: Services, host: str, port: int, threads: int) -> Any:
     """The waitress server ``serve`` runs (not started); port 0 picks a free one."""
     import waitress.server
 
-    from oaiserver.http.app import create_app
-
     # waitress buffers a whole body before the application sees it: the
     # limit must be its own, or a 1 GiB upload is read before any 413
     return waitress.server.create_server(
-        create_app(services=services), host=host, port=port, threads=threads,
+        web_app(services=services), host=host, port=port, threads=threads,
         ident="oaiserver", max_request_body_size=services.config.max_request_body_bytes,
     )
 
@@ -150,7 +157,7 @@ def _serve_processes(services: Services, host: str, port: int, workers: int,
     for process in background:
         click.echo(f"  {process.name}: pid {process.pid}", err=True)
     try:
-        run_gunicorn(config, host, port, workers, threads)
+        run_gunicorn(lambda: web_app(config), host, port, workers, threads)
     finally:
         stop_processes(background)
 
