@@ -94,6 +94,7 @@ class Config:
     harvest_max_retry_after_seconds: int = 120  # a longer Retry-After is cut to this
     harvest_backoff_seconds: int = 2  # first wait after a network error; doubles each try
     harvest_timeout_seconds: int = 60  # per HTTP request to a source
+    harvest_lease_seconds: int = 600  # a run's claim on a source; a dead run's lapses after it
     explicit: frozenset[str] = frozenset()  # the keys set by file, environment or overrides
 
     @property
@@ -201,7 +202,7 @@ def load_config(
                 "harvest_backoff_seconds"):
         if getattr(config, key) < 0:
             raise ConfigError(f"{key} must not be negative ({PREFIX}{key.upper()})")
-    for key in ("harvest_max_attempts", "harvest_timeout_seconds"):
+    for key in ("harvest_max_attempts", "harvest_timeout_seconds", "harvest_lease_seconds"):
         if getattr(config, key) < 1:
             raise ConfigError(f"{key} must be at least 1 ({PREFIX}{key.upper()})")
     if any(not token.strip() for token in config.api_tokens):

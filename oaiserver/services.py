@@ -168,7 +168,7 @@ def build_harvester(config: Config, records: RecordService) -> Harvester:
         max_retry_after=float(config.harvest_max_retry_after_seconds),
         backoff=float(config.harvest_backoff_seconds),
         timeout=float(config.harvest_timeout_seconds),
-    ))
+    ), lease=timedelta(seconds=config.harvest_lease_seconds))
 
 
 def build_oai_endpoint(config: Config, engine: Engine, context: ExportContext,

@@ -29,11 +29,13 @@ When not to use: to load files (``oaiserver load``).
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, cast
 
 import requests
 from lxml import etree
@@ -41,7 +43,7 @@ from sickle import Sickle
 from sickle.iterator import OAIResponseIterator
 from sickle.models import Record as OAIRecord
 from sickle.oaiexceptions import BadResumptionToken, NoRecordsMatch
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..datestamps import utcnow
@@ -52,8 +54,8 @@ from .mapping import Refused, map_record
 from .sources import HarvestError, get_source, list_sources
 from .tables import HarvestedRecordRow, HarvestRefusalRow, HarvestSourceRow
 
-__all__ = ["HarvestClient", "HarvestFailed", "HarvestSettings", "Harvester", "PageReport",
-           "RunReport"]
+__all__ = ["DEFAULT_LEASE", "HarvestBusy", "HarvestClient", "HarvestFailed", "HarvestSettings",
+           "Harvester", "PageReport", "RunReport"]
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,20 @@ class HarvestFailed(HarvestError):
     """A run stopped (the source unreachable after the retries, or an OAI error).
 
     What was committed stays; the next run resumes from the last page."""
+
+
+class HarvestBusy(HarvestError):
+    """Another process is harvesting the source now (it holds the source's lease)."""
+
+    def __init__(self, name: str, until: datetime | None):
+        self.name, self.until = name, until
+        super().__init__(f"{name} is being harvested by another process"
+                         + (f" (its lease runs until {until.isoformat()})" if until else ""))
+
+
+#: how long a run's claim on a source lasts without a committed page; a process
+#: that died leaves its source to others once this has passed
+DEFAULT_LEASE = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -156,26 +172,38 @@ class Harvester:
     """Runs harvests of the configured sources into the record service."""
 
     def __init__(self, records: RecordService, settings: HarvestSettings | None = None,
-                 client: Callable[[str], Sickle] | None = None):
+                 client: Callable[[str], Sickle] | None = None, *,
+                 lease: timedelta = DEFAULT_LEASE):
         self.records = records
         self.settings = settings or HarvestSettings()
         self._client = client or (lambda url: HarvestClient(url, self.settings))
+        self.lease = lease
+        self._owner = secrets.token_hex(8)  # this harvester's name in the leases
 
     def run_all(self, *, progress: Progress | None = None) -> list[RunReport]:
-        """Every source in turn; one that fails is reported and the others go on."""
+        """Every source in turn; one that fails is reported and the others go on,
+        one another process is harvesting is left to it."""
         with self.records.reading() as s:
             names = [row.name for row in list_sources(s)]
         reports = []
         for name in names:
             try:
                 reports.append(self.run(name, progress=progress))
+            except HarvestBusy as exc:
+                log.info("%s", exc)
             except HarvestFailed as exc:
                 log.error("harvest of %s failed: %s", name, exc)
         return reports
 
     def run(self, name: str, *, progress: Progress | None = None) -> RunReport:
-        """Harvest ``name`` until the source has nothing more (or resume a run that died)."""
+        """Harvest ``name`` until the source has nothing more (or resume a run that died).
+
+        Raises ``HarvestBusy`` when another process holds the source's lease:
+        two processes never harvest one source at once (a conditional UPDATE
+        claims it, on SQLite and PostgreSQL alike).
+        """
         report = RunReport(source=name)
+        self._claim(name)
         try:
             return self._run(name, report, progress)
         except HarvestFailed as exc:
@@ -184,6 +212,41 @@ class Harvester:
         except Exception as exc:  # anything else: say so in status, then let it be seen
             self._note_error(name, f"{exc.__class__.__name__}: {exc}")
             raise
+        finally:
+            self._release(name)
+
+    # -- the lease ------------------------------------------------------------
+    def _claim(self, name: str) -> None:
+        now = utcnow()
+        with self.records.transaction() as s:
+            get_source(s, name)  # SourceNotFound before anything else
+            claimed = s.execute(
+                update(HarvestSourceRow)
+                .where(HarvestSourceRow.name == name,
+                       or_(HarvestSourceRow.lease_until.is_(None),
+                           HarvestSourceRow.lease_until < now,
+                           HarvestSourceRow.lease_owner == self._owner))
+                .values(lease_owner=self._owner, lease_until=now + self.lease)
+                .execution_options(synchronize_session=False))
+            if not cast(CursorResult[Any], claimed).rowcount:
+                until = s.execute(select(HarvestSourceRow.lease_until)
+                                  .where(HarvestSourceRow.name == name)).scalar_one()
+                raise HarvestBusy(name, until)
+
+    def _holds(self, src: HarvestSourceRow) -> None:
+        """Inside a page's transaction (the source row locked): still ours? renew."""
+        if src.lease_owner != self._owner:
+            raise HarvestFailed(f"{src.name}: the lease was lost to another process "
+                                "(a page took longer than the lease); it carries on")
+        src.lease_until = utcnow() + self.lease
+
+    def _release(self, name: str) -> None:
+        with self.records.transaction() as s:
+            s.execute(update(HarvestSourceRow)
+                      .where(HarvestSourceRow.name == name,
+                             HarvestSourceRow.lease_owner == self._owner)
+                      .values(lease_owner=None, lease_until=None)
+                      .execution_options(synchronize_session=False))
 
     # -- the run --------------------------------------------------------------
     def _run(self, name: str, report: RunReport, progress: Progress | None) -> RunReport:
@@ -278,6 +341,7 @@ class Harvester:
         response_date = xml.findtext(f"{OAI_NS}responseDate")
         with self.records.transaction() as s:
             src = get_source(s, name, for_update=True)
+            self._holds(src)
             for element in xml.iterfind(f".//{OAI_NS}record"):
                 self._apply_record(s, src, OAIRecord(element), page, report)
             if src.run_response_date is None:

@@ -45,6 +45,9 @@ class HarvestSourceRow(Base):
     run_response_date: Mapped[str | None] = mapped_column(String(32), nullable=True)
     resumption_token: Mapped[str | None] = mapped_column(Text, nullable=True)
     run_pages: Mapped[int] = mapped_column(Integer, default=0)
+    #: the process harvesting the source now, until when (a run renews it each page)
+    lease_owner: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # -- what happened
     last_run_started: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_run_finished: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

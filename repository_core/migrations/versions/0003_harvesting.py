@@ -36,6 +36,8 @@ def upgrade() -> None:
     sa.Column('run_response_date', sa.String(length=32), nullable=True),
     sa.Column('resumption_token', sa.Text(), nullable=True),
     sa.Column('run_pages', sa.Integer(), nullable=False),
+    sa.Column('lease_owner', sa.String(length=32), nullable=True),
+    sa.Column('lease_until', repository_core.db.UTCDateTime(), nullable=True),
     sa.Column('last_run_started', repository_core.db.UTCDateTime(), nullable=True),
     sa.Column('last_run_finished', repository_core.db.UTCDateTime(), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from repository_core.harvest.harvester import HarvestFailed
+from repository_core.harvest.harvester import HarvestBusy, HarvestFailed
 from repository_core.harvest.sources import add_source, get_source, source_status
 from repository_core.models import RecordRow
 from tests.databases import migrated_sqlite
@@ -84,7 +84,8 @@ def test_a_killed_process_resumes_without_duplicates(tmp_path):
                 add_source(s, "peer", src.url, "datacite")
             env = {**os.environ, "PYTHONPATH": str(ROOT),
                    "OAISERVER_DATABASE_URL": f"sqlite:///{db}",
-                   "OAISERVER_REPOSITORY_ID": "sink.example.org"}
+                   "OAISERVER_REPOSITORY_ID": "sink.example.org",
+                   "OAISERVER_HARVEST_LEASE_SECONDS": "2"}
             env.pop("OAISERVER_CONFIG", None)
             with subprocess.Popen([sys.executable, "-m", "oaiserver", "harvest", "run", "peer"],
                                   cwd=ROOT, env=env, stdout=subprocess.PIPE,
@@ -104,6 +105,10 @@ def test_a_killed_process_resumes_without_duplicates(tmp_path):
             committed = _harvested_rows(sink)
             assert 6 <= committed < N  # killed mid-way, at a page boundary or after it
 
+            # the dead run's lease keeps others off the source until it lapses
+            with pytest.raises(HarvestBusy):
+                harvester(sink).run("peer")
+            time.sleep(2.1)
             resumed = harvester(sink).run("peer")
             assert resumed.resumed and resumed.created == N - committed
             assert resumed.updated == 0
@@ -154,3 +159,30 @@ def test_an_error_on_a_later_page_is_reported_and_resumed(sqlite_engine, tmp_pat
         failing["on"] = False
         resumed = harvester(sink).run("peer")
         assert resumed.resumed and resumed.created == 5
+
+
+def test_two_harvesters_never_work_on_one_source_at_once(engine, tmp_path):
+    """A second process (here a second Harvester, its own lease owner) finds the
+    source claimed while a run is under way, on SQLite and PostgreSQL alike;
+    once the run ends, the source is free and nothing is left to do."""
+    with source_repository(tmp_path, page_size=3) as src:
+        src.create(N)
+        sink = sink_services(engine)
+        with sink.records.transaction() as s:
+            add_source(s, "peer", src.url, "datacite")
+        first, second = harvester(sink), harvester(sink)
+        refused = []
+
+        def meanwhile(name: str, page_number: int, page: Any) -> None:
+            if page_number == 3:
+                with pytest.raises(HarvestBusy) as busy:
+                    second.run("peer")
+                refused.append(busy.value)
+                assert second.run_all() == []  # the scheduler leaves it to the first
+
+        done = first.run("peer", progress=meanwhile)
+        assert refused and refused[0].until is not None
+        assert done.complete and done.pages == 7 and done.created == N
+        assert len(harvested(sink, "peer")) == _harvested_rows(sink) == N
+        again = second.run("peer")  # released: free again, and up to date
+        assert again.complete and again.created == again.updated == 0
