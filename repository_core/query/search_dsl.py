@@ -151,7 +151,7 @@ def search_document(record: Any) -> dict[str, Any]:
         "id": record.id,
         "deleted": bool(record.deleted),
         "created": to_micros(record.created),
-        "title_sort": title_sort_key(record),
+        "title_sort": title_sort_key(record) or "",  # as the embedded sort: none first
         "q": q,
         "facet": facet,
         "metadata": record.metadata,

@@ -194,3 +194,10 @@ def test_a_bad_sort_is_a_clear_400(base: str) -> None:
     wrong = requests.get(base + "/api/records", params={"sort": "title", "page": cursor},
                          timeout=30)
     assert wrong.status_code == 400 and "cursor" in wrong.text
+
+
+def test_the_openapi_description_names_the_facet_and_the_sort(base: str) -> None:
+    spec = requests.get(base + "/api/openapi.json", timeout=30).json()
+    params = {p["name"]: p for p in spec["paths"]["/api/records"]["get"]["parameters"]}
+    assert "title" in params["sort"]["schema"]["enum"]
+    assert "`publisher`" in params["publisher"]["description"]
