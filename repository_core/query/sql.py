@@ -69,8 +69,9 @@ __all__ = ["TITLE_SORT", "backfill_fields", "index_record_terms", "reindex_terms
 LABELLED_FIELDS = frozenset({"types.resourceTypeGeneral", "subjects.subject", "language",
                              "publisher"})
 
-#: the row holding a record's ``title`` sort key (:func:`.fields.title_sort_key`);
-#: not a query field (no query or set can name it), only a sort key
+#: the row holding a record's ``title`` sort key (:func:`.fields.title_sort_key`,
+#: ``""`` for a record without a title); not a query field (no query or set can
+#: name it), only a sort key
 TITLE_SORT = "_title_sort"
 
 #: the stored fields whose rows make up ``_text``: text sources keep their own
@@ -244,10 +245,10 @@ def term_rows(record: Any) -> list[dict[str, Any]]:
     """The ``query_terms`` rows for a record (envelope dates live in ``records``)."""
     rows: list[dict[str, Any]] = []
     doc = extract(record)
-    sort_key = title_sort_key(record)
-    if sort_key is not None:
-        rows.append({"record_id": record.id, "field": TITLE_SORT, "ord": 0, "pos": 0,
-                     "term": sort_key, "num": None, "raw": None})
+    # every record has one (empty without a title): the sort is an inner join
+    # that the (field, term, record_id) index can deliver in order
+    rows.append({"record_id": record.id, "field": TITLE_SORT, "ord": 0, "pos": 0,
+                 "term": title_sort_key(record) or "", "num": None, "raw": None})
     text_ord = 0
     for source in _KEYWORD_TEXT_SOURCES:
         for value in doc.get(source, ()):

@@ -14,11 +14,12 @@ in the record's transaction, so a search never sees a half-written record.
 * **Facets**: resource type, publication year, subject, language, publisher, counted
   over the matching records; labels are the values as written.
 * **Sorts**: ``relevance``, ``newest`` / ``oldest`` (by creation),
-  ``title`` (the main title, case-insensitive, A to Z: the normalised key
-  :func:`repository_core.query.fields.title_sort_key` keeps in
-  ``query_terms``; records without a title first), ``mostviewed`` (all-time COUNTER unique investigations from the processed
-  usage figures, :func:`repository_core.stats.views_subquery`; a sort key,
-  not a query field, so no set can depend on usage), always ending with the
+  ``title`` (the main title, case-insensitive, A to Z: the normalised key of
+  :func:`repository_core.query.fields.title_sort_key`, one ``query_terms``
+  row a record; records without a title first), ``mostviewed`` (all-time
+  COUNTER unique investigations from the processed usage figures,
+  :func:`repository_core.stats.views_subquery`; a sort key, not a query
+  field, so no set can depend on usage), always ending with the
   record id, so pages are stable. Figures may move between two pages of a
   ``mostviewed`` search when processing runs in between; the keyset then
   neither repeats nor loses a record that kept its figures.
@@ -57,6 +58,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import REGCONFIG as _REGCONFIG
@@ -310,18 +312,18 @@ def _by_score(scores: Any, score: Any, where: list[Any], after: tuple[Any, str] 
 
 
 def _by_title(where: list[Any], after: tuple[Any, str] | None) -> Any:
-    """Records by their title sort key (A to Z, no title first), then id, keyset-paged."""
+    """Records by their title sort key (A to Z, no title first), then id, keyset-paged.
+
+    Every record has its one ``_title_sort`` row (:func:`repository_core.query.sql.term_rows`),
+    so this is an inner join whose order the ``(field, term, record_id)`` index holds.
+    """
     titles = aliased(TermRow)
-    key = func.coalesce(titles.term, "")
-    stmt = (select(RecordRow, key.label("score"))
-            .outerjoin(titles, and_(titles.record_id == RecordRow.id,
-                                    titles.field == TITLE_SORT, titles.ord == 0,
-                                    titles.pos == 0))
+    stmt = (select(RecordRow, titles.term.label("score"))
+            .join(titles, and_(titles.record_id == RecordRow.id, titles.field == TITLE_SORT))
             .where(*where))
     if after is not None:
-        value, after_id = after
-        stmt = stmt.where(or_(key > value, and_(key == value, RecordRow.id > after_id)))
-    return stmt.order_by(key, RecordRow.id)
+        stmt = stmt.where(tuple_(titles.term, titles.record_id) > tuple_(*after))
+    return stmt.order_by(titles.term, titles.record_id)
 
 
 def search(

@@ -67,6 +67,7 @@ def test_upgrade_back_fills_publisher_and_title_terms(blank_engine: Engine) -> N
             ("r0", TITLE_SORT, "banana split", None), ("r0", "publisher", "zenodo", "Zenodo"),
             ("r1", TITLE_SORT, "apple pie", None), ("r1", "publisher", "pangaea", "PANGAEA"),
             ("r2", TITLE_SORT, "cherry tart", None), ("r2", "publisher", "zenodo", "zenodo"),
+            ("r9", TITLE_SORT, "", None),
         ]
         # the other rows were left alone
         assert session.execute(select(TermRow.record_id).where(
