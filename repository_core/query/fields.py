@@ -67,6 +67,7 @@ __all__ = [
     "from_micros",
     "normalise",
     "number_interval",
+    "title_sort_key",
     "to_micros",
     "tokens",
 ]
@@ -132,6 +133,8 @@ _FIELD_LIST: list[Field] = [
     _f("contributors.affiliation.name", "text"),
     _f("contributors.affiliation.affiliationIdentifier", "keyword"),
     _f("publisher.name", "text"),
+    # the publisher's name as one exact value (the publisher facet filters by it)
+    Field("publisher", "keyword", path=("publisher", "name")),
     _f("publisher.publisherIdentifier", "keyword"),
     _f("publicationYear", "number"),
     _f("subjects.subject", "keyword"),
@@ -377,3 +380,25 @@ def raw_keyword_values(record: Any, name: str) -> list[tuple[str, str]]:
         if text is not None and normalise(text):
             out.append((normalise(text)[:KEYWORD_MAX], text.strip()[:KEYWORD_MAX]))
     return out
+
+
+def title_sort_key(record: Any) -> str | None:
+    """The key the ``title`` sort orders by: the main title, normalised.
+
+    The main title is the first title without a ``titleType`` (DataCite's
+    main title has none), else the first title. Normalised as keyword
+    values are (case-folded), so the order is case-insensitive, and cut to
+    :data:`KEYWORD_MAX` characters. None for a record without a title.
+    """
+    metadata = record.metadata
+    titles = metadata.get("titles") if isinstance(metadata, Mapping) else None
+    if not isinstance(titles, list):
+        return None
+    candidates = [t for t in titles if isinstance(t, Mapping) and _scalar_text(t.get("title"))]
+    main = next((t for t in candidates if not t.get("titleType")), None)
+    if main is None and candidates:
+        main = candidates[0]
+    if main is None:
+        return None
+    key = normalise(str(main["title"]))[:KEYWORD_MAX]
+    return key or None

@@ -6,7 +6,8 @@ their tokens joined by spaces, analysed by the ``whitespace`` analyzer;
 numbers and dates as ``long`` microseconds). Matching the same values with
 the same rules is what makes the engine agree exactly with the in-memory
 and SQL evaluators. The raw metadata rides along, not indexed, under
-``metadata``; facet values as written live under ``facet.*``.
+``metadata``; facet values as written live under ``facet.*``; the ``title``
+sort's key (:func:`.fields.title_sort_key`) under ``title_sort``.
 
 Pure functions, no client: :func:`to_search_dsl`, :func:`index_mappings`,
 :func:`search_document`.
@@ -16,7 +17,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from .fields import FIELDS, FULL_TEXT, extract, raw_keyword_values, to_micros
+from .fields import (
+    FIELDS,
+    FULL_TEXT,
+    extract,
+    raw_keyword_values,
+    title_sort_key,
+    to_micros,
+)
 from .tree import (
     And,
     Exists,
@@ -39,6 +47,7 @@ FACET_FIELDS = {
     "year": "publicationYear",
     "subject": "subjects.subject",
     "language": "language",
+    "publisher": "publisher",
 }
 
 
@@ -117,6 +126,7 @@ def index_mappings() -> dict[str, Any]:
                 "id": {"type": "keyword"},
                 "deleted": {"type": "boolean"},
                 "created": {"type": "long"},
+                "title_sort": {"type": "keyword"},
                 "facet": {"properties": {k: {"type": "keyword"} for k in FACET_FIELDS}},
                 "metadata": {"type": "object", "enabled": False},
             },
@@ -141,6 +151,7 @@ def search_document(record: Any) -> dict[str, Any]:
         "id": record.id,
         "deleted": bool(record.deleted),
         "created": to_micros(record.created),
+        "title_sort": title_sort_key(record) or "",  # as the embedded sort: none first
         "q": q,
         "facet": facet,
         "metadata": record.metadata,

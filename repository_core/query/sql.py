@@ -15,12 +15,14 @@ The clause does not filter deleted records: callers add
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Table,
     and_,
     delete,
@@ -41,6 +43,7 @@ from .fields import (
     extract,
     from_micros,
     raw_keyword_values,
+    title_sort_key,
     tokens,
 )
 from .phrase import phrase_match
@@ -59,10 +62,17 @@ from .tree import (
     Wildcard,
 )
 
-__all__ = ["index_record_terms", "reindex_terms", "term_rows", "to_sql"]
+__all__ = ["TITLE_SORT", "backfill_fields", "index_record_terms", "reindex_terms", "term_rows",
+           "to_sql"]
 
 #: keyword fields whose values as written are kept (facet labels)
-LABELLED_FIELDS = frozenset({"types.resourceTypeGeneral", "subjects.subject", "language"})
+LABELLED_FIELDS = frozenset({"types.resourceTypeGeneral", "subjects.subject", "language",
+                             "publisher"})
+
+#: the row holding a record's ``title`` sort key (:func:`.fields.title_sort_key`,
+#: ``""`` for a record without a title); not a query field (no query or set can
+#: name it), only a sort key
+TITLE_SORT = "_title_sort"
 
 #: the stored fields whose rows make up ``_text``: text sources keep their own
 #: rows; keyword sources are tokenised into rows of field ``_text``
@@ -235,6 +245,10 @@ def term_rows(record: Any) -> list[dict[str, Any]]:
     """The ``query_terms`` rows for a record (envelope dates live in ``records``)."""
     rows: list[dict[str, Any]] = []
     doc = extract(record)
+    # every record has one (empty without a title): the sort is an inner join
+    # that the (field, term, record_id) index can deliver in order
+    rows.append({"record_id": record.id, "field": TITLE_SORT, "ord": 0, "pos": 0,
+                 "term": title_sort_key(record) or "", "num": None, "raw": None})
     text_ord = 0
     for source in _KEYWORD_TEXT_SOURCES:
         for value in doc.get(source, ()):
@@ -285,3 +299,37 @@ def reindex_terms(session: Session, records: Iterable[Any]) -> int:
             session.execute(cast(Table, TermRow.__table__).insert(), rows)
         count += 1
     return count
+
+
+def backfill_fields(connection: Connection, fields: Collection[str], *,
+                    batch: int = 500) -> int:
+    """Write the ``query_terms`` rows of ``fields`` for every stored record.
+
+    For a data migration that adds a term kind: the other fields' rows are
+    left as they are. Records are read in id order, ``batch`` at a time,
+    with plain Core statements (no ORM session, so it runs inside Alembic's
+    connection). Returns the number of records read.
+    """
+    terms = cast(Table, TermRow.__table__)
+    wanted = set(fields)
+    connection.execute(delete(TermRow).where(TermRow.field.in_(sorted(wanted))))
+    count, after = 0, ""
+    while True:
+        chunk = connection.execute(
+            select(RecordRow.id, RecordRow.doi, RecordRow.metadata_json.label("metadata"),
+                   RecordRow.collections, RecordRow.created, RecordRow.datestamp,
+                   RecordRow.deleted)
+            .where(RecordRow.id > after)
+            .order_by(RecordRow.id).limit(batch)).all()
+        if not chunk:
+            return count
+        rows: list[dict[str, Any]] = []
+        for r in chunk:
+            record = SimpleNamespace(id=r.id, doi=r.doi, metadata=r.metadata,
+                                     collections=tuple(r.collections or ()), created=r.created,
+                                     datestamp=r.datestamp, deleted=r.deleted)
+            rows.extend(row for row in term_rows(record) if row["field"] in wanted)
+        if rows:
+            connection.execute(terms.insert(), rows)
+        count += len(chunk)
+        after = chunk[-1].id

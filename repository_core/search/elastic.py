@@ -186,7 +186,7 @@ class ElasticsearchBackend:
         if sort == "mostviewed":
             raise InvalidQuery("sort 'mostviewed' is not offered with Elasticsearch / "
                                "OpenSearch yet (usage figures are not indexed there); "
-                               "use relevance, newest or oldest")
+                               "use relevance, newest, oldest or title")
         tree = parse_query(q) if q and q.strip() else None
         clauses: list[dict[str, Any]] = [{"term": {"deleted": False}}]
         if tree is not None:
@@ -199,11 +199,14 @@ class ElasticsearchBackend:
         if words:
             query["bool"]["should"] = [{"match": {es_field(FULL_TEXT): " ".join(words)}}]
         key = sort if (sort != "relevance" or words) else "newest"
-        order: list[Any] = {
+        orders: dict[str, list[Any]] = {
             "relevance": [{"_score": "desc"}, {"id": "asc"}],
             "newest": [{"created": "desc"}, {"id": "asc"}],
             "oldest": [{"created": "asc"}, {"id": "asc"}],
-        }[key]
+            # no title sorts first, as in the embedded search
+            "title": [{"title_sort": {"order": "asc", "missing": "_first"}}, {"id": "asc"}],
+        }
+        order = orders[key]
         body: dict[str, Any] = {"query": query, "size": size + 1, "sort": order,
                                 "track_total_hits": True, "source": False}
         if cursor:

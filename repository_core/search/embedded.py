@@ -11,12 +11,15 @@ in the record's transaction, so a search never sees a half-written record.
   configuration: no stemming, any language). Ranking never changes *which*
   records match, only their order; a query without bare words sorts
   relevance like ``newest``.
-* **Facets**: resource type, publication year, subject, language, counted
+* **Facets**: resource type, publication year, subject, language, publisher, counted
   over the matching records; labels are the values as written.
 * **Sorts**: ``relevance``, ``newest`` / ``oldest`` (by creation),
-  ``mostviewed`` (all-time COUNTER unique investigations from the processed
-  usage figures, :func:`repository_core.stats.views_subquery`; a sort key,
-  not a query field, so no set can depend on usage), always ending with the
+  ``title`` (the main title, case-insensitive, A to Z: the normalised key of
+  :func:`repository_core.query.fields.title_sort_key`, one ``query_terms``
+  row a record; records without a title first), ``mostviewed`` (all-time
+  COUNTER unique investigations from the processed usage figures,
+  :func:`repository_core.stats.views_subquery`; a sort key, not a query
+  field, so no set can depend on usage), always ending with the
   record id, so pages are stable. Figures may move between two pages of a
   ``mostviewed`` search when processing runs in between; the keyset then
   neither repeats nor loses a record that kept its figures.
@@ -55,12 +58,13 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import REGCONFIG as _REGCONFIG
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from ..db import Base
 from ..errors import InvalidQuery
@@ -75,7 +79,7 @@ from ..query.fields import (
     number_interval,
 )
 from ..query.parser import parse_query
-from ..query.sql import to_sql
+from ..query.sql import TITLE_SORT, to_sql
 from ..query.term_table import TermRow
 from ..query.tree import And, Interval, Node, Or, Term, leaf_count, positive_words
 from ..records import Record
@@ -105,8 +109,9 @@ FACETS: Mapping[str, str] = {
     "year": "publicationYear",
     "subject": "subjects.subject",
     "language": "language",
+    "publisher": "publisher",
 }
-SORTS = ("relevance", "newest", "oldest", "mostviewed")
+SORTS = ("relevance", "newest", "oldest", "title", "mostviewed")
 MAX_SIZE = 100
 FACET_SIZE = 20
 #: queries with more leaves than this run without SQLAlchemy's compiled cache
@@ -230,7 +235,8 @@ def _encode(payload: list[Any]) -> str:
 
 def _decode(cursor: str, sort_key: str) -> tuple[Any, str]:
     """(position, record id) from a cursor of this sort: a score for relevance,
-    a count for mostviewed, an aware datetime for newest/oldest. Anything else is a 400, not a 500."""
+    a count for mostviewed, a title key for title, an aware datetime for newest/oldest.
+    Anything else is a 400, not a 500."""
     position: Any = None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
@@ -242,6 +248,9 @@ def _decode(cursor: str, sort_key: str) -> tuple[Any, str]:
             position = float(payload[1])
         elif valid and sort_key == "mostviewed":
             valid = isinstance(payload[1], int)
+            position = payload[1]
+        elif valid and sort_key == "title":
+            valid = isinstance(payload[1], str)
             position = payload[1]
         elif valid:
             position = datetime.fromisoformat(str(payload[1]))
@@ -302,6 +311,21 @@ def _by_score(scores: Any, score: Any, where: list[Any], after: tuple[Any, str] 
     return stmt.order_by(score.desc(), RecordRow.id)
 
 
+def _by_title(where: list[Any], after: tuple[Any, str] | None) -> Any:
+    """Records by their title sort key (A to Z, no title first), then id, keyset-paged.
+
+    Every record has its one ``_title_sort`` row (:func:`repository_core.query.sql.term_rows`),
+    so this is an inner join whose order the ``(field, term, record_id)`` index holds.
+    """
+    titles = aliased(TermRow)
+    stmt = (select(RecordRow, titles.term.label("score"))
+            .join(titles, and_(titles.record_id == RecordRow.id, titles.field == TITLE_SORT))
+            .where(*where))
+    if after is not None:
+        stmt = stmt.where(tuple_(titles.term, titles.record_id) > tuple_(*after))
+    return stmt.order_by(titles.term, titles.record_id)
+
+
 def search(
     session: Session,
     q: str | None = None,
@@ -350,6 +374,8 @@ def search(
     elif sort_key == "mostviewed":
         views_table = views_subquery()
         stmt = _by_score(views_table, func.coalesce(views_table.c.views, 0), where, after)
+    elif sort_key == "title":
+        stmt = _by_title(where, after)
     else:
         newest = sort_key == "newest"
         stmt = select(RecordRow, literal(None).label("score")).where(*where)
@@ -364,7 +390,7 @@ def search(
     more = len(rows) > size
     rows = rows[:size]
     hits = [row_to_record(r[0]) for r in rows]
-    scores = [None if r[1] is None else float(r[1]) for r in rows]
+    scores = [None if r[1] is None or sort_key == "title" else float(r[1]) for r in rows]
 
     next_cursor = None
     if more and rows:
@@ -374,6 +400,8 @@ def search(
             key = float(last_score)
         elif sort_key == "mostviewed":
             key = int(last_score)
+        elif sort_key == "title":
+            key = str(last_score)
         else:
             key = last.created.isoformat()
         next_cursor = _encode([sort_key, key, last.id])

@@ -235,7 +235,9 @@ def _paths() -> dict[str, Any]:
                                "`page` cursors (follow `links.next`).",
                 "parameters": [
                     _query("q", "query language (Lucene / Elasticsearch query string)"),
-                    _query("sort", "order of a search",
+                    _query("sort", "order of a search: `relevance` (bare words), `newest` / "
+                           "`oldest` (creation), `title` (main title, case-insensitive, "
+                           "A to Z, ties by id), `mostviewed` (with statistics on)",
                            {"type": "string", "enum": list(SORTS), "default": "relevance"}),
                     _query("size", "page size: 1..1000 for lists, 1..100 for searches",
                            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}),

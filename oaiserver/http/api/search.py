@@ -5,13 +5,14 @@ the configured engine (``Services.search``) when search arguments are
 present. Arguments:
 
 ``q``         the query language (``repository_core.query``); blank = everything
-``sort``      ``relevance`` (default), ``newest``, ``oldest``, ``mostviewed``
+``sort``      ``relevance`` (default), ``newest``, ``oldest``, ``title`` (main
+              title, case-insensitive, A to Z), ``mostviewed``
               (all-time unique investigations; only with statistics on)
 ``size``      1..100 (default 20)
 ``page``      the opaque cursor from ``links.next`` (keyset; no offsets)
 ``facets``    ``0``/``false`` to leave facet counts out
-``resource_type``, ``year``, ``subject``, ``language``
-              facet filters; repeat a parameter to accept any of its values
+``resource_type``, ``year``, ``subject``, ``language``, ``publisher``
+              facet filters (``publisher``: the publisher's whole name, any case); repeat a parameter to accept any of its values
 
 With statistics on, every hit carries its ``stats`` (one query for the page).
 

@@ -6,16 +6,16 @@ Werkzeug ``MultiDict`` or a dict of lists) and the search service
 ``GET /api/records?q=``), so there is one query path for the API and the
 pages.
 
-Arguments: ``q``, ``sort`` (``relevance``, ``newest``, ``oldest``, and
-``mostviewed`` when statistics are on), the facet filters of the search
-service (``resource_type``, ``year``, ``subject``, ``language``; repeat one
+Arguments: ``q``, ``sort`` (``relevance``, ``newest``, ``oldest``, ``title``,
+and ``mostviewed`` when statistics are on), the facet filters of the search
+service (``resource_type``, ``year``, ``subject``, ``publisher``, ``language``; repeat one
 to accept any of its values), ``page`` (the service's keyset cursor) and
 ``start`` (how many hits came before this page, for "results 21 to 40").
 
 Paging is keyset paging for every sort. Ranked by relevance, the pages
 stop after the first :data:`RELEVANCE_WINDOW` hits, as Elasticsearch's
 ``index.max_result_window`` does: beyond that a ranking means little, and
-``newest`` / ``oldest`` page through everything.
+``newest`` / ``oldest`` / ``title`` page through everything.
 """
 
 from __future__ import annotations
@@ -43,12 +43,14 @@ FACET_LABELS: Mapping[str, str] = {
     "resource_type": "Resource type",
     "year": "Publication year",
     "subject": "Subject",
+    "publisher": "Publisher",
     "language": "Language",
 }
 SORT_LABELS: Mapping[str, str] = {
     "relevance": "Relevance",
     "newest": "Newest first",
     "oldest": "Oldest first",
+    "title": "Title (A to Z)",
     "mostviewed": "Most viewed",
 }
 #: creators listed on a hit before "et al."
@@ -179,7 +181,7 @@ def run_search(backend: SearchBackend, args: Mapping[str, Any], *,
     cursor = args.get("page") or None
     if sort == "relevance" and start >= RELEVANCE_WINDOW:
         view.error = QueryError(f"results ranked by relevance end after the first "
-                                f"{RELEVANCE_WINDOW:,}; sort by newest or oldest to see more")
+                                f"{RELEVANCE_WINDOW:,}; sort by newest, oldest or title to see more")
         return view
     searched = q
     try:

@@ -169,7 +169,7 @@ def test_relevance_pages_stop_at_the_window(sqlite_base: str, monkeypatch: pytes
     by_date = page(sqlite_base + "/search", q="ocean", sort="newest")
     assert by_date.xpath("//a[@rel='next']")
     beyond = get(sqlite_base + "/search", q="ocean", start="10", page="x")
-    assert beyond.status_code == 400 and "sort by newest or oldest" in beyond.text
+    assert beyond.status_code == 400 and "sort by newest, oldest or title" in beyond.text
 
 
 @pytest.mark.parametrize(("q", "position"), [("titles.title:(ocean", 19), ('"ocean', 0),

@@ -135,6 +135,9 @@ QUERIES: list[str] = [
     "descriptions.description:co2",
     'descriptions.description:"climate change"',
     "publisher.name:zenodo",
+    'publisher:"ZENODO"',
+    "publisher:git*",
+    "NOT publisher:zenodo",
     # bare terms (full text)
     "climate",
     "climate change",

@@ -178,7 +178,38 @@ def test_search_body(svc_and_sessions: Any) -> None:
     assert {"range": {"q.publicationYear": {"gte": 2021, "lt": 2022}}} in \
         body["query"]["bool"]["filter"]
     assert body["sort"][0] == {"_score": "desc"} and body["size"] == 11
-    assert set(body["aggs"]) == {"resource_type", "year", "subject", "language"}
+    assert set(body["aggs"]) == {"resource_type", "year", "subject", "language", "publisher"}
+
+
+def test_publisher_facet_and_title_sort_in_the_body_and_documents() -> None:
+    backend = ElasticsearchBackend(client=None, prefix="t", sessions=lambda: None)
+    body = backend.search_body(None, sort="title", size=5, cursor=None,
+                               filters={"publisher": ["Zenodo", "GitHub"]}, facets=True)
+    # the filter is the keyword field's normalised values, as the embedded search's
+    assert {"bool": {"should": [
+        {"term": {"q.publisher": {"value": "zenodo"}}},
+        {"term": {"q.publisher": {"value": "github"}}}], "minimum_should_match": 1}} \
+        in body["query"]["bool"]["filter"]
+    assert body["sort"] == [{"title_sort": {"order": "asc", "missing": "_first"}},
+                            {"id": "asc"}]
+    assert body["aggs"]["publisher"] == {
+        "terms": {"field": "q.publisher", "size": 20},
+        "aggs": {"label": {"terms": {"field": "facet.publisher", "size": 1}}}}
+    mappings = index_mappings()["mappings"]["properties"]
+    assert mappings["title_sort"] == {"type": "keyword"}
+    assert mappings["q"]["properties"]["publisher"] == {"type": "keyword"}
+    assert mappings["facet"]["properties"]["publisher"] == {"type": "keyword"}
+    zenodo = next(r for r in CORPUS if (r.metadata.get("publisher") or {}).get("name")
+                  == "Zenodo")
+    doc = search_document(zenodo)
+    assert doc["q"]["publisher"] == ["zenodo"] and doc["facet"]["publisher"] == ["Zenodo"]
+    assert doc["title_sort"] == zenodo.metadata["titles"][0]["title"].casefold()
+    # a cursor of another sort is refused, not passed on
+    from repository_core.errors import InvalidQuery
+
+    with pytest.raises(InvalidQuery, match="cursor"):
+        backend.search_body(None, sort="title", size=5, cursor="WyJuZXdlc3QiLFsxXV0",
+                            filters={}, facets=False)
 
 
 @pytest.mark.skipif(not SEARCH_URL, reason="no live cluster: set OAISERVER_SEARCH_URL "
