@@ -92,6 +92,7 @@ from serializers.datacite_reading import (
     text,
 )
 from serializers.links import web_link
+from serializers.schema_org import agent_identity
 from serializers.software import (
     ACCESS_RIGHTS,
     SPDX_URL,
@@ -152,26 +153,12 @@ def _affiliation(affiliation: Mapping[str, Any] | str) -> dict[str, Any]:
 
 
 def _agent(person: Mapping[str, Any]) -> dict[str, Any]:
-    """A Person or Organization; a name nothing types (no nameType, no family name,
-    no ORCID or ROR) gets no @type rather than a guess."""
+    """A Person or Organization, typed and identified as in schema.org JSON-LD
+    (``schema_org.agent_identity``), with web identifiers only."""
     family, given, display = split_name(person)
     ids = [u for u in (name_identifier_url(i) for i in person.get("nameIdentifiers") or [])
            if u and web_link(u)]
-    name_type = person.get("nameType")
-    organizational = name_type == "Organizational" or (
-        not family and any(u.startswith("https://ror.org/") for u in ids))
-    personal = not organizational and (
-        name_type == "Personal" or bool(family)
-        or any(u.startswith("https://orcid.org/") for u in ids))
-    node: dict[str, Any] = {}
-    if organizational or personal:
-        node["@type"] = "Organization" if organizational else "Person"
-    if ids:
-        preferred = next((u for u in ids if u.startswith(("https://orcid.org/", "https://ror.org/"))),
-                         ids[0])
-        node["@id"] = preferred
-        if others := [u for u in ids if u != preferred]:
-            node["sameAs"] = others
+    node, organizational, personal = agent_identity(person, ids)
     if personal and family:
         if given:
             node["givenName"] = given

@@ -156,27 +156,38 @@ def _affiliation(affiliation: Mapping[str, Any] | str) -> dict[str, Any]:
     return _organization(text(affiliation.get("name")), url)
 
 
-def _agent(person: Mapping[str, Any]) -> dict[str, Any]:
-    family, given, display = split_name(person)
-    ids = [u for u in (name_identifier_url(i) for i in person.get("nameIdentifiers") or []) if u]
+def agent_identity(person: Mapping[str, Any], ids: list[str]) -> tuple[dict[str, Any], bool, bool]:
+    """The schema.org typing and identity of a DataCite creator or contributor with
+    identifier URLs ``ids``: (the node so far, organizational, personal).
+
+    The node has ``@type`` when something tells it (nameType, a family name, an
+    ORCID or ROR id; a name nothing types, "Data Station Admin", gets none rather
+    than a guess), ``@id`` the ORCID or ROR id (else the first identifier) and
+    ``sameAs`` the others. Used by schema.org JSON-LD and CodeMeta alike.
+    """
+    family, _, _ = split_name(person)
     name_type = person.get("nameType")
     organizational = name_type == "Organizational" or (
         not family and any(u.startswith("https://ror.org/") for u in ids))
     personal = not organizational and (
         name_type == "Personal" or bool(family)
         or any(u.startswith("https://orcid.org/") for u in ids))
-    # Without a nameType (and nothing else that tells), the agent gets no @type:
-    # "Data Station Admin" is neither known to be a Person nor an Organization.
     node: dict[str, Any] = {}
     if organizational or personal:
         node["@type"] = "Organization" if organizational else "Person"
     if ids:
-        # the ORCID (or ROR id) is the node's identity; any others are sameAs
         preferred = next((u for u in ids if u.startswith(("https://orcid.org/", "https://ror.org/"))),
                          ids[0])
         node["@id"] = preferred
         if others := [u for u in ids if u != preferred]:
             node["sameAs"] = others
+    return node, organizational, personal
+
+
+def _agent(person: Mapping[str, Any]) -> dict[str, Any]:
+    family, given, display = split_name(person)
+    ids = [u for u in (name_identifier_url(i) for i in person.get("nameIdentifiers") or []) if u]
+    node, organizational, personal = agent_identity(person, ids)
     # schema.org Person name: the name as written, "Given Family"
     node["name"] = f"{given} {family}" if personal and given and family else display
     if not organizational:

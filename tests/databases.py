@@ -63,8 +63,9 @@ def migrated_engine(kind: str, directory: str | os.PathLike[str]) -> Iterator[En
             yield engine
 
 
-def postgres_schema_engine() -> Iterator[Engine]:
-    """An engine whose search_path is a new, empty schema (dropped afterwards)."""
+def postgres_schema() -> Iterator[str]:
+    """The name of a new, empty schema (dropped afterwards); skips (or, with
+    OAISERVER_TEST_REQUIRE_POSTGRES, fails) when PostgreSQL is not reachable."""
     reason = postgres_unavailable()
     if reason:
         if REQUIRE_POSTGRES:
@@ -74,11 +75,19 @@ def postgres_schema_engine() -> Iterator[Engine]:
     admin = make_engine(POSTGRES_URL)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
     try:
-        yield engine
+        yield schema
     finally:
-        engine.dispose()
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def postgres_schema_engine() -> Iterator[Engine]:
+    """An engine whose search_path is a new, empty schema (dropped afterwards)."""
+    for schema in postgres_schema():
+        engine = make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
+        try:
+            yield engine
+        finally:
+            engine.dispose()

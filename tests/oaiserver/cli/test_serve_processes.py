@@ -15,20 +15,18 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 from lxml import etree
-from sqlalchemy import text
 
 from oaiserver.config import Config
 from oaiserver.services import build_services
 from repository_core.db import make_engine
 from repository_core.migrate import upgrade
-from tests.databases import POSTGRES_URL, REQUIRE_POSTGRES, postgres_unavailable
+from tests.databases import POSTGRES_URL, postgres_schema
 from tests.sample_metadata import minimal
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -41,21 +39,9 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture
 def schema_url() -> Iterator[str]:
-    reason = postgres_unavailable()
-    if reason:
-        if REQUIRE_POSTGRES:
-            pytest.fail(reason + " (OAISERVER_TEST_REQUIRE_POSTGRES is set)")
-        pytest.skip(reason)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
+    """A database URL whose connections use a new, empty schema."""
+    for schema in postgres_schema():
         yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def _free_port() -> int:
