@@ -92,7 +92,7 @@ from serializers.datacite_reading import (
     text,
 )
 from serializers.links import web_link
-from serializers.schema_org import agent_identity
+from serializers.schema_org import affiliation_node, agent_identity, organization
 from serializers.software import (
     ACCESS_RIGHTS,
     SPDX_URL,
@@ -135,23 +135,6 @@ _MEDIA_TYPE_RE = re.compile(r"^[a-z]+/[a-z0-9][a-z0-9!#$&^_.+-]*$", re.IGNORECAS
 _BYTES_RE = re.compile(r"^\d+(?:[.,]\d+)?\s*(?:[kKMGTP]i?B|bytes?|B)$")
 
 
-def _organization(name: str, identifier: str | None = None) -> dict[str, Any]:
-    node: dict[str, Any] = {"@type": "Organization"}
-    if identifier:
-        node["@id"] = identifier
-    node["name"] = name
-    return node
-
-
-def _affiliation(affiliation: Mapping[str, Any] | str) -> dict[str, Any]:
-    if isinstance(affiliation, str):
-        return _organization(affiliation)
-    ident = text(affiliation.get("affiliationIdentifier"))
-    scheme = text(affiliation.get("affiliationIdentifierScheme")).lower()
-    url = ror_url(ident) if scheme == "ror" else web_link(ident)
-    return _organization(text(affiliation.get("name")), url)
-
-
 def _agent(person: Mapping[str, Any]) -> dict[str, Any]:
     """A Person or Organization, typed and identified as in schema.org JSON-LD
     (``schema_org.agent_identity``), with web identifiers only."""
@@ -167,7 +150,7 @@ def _agent(person: Mapping[str, Any]) -> dict[str, Any]:
         node["name"] = display
     # schema.org's affiliation belongs to a Person; an organisation's is left out
     if not organizational and (affiliations := [
-            _affiliation(a) for a in person.get("affiliation") or []
+            affiliation_node(a) for a in person.get("affiliation") or []
             if isinstance(a, str) or text(a.get("name"))]):
         node["affiliation"] = affiliations
     return node
@@ -182,7 +165,7 @@ def _funder(reference: Mapping[str, Any]) -> dict[str, Any]:
         url = ror_url(ident)
     else:
         url = web_link(ident)
-    return _organization(text(reference.get("funderName")), url)
+    return organization(text(reference.get("funderName")), url)
 
 
 def _award(reference: Mapping[str, Any]) -> str:
@@ -230,7 +213,7 @@ def metadata_to_codemeta(metadata: Mapping[str, Any], *,
     if publisher := publisher_name(metadata):
         raw = metadata.get("publisher")
         ident = text(raw.get("publisherIdentifier")) if isinstance(raw, Mapping) else ""
-        node["publisher"] = _organization(publisher, ror_url(ident) or web_link(ident))
+        node["publisher"] = organization(publisher, ror_url(ident) or web_link(ident))
     if issued := issued_date(metadata):
         node["datePublished"] = issued
     for date_type, prop in (("Created", "dateCreated"), ("Updated", "dateModified")):

@@ -139,7 +139,8 @@ def schema_type(resource_type_general: str, resource_type: str | None = None) ->
     return resource_types.lookup(resource_type_general, resource_type).schema_org
 
 
-def _organization(name: str, identifier: str | None = None) -> dict[str, Any]:
+def organization(name: str, identifier: str | None = None) -> dict[str, Any]:
+    """A schema.org Organization node (CodeMeta uses it too)."""
     node: dict[str, Any] = {"@type": "Organization"}
     if identifier:
         node["@id"] = identifier
@@ -147,13 +148,14 @@ def _organization(name: str, identifier: str | None = None) -> dict[str, Any]:
     return node
 
 
-def _affiliation(affiliation: Mapping[str, Any] | str) -> dict[str, Any]:
+def affiliation_node(affiliation: Mapping[str, Any] | str) -> dict[str, Any]:
+    """A DataCite affiliation as an Organization: its ROR id (or web address) the @id."""
     if isinstance(affiliation, str):
-        return _organization(affiliation)
+        return organization(affiliation)
     ident = text(affiliation.get("affiliationIdentifier"))
     scheme = text(affiliation.get("affiliationIdentifierScheme")).lower()
-    url = ror_url(ident) if scheme == "ror" else (ident if ident.startswith("http") else None)
-    return _organization(text(affiliation.get("name")), url)
+    url = ror_url(ident) if scheme == "ror" else web_link(ident)
+    return organization(text(affiliation.get("name")), url)
 
 
 def agent_identity(person: Mapping[str, Any], ids: list[str]) -> tuple[dict[str, Any], bool, bool]:
@@ -195,7 +197,7 @@ def _agent(person: Mapping[str, Any]) -> dict[str, Any]:
             node["givenName"] = given
         if family:
             node["familyName"] = family
-    if affiliations := [_affiliation(a) for a in person.get("affiliation") or []]:
+    if affiliations := [affiliation_node(a) for a in person.get("affiliation") or []]:
         node["affiliation"] = affiliations
     return node
 
@@ -237,7 +239,7 @@ def _funding(reference: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, An
         url = ror_url(ident)
     else:
         url = ident if ident.startswith("http") else None
-    funder = _organization(text(reference.get("funderName")), url)
+    funder = organization(text(reference.get("funderName")), url)
     if not (text(reference.get("awardNumber")) or text(reference.get("awardTitle"))):
         return funder, None
     grant: dict[str, Any] = {"@type": "MonetaryGrant"}
@@ -355,7 +357,7 @@ def metadata_to_jsonld(metadata: Mapping[str, Any], *, landing_url: str | None =
     if publisher := publisher_name(metadata):
         raw = metadata.get("publisher")
         ident = text(raw.get("publisherIdentifier")) if isinstance(raw, Mapping) else ""
-        node["publisher"] = _organization(publisher, ror_url(ident) or (ident if ident.startswith("http") else None))
+        node["publisher"] = organization(publisher, ror_url(ident) or (ident if ident.startswith("http") else None))
     if issued := issued_date(metadata):
         node["datePublished"] = issued
     for date_type, prop in (("Created", "dateCreated"), ("Updated", "dateModified")):

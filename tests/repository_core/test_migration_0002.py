@@ -3,32 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
-from sqlalchemy import Connection, Engine, inspect, select, text
+from sqlalchemy import Connection, inspect, select, text
 from sqlalchemy.orm import Session
 
-from repository_core.db import make_engine
 from repository_core.service import RecordService
 from repository_core.stats import UsageRecorder, item_totals, process_usage
 from repository_core.stats.tables import UsageStateRow
-from tests.databases import postgres_schema_engine
 from tests.repository_core.migration_support import upgraded_from
 
 STAMP = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def blank_engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:
-    """An empty, unmigrated database."""
-    if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'blank.db'}")
-        yield eng
-        eng.dispose()
-    else:
-        yield from postgres_schema_engine()
 
 
 def _records_at_0001(connection: Connection) -> None:

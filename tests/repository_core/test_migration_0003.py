@@ -3,33 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
-from sqlalchemy import Connection, Engine, inspect, select, text
+from sqlalchemy import Connection, inspect, select, text
 from sqlalchemy.orm import Session
 
-from repository_core.db import make_engine
 from repository_core.harvest.sources import add_source, provenance_of
 from repository_core.harvest.tables import HarvestedRecordRow
 from repository_core.models import RecordRow
 from repository_core.service import RecordService
-from tests.databases import postgres_schema_engine
 from tests.repository_core.migration_support import upgraded_from
 from tests.sample_metadata import minimal
 
 STAMP = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def blank_engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'blank.db'}")
-        yield eng
-        eng.dispose()
-    else:
-        yield from postgres_schema_engine()
 
 
 def _records_at_0002(connection: Connection) -> None:

@@ -3,35 +3,21 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
 from alembic import command
 from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.orm import Session
 
-from repository_core.db import make_engine
 from repository_core.migrate import alembic_config
 from repository_core.query.sql import TITLE_SORT
 from repository_core.query.term_table import TermRow
 from repository_core.search import search
-from tests.databases import postgres_schema_engine
 from tests.repository_core.migration_support import upgraded_from
 
 STAMP = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 TITLES = ["banana split", "Apple pie", "cherry tart"]
 PUBLISHERS = ["Zenodo", "PANGAEA", "zenodo"]
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def blank_engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'blank.db'}")
-        yield eng
-        eng.dispose()
-    else:
-        yield from postgres_schema_engine()
 
 
 def _records_at_0003(connection: Connection) -> None:
