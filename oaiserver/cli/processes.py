@@ -11,9 +11,10 @@ after the fork, so no connection is shared between processes.
 
 Background work then runs in processes of its own, started (with the
 ``spawn`` method: no threads or sockets inherited) and stopped by ``serve``:
-the DOI outbox worker claims rows with ``FOR UPDATE SKIP LOCKED`` and
-usage processing locks its state row per batch, so more of them, here or on
-other machines, never do the same work twice.
+the DOI outbox worker claims rows with ``FOR UPDATE SKIP LOCKED``, usage
+processing locks its state row per batch and a harvest run holds its
+source's lease, so more of them, here or on other machines, never do the
+same work twice.
 """
 
 from __future__ import annotations
@@ -80,6 +81,15 @@ def _usage_worker_main(config: Config) -> None:
         retention_days=config.stats_retention_days))
 
 
+def _harvest_worker_main(config: Config) -> None:
+    from oaiserver.services import build_harvester, build_services
+    from repository_core.harvest.worker import HarvestThread
+
+    services = build_services(config)
+    _run_until_terminated(HarvestThread(build_harvester(config, services.records),
+                                        interval=config.harvest_interval_minutes * 60))
+
+
 def _run_until_terminated(thread: Any) -> None:
     import signal
 
@@ -91,7 +101,8 @@ def _run_until_terminated(thread: Any) -> None:
     thread.stop()
 
 
-def background_processes(config: Config, *, doi: bool, usage: bool) -> list[Any]:
+def background_processes(config: Config, *, doi: bool, usage: bool,
+                         harvest: bool = False) -> list[Any]:
     """Start the background workers ``config`` asks for as processes; returns them."""
     context = multiprocessing.get_context("spawn")
     wanted: list[tuple[str, Callable[[Config], None]]] = []
@@ -99,6 +110,8 @@ def background_processes(config: Config, *, doi: bool, usage: bool) -> list[Any]
         wanted.append(("oaiserver-doi-worker", _doi_worker_main))
     if usage:
         wanted.append(("oaiserver-usage-worker", _usage_worker_main))
+    if harvest:
+        wanted.append(("oaiserver-harvest-worker", _harvest_worker_main))
     started = []
     for name, target in wanted:
         process = context.Process(target=target, args=(config,), name=name, daemon=True)

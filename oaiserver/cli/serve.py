@@ -153,7 +153,8 @@ def _serve_processes(services: Services, host: str, port: int, workers: int,
                    "OAISERVER_RATELIMIT_STORAGE_URL=redis://... to share them", err=True)
     background = background_processes(
         config, doi=config.datacite_worker and services.doi.worker is not None,
-        usage=services.usage is not None and config.stats_worker)
+        usage=services.usage is not None and config.stats_worker,
+        harvest=config.harvest_interval_minutes > 0)
     for process in background:
         click.echo(f"  {process.name}: pid {process.pid}", err=True)
     try:

@@ -96,6 +96,7 @@ def test_two_server_processes_serve_one_harvest_and_share_the_work(schema_url: s
         "OAISERVER_OAI_PAGE_SIZE": "4",
         "OAISERVER_RATELIMIT_ENABLED": "false",
         "OAISERVER_STATS_WORKER_INTERVAL_SECONDS": "1",
+        "OAISERVER_HARVEST_INTERVAL_MINUTES": "60",  # a scheduler process, no source to harvest
     })
     engine = make_engine(schema_url)
     upgrade(engine)
@@ -119,11 +120,14 @@ def test_two_server_processes_serve_one_harvest_and_share_the_work(schema_url: s
         for url, process in zip(urls, processes, strict=True):
             _wait(url + "/health", process)
 
-        # two web processes forked by gunicorn, and the usage worker spawned apart
+        # two web processes forked by gunicorn, the usage and harvest workers spawned apart
         parent = processes[0].pid
         children = _children(parent)
         forked = [c for c in children if _cmdline(c) == _cmdline(parent)]
         assert len(forked) == 2, (children, [_cmdline(c) for c in children])
+        spawned = [c for c in children if b"multiprocessing" in _cmdline(c)
+                   and b"resource_tracker" not in _cmdline(c)]
+        assert len(spawned) == 2, (children, [_cmdline(c) for c in children])
 
         # a harvest whose pages alternate between the two servers
         seen: list[str] = []
