@@ -149,6 +149,20 @@ def _hour_sqlite(element: _Hour, compiler: SQLCompiler, **kw: Any) -> str:
     return f"strftime('%H', {compiler.process(element.clauses, **kw)})"
 
 
+@compiles(_Micros)
+def _micros(element: _Micros, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) * 1000000 AS BIGINT)"
+
+
+@compiles(_Micros, "sqlite")
+def _micros_sqlite(element: _Micros, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite keeps 'YYYY-MM-DD HH:MM:SS.ffffff': the whole seconds (cut before
+    # strftime, which would round .9995 up), then the fraction
+    column = compiler.process(element.clauses, **kw)
+    return (f"(CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER) * 1000000"
+            f" + CAST(substr({column}, 21, 6) AS INTEGER))")
+
+
 class _DayStart(FunctionElement[datetime]):
     """The first instant of a ``DATE`` column's day (plus ``days``), comparable
     with stored timestamps; computed per row in SQL, so a join on it is a
@@ -171,20 +185,6 @@ def _day_start(element: _DayStart, compiler: SQLCompiler, **kw: Any) -> str:
 def _day_start_sqlite(element: _DayStart, compiler: SQLCompiler, **kw: Any) -> str:
     # stored 'YYYY-MM-DD HH:MM:SS.ffffff' sorts after the bare 'YYYY-MM-DD' of its day
     return f"date({compiler.process(element.clauses, **kw)}, '+{int(element.days)} day')"
-
-
-@compiles(_Micros)
-def _micros(element: _Micros, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) * 1000000 AS BIGINT)"
-
-
-@compiles(_Micros, "sqlite")
-def _micros_sqlite(element: _Micros, compiler: SQLCompiler, **kw: Any) -> str:
-    # SQLite keeps 'YYYY-MM-DD HH:MM:SS.ffffff': the whole seconds (cut before
-    # strftime, which would round .9995 up), then the fraction
-    column = compiler.process(element.clauses, **kw)
-    return (f"(CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER) * 1000000"
-            f" + CAST(substr({column}, 21, 6) AS INTEGER))")
 
 
 _E = UsageEventRow.__table__.c
