@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import Base, UTCDateTime
 
-__all__ = ["ClockRow", "InstanceSettingRow", "JSONType", "MembershipRow", "RecordRow", "SetRow"]
+__all__ = ["ClockRow", "ConceptRow", "InstanceSettingRow", "JSONType", "MembershipRow", "RecordRow", "SetRow"]
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
@@ -37,8 +37,38 @@ class RecordRow(Base):
     #: the harvest source's name for a harvested record (``repository_core.harvest``);
     #: NULL for the repository's own: ``harvest_source IS NULL`` selects what is ours
     harvest_source: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
+    #: the concept this record is a version of (``ConceptRow``); set on every
+    #: write since revision 0005, which gave each older record a concept of its own.
+    #: No foreign key: SQLite cannot add one to a populated table without copying it.
+    concept_id: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
+    #: 1, 2, 3 ... in the order the versions were made (unique within a concept)
+    version_index: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    #: the version the concept resolves to: the newest one that is not deleted
+    is_latest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
-    __table_args__ = (Index("ix_records_datestamp_id", "datestamp", "id"),)
+    __table_args__ = (
+        Index("ix_records_datestamp_id", "datestamp", "id"),
+        Index("ix_records_concept_version", "concept_id", "version_index", unique=True),
+    )
+
+
+class ConceptRow(Base):
+    """What every version of a record shares: the concept (Zenodo's "parent").
+
+    Its id comes from the record id generator, and no id names both a record
+    and a concept, so a DOI suffix made from an id never collides. ``latest_id``
+    is the version the concept resolves to; when every version is deleted it
+    is NULL and the concept is ``deleted`` (a tombstone, like its versions).
+    """
+
+    __tablename__ = "concepts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: the concept DOI, once one is minted (never for a DOI outside our prefix)
+    doi: Mapped[str | None] = mapped_column(String(255), unique=True, nullable=True)
+    created: Mapped[datetime] = mapped_column(UTCDateTime())
+    latest_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class ClockRow(Base):

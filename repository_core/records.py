@@ -34,6 +34,11 @@ class Record:
     collections: tuple[str, ...] = field(default_factory=tuple)
     #: the harvest source a record came from; None for the repository's own records
     harvest_source: str | None = None
+    #: the concept (all versions of this record) and this version's place in it
+    concept_id: str | None = None
+    version_index: int = 1
+    #: the version the concept resolves to: the newest one not deleted
+    is_latest: bool = True
 
     @property
     def harvested(self) -> bool:

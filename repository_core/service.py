@@ -34,10 +34,11 @@ from .errors import (
 )
 from .metadata.importing import normalize_metadata
 from .metadata.validation import INVALID_XML_CHARACTERS, validate_metadata
-from .models import RecordRow
+from .models import ConceptRow, RecordRow
 from .public_doi import public_records
 from .records import Cursor, Record
 from .store import RecordStore, row_to_record
+from .versions import id_taken, new_free_id, next_version_index, resolve_latest
 
 __all__ = ["Normalizer", "RecordService", "Validator", "WriteHook", "check_record_id", "new_record_id"]
 
@@ -191,14 +192,15 @@ class RecordService:
         with self._maybe_transaction(session) as s:
             lock_clock(s)  # serialises the id and DOI checks below with every other writer
             store = RecordStore(s)
-            if record_id is None:
-                record_id = new_record_id()
-                while store.exists(record_id):
-                    record_id = new_record_id()
-            elif store.exists(record_id):
-                raise InvalidRecord([Problem("/id", f"a record with id {record_id!r} exists")])
+            record_id = self._free_record_id(s, record_id)
             doi = self._claim_doi(s, metadata, record_id)
             stamp = next_datestamp(s)
+            # a record made on its own is version 1 of a concept of its own
+            concept_id = new_free_id(s, new_record_id)
+            while concept_id == record_id:
+                concept_id = new_free_id(s, new_record_id)
+            s.add(ConceptRow(id=concept_id, doi=None, created=stamp, latest_id=record_id,
+                             deleted=False))
             row = RecordRow(
                 id=record_id,
                 doi=doi,
@@ -209,9 +211,85 @@ class RecordService:
                 revision=1,
                 deleted=False,
                 harvest_source=harvest_source,
+                concept_id=concept_id,
+                version_index=1,
+                is_latest=True,
             )
             store.add(row)
             return self._after_write(s, row, None)
+
+    def new_version(
+        self,
+        of: str,
+        metadata: Mapping[str, Any] | None = None,
+        *,
+        collections: Sequence[str] | None = None,
+        record_id: str | None = None,
+        session: Session | None = None,
+        check_identifiers: bool = True,
+    ) -> Record:
+        """Store the next version of the concept ``of`` (any version's id) belongs to.
+
+        ``metadata`` None starts from a copy of the concept's latest version
+        (without its DOI: a version has a DOI of its own). The new version
+        is the latest; the version that was latest before is written again
+        (its revision and datestamp move), so every reader sees the change.
+        """
+        with self._maybe_transaction(session) as s:
+            lock_clock(s)
+            base = RecordStore(s).row(of, for_update=True)
+            if base is None:
+                raise RecordNotFound(of)
+            if base.harvest_source is not None:
+                raise InvalidRecord([Problem("", f"record {of!r} was harvested from "
+                                                 f"{base.harvest_source!r}: its versions are "
+                                                 "made there, not here")])
+            concept_id = base.concept_id
+            assert concept_id is not None  # every record has a concept since revision 0005
+            if metadata is None:
+                concept = s.get(ConceptRow, concept_id)
+                source = (s.get(RecordRow, concept.latest_id)
+                          if concept is not None and concept.latest_id else None) or base
+                metadata = {k: v for k, v in source.metadata_json.items() if k != "doi"}
+                if collections is None:
+                    collections = list(source.collections or ())
+            metadata = self.normalize(metadata)
+            problems = self._problems(metadata, collections or (), check_identifiers)
+            if record_id is not None:
+                problems += check_record_id(record_id)
+            if problems:
+                raise InvalidRecord(problems)
+            record_id = self._free_record_id(s, record_id)
+            stamp = next_datestamp(s)
+            row = RecordRow(
+                id=record_id,
+                doi=self._claim_doi(s, metadata, record_id),
+                metadata_json=dict(metadata),
+                collections=list(collections or ()),
+                created=stamp,
+                datestamp=stamp,
+                revision=1,
+                deleted=False,
+                harvest_source=None,
+                concept_id=concept_id,
+                version_index=next_version_index(s, concept_id),
+                is_latest=False,
+            )
+            RecordStore(s).add(row)
+            _latest, changed = resolve_latest(s, concept_id)
+            record = self._after_write(s, row, None)
+            for other in sorted(changed - {record_id}):
+                self._rewrite(s, other)
+            return record
+
+    def versions(self, record_id: str) -> builtins.list[Record]:
+        """Every version of the concept ``record_id`` belongs to, oldest first
+        (deleted ones included: they are tombstones)."""
+        with self.reading() as session:
+            row = RecordStore(session).row(record_id)
+            if row is None:
+                raise RecordNotFound(record_id)
+            return RecordStore(session).versions(row.concept_id)
 
     def update(
         self,
@@ -253,7 +331,11 @@ class RecordService:
             if row.deleted:
                 raise RecordDeleted(previous)
             row.deleted = True
-            return self._bump(s, row, previous)
+            others = self._resolve_concept(s, row)
+            record = self._bump(s, row, previous)
+            for other in sorted(others):
+                self._rewrite(s, other)
+            return record
 
     def restore(
         self,
@@ -268,7 +350,11 @@ class RecordService:
             if not row.deleted:
                 return previous
             row.deleted = False
-            return self._bump(s, row, previous)
+            others = self._resolve_concept(s, row)
+            record = self._bump(s, row, previous)
+            for other in sorted(others):
+                self._rewrite(s, other)
+            return record
 
     # -- internals ----------------------------------------------------------
     @contextmanager
@@ -301,6 +387,36 @@ class RecordService:
         if expected_revision is not None and row.revision != expected_revision:
             raise RevisionConflict(record_id, expected_revision, row.revision)
         return row, row_to_record(row)
+
+    @staticmethod
+    def _free_record_id(session: Session, record_id: str | None) -> str:
+        """``record_id`` if no record or concept has it; a generated one if None."""
+        if record_id is None:
+            return new_free_id(session, new_record_id)
+        if RecordStore(session).exists(record_id):
+            raise InvalidRecord([Problem("/id", f"a record with id {record_id!r} exists")])
+        if id_taken(session, record_id):
+            raise InvalidRecord([Problem("/id", f"{record_id!r} is the id of a concept "
+                                                "(all versions of a record)")])
+        return record_id
+
+    def _rewrite(self, session: Session, record_id: str) -> Record:
+        """Write a record again unchanged: a new revision and datestamp, the hooks run.
+
+        For a change that is not in the record's own columns but in what is
+        derived from its concept (which version is the latest)."""
+        row, previous = self._locked(session, record_id, None)
+        return self._bump(session, row, previous)
+
+    @staticmethod
+    def _resolve_concept(session: Session, row: RecordRow) -> set[str]:
+        """After a delete or restore: the concept resolves to its newest live version.
+        Returns the other versions whose latest flag changed."""
+        session.flush()
+        if row.concept_id is None:
+            return set()
+        _latest, changed = resolve_latest(session, row.concept_id)
+        return changed - {row.id}
 
     @staticmethod
     def _claim_doi(session: Session, metadata: Mapping[str, Any], record_id: str) -> str | None:

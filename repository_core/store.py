@@ -32,6 +32,9 @@ def row_to_record(row: RecordRow) -> Record:
         deleted=row.deleted,
         collections=tuple(row.collections or ()),
         harvest_source=row.harvest_source,
+        concept_id=row.concept_id,
+        version_index=row.version_index,
+        is_latest=row.is_latest,
     )
 
 
@@ -56,6 +59,12 @@ class RecordStore:
             select(RecordRow).where(RecordRow.doi == doi_key(doi))
         ).scalar_one_or_none()
         return row_to_record(row) if row is not None else None
+
+    def versions(self, concept_id: str | None) -> list[Record]:
+        """The versions of a concept, oldest first, tombstones included."""
+        stmt = select(RecordRow).where(RecordRow.concept_id == concept_id).order_by(
+            RecordRow.version_index)
+        return [row_to_record(r) for r in self.session.execute(stmt).scalars()]
 
     def exists(self, record_id: str) -> bool:
         return self.session.execute(
