@@ -28,6 +28,7 @@ from repository_core.db import make_engine
 from repository_core.harvest.harvester import Harvester, HarvestSettings
 from repository_core.instance import instance_secret
 from repository_core.outbox import outbox_hook
+from repository_core.payloads import forget_payloads
 from repository_core.query import index_record_terms
 from repository_core.search import EmbeddedSearch, SearchBackend, index_search_document
 from repository_core.service import RecordService
@@ -37,7 +38,7 @@ from serializers.context import ExportContext
 
 from .config import Config
 from .oai.endpoint import OAIEndpoint
-from .oai.sql import SQLRepository
+from .oai.sql import SQLPayloadCache, SQLRepository
 from .oai.tokens import TokenCodec
 from .oai.verbs import Identity
 
@@ -87,13 +88,15 @@ def build_services(config: Config, *, engine: Engine | None = None) -> Services:
 
     Write hooks run in this order inside every write's transaction: the
     query terms (what set queries and search match), the full-text row, set
-    membership, the DOI outbox, the Elasticsearch queue (if configured),
+    membership, the DOI outbox, dropping the kept OAI payloads, the
+    Elasticsearch queue (if configured),
     then (auto mode) minting a DOI for a new record, which updates the
     record and so runs the hooks once more.
     """
     engine = engine or make_engine(config.effective_database_url)
     records = RecordService(engine, hooks=[
         index_record_terms, index_search_document, SetMembershipHook(), outbox_hook,
+        forget_payloads,
     ])
     sets = SetService(records)
     context = ExportContext(
@@ -189,4 +192,5 @@ def build_oai_endpoint(config: Config, engine: Engine, context: ExportContext,
         token_lifetime=timedelta(hours=config.oai_token_lifetime_hours),
         max_concurrent_lists=config.oai_max_concurrent_lists,
         retry_after_seconds=config.oai_retry_after_seconds,
+        payloads=SQLPayloadCache(engine, context),
     )

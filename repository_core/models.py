@@ -10,13 +10,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, true
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import Base, UTCDateTime
 
-__all__ = ["ClockRow", "ConceptRow", "InstanceSettingRow", "JSONType", "MembershipRow", "RecordRow", "SetRow"]
+__all__ = [
+    "ClockRow", "ConceptRow", "InstanceSettingRow", "JSONType", "MembershipRow", "PayloadRow",
+    "RecordRow", "SetRow",
+]
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
@@ -135,3 +138,26 @@ class InstanceSettingRow(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class PayloadRow(Base):
+    """A record's OAI payload in one format, rendered once and kept (``repository_core.payloads``).
+
+    Valid only while the record's ``revision`` and ``datestamp``, the DOI the
+    public sees (``doi``: None while the DOI is a draft) and the
+    configuration ``fingerprint`` are those it was rendered with; a read
+    checks all four, so a stale payload is never served whatever wrote
+    the record. Only payloads of records the format can represent are kept.
+    """
+
+    __tablename__ = "record_payloads"
+
+    record_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("records.id", ondelete="CASCADE"), primary_key=True
+    )
+    format: Mapped[str] = mapped_column(String(32), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    datestamp: Mapped[datetime] = mapped_column(UTCDateTime())
+    doi: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[bytes] = mapped_column(LargeBinary)

@@ -21,7 +21,7 @@ from serializers.context import ExportContext
 from serializers.registry import FORMATS
 
 from .errors import OAIError
-from .repository import Repository
+from .repository import PayloadCache, Repository
 from .tokens import TokenCodec
 from .verbs import Context, FormatSource, Identity, Reply, handle
 from .xml import render
@@ -48,6 +48,8 @@ class OAIEndpoint:
     retry_after_seconds: int
     formats: FormatSource = FORMATS
     clock: Callable[[], datetime] = _utcnow
+    #: rendered payloads kept between requests; None renders every payload every time
+    payloads: PayloadCache | None = None
     gate: threading.BoundedSemaphore = field(init=False)
 
     def __post_init__(self) -> None:
@@ -64,6 +66,7 @@ class OAIEndpoint:
             now=self.clock(),
             page_size=self.page_size,
             token_lifetime=self.token_lifetime,
+            payloads=self.payloads,
         )
         return handle(params, ctx)
 

@@ -7,13 +7,14 @@ implements it over the database. Nothing here imports SQLAlchemy.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from repository_core.records import Cursor, Provenance, Record
 
-__all__ = ["Entry", "Repository", "SetInfo"]
+__all__ = ["Entry", "PayloadCache", "Repository", "SetInfo"]
 
 
 @dataclass(frozen=True)
@@ -73,3 +74,16 @@ class Repository(Protocol):
     def list_sets(self, *, after: str | None, limit: int) -> list[SetInfo]: ...
 
     def count_sets(self) -> int: ...
+
+
+class PayloadCache(Protocol):
+    """Rendered payloads kept between requests (``repository_core.payloads`` over SQL).
+
+    ``lookup`` answers only payloads still valid for the records as given
+    (their revision, datestamp and public DOI, and the configuration the
+    cache was built for); the verbs render the others and hand them to ``keep``.
+    """
+
+    def lookup(self, prefix: str, records: Sequence[Record]) -> Mapping[str, bytes]: ...
+
+    def keep(self, prefix: str, rendered: Sequence[tuple[Record, bytes]]) -> None: ...

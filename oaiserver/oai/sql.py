@@ -14,12 +14,14 @@ datestamp, which the set-membership hook keeps equal to the record's own on
 every write, and which moves when a set's query moves a record in or out.
 
 Not for writes, except :meth:`SQLRepository.snapshot_bound`, which records
-the bound served to a harvester (``repository_core.datestamps.serve_bound``).
+the bound served to a harvester (``repository_core.datestamps.serve_bound``),
+and :class:`SQLPayloadCache`, which keeps rendered payloads
+(``repository_core.payloads``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -31,14 +33,21 @@ from repository_core.db import write_engine
 from repository_core.harvest.sources import provenance_of
 from repository_core.models import MembershipRow, RecordRow, SetRow
 from repository_core.paging import keyset_range
+from repository_core.payloads import keep_payloads, valid_payloads
 from repository_core.public_doi import has_public_doi, public_records
-from repository_core.records import Cursor
+from repository_core.records import Cursor, Record
 from repository_core.set_specs import spec_ancestors
 from repository_core.store import RecordStore, row_to_record
 
+from serializers.context import ExportContext
+
+from .payloads import fingerprint, serialize
 from .repository import Entry, SetInfo
 
-__all__ = ["SQLRepository"]
+__all__ = ["OAI_FORMATS", "SQLPayloadCache", "SQLRepository", "render_payloads"]
+
+#: The formats whose payloads ingest renders ahead (the others on first request).
+OAI_FORMATS = ("oai_dc", "oai_datacite", "datacite")
 
 
 class SQLRepository:
@@ -201,6 +210,48 @@ class SQLRepository:
     def count_sets(self) -> int:
         with self._session() as s, s.begin():
             return int(s.execute(select(func.count()).select_from(SetRow)).scalar_one())
+
+
+class SQLPayloadCache:
+    """:class:`~.repository.PayloadCache` over ``record_payloads``, for one configuration."""
+
+    def __init__(self, engine: Engine, export: ExportContext):
+        self.engine = engine
+        self.fingerprint = fingerprint(export)
+
+    def lookup(self, prefix: str, records: Sequence[Record]) -> Mapping[str, bytes]:
+        with Session(self.engine) as s, s.begin():
+            return valid_payloads(s, prefix, self.fingerprint, records)
+
+    def keep(self, prefix: str, rendered: Sequence[tuple[Record, bytes]]) -> None:
+        keep_payloads(self.engine, prefix, self.fingerprint, rendered)
+
+
+def render_payloads(
+    engine: Engine, export: ExportContext, prefixes: Iterable[str] = OAI_FORMATS,
+    *, batch: int = 500,
+) -> int:
+    """Render and keep the payloads of every live record in ``prefixes`` that has
+    none valid (what ingest does for the records it writes); how many were rendered."""
+    from serializers.registry import FORMATS
+
+    cache = SQLPayloadCache(engine, export)
+    formats = [FORMATS.by_oai_prefix(p) for p in prefixes]
+    rendered = 0
+    after: Cursor | None = None
+    while True:
+        with Session(engine) as s, s.begin():
+            page = RecordStore(s).page(after=after, limit=batch)
+            records = public_records(s, page)
+        if not page:
+            return rendered
+        after = Cursor(page[-1].datestamp, page[-1].id)
+        for fmt in formats:
+            kept = cache.lookup(fmt.oai_prefix, records)
+            fresh = [(r, serialize(fmt.oai_payload(r, export))) for r in records
+                     if r.id not in kept and fmt.available(r)]
+            cache.keep(fmt.oai_prefix, fresh)
+            rendered += len(fresh)
 
 
 def _topmost_below(s: Session, spec: str) -> list[str]:

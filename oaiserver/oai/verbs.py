@@ -46,7 +46,8 @@ from .errors import (
     NoSetHierarchy,
     OAIError,
 )
-from .repository import Entry, Repository
+from .payloads import serialize
+from .repository import Entry, PayloadCache, Repository
 from .tokens import TokenCodec, TokenState
 
 __all__ = [
@@ -109,6 +110,8 @@ class Context:
     now: datetime
     page_size: int
     token_lifetime: timedelta
+    #: kept payloads (None: every payload rendered on each request)
+    payloads: PayloadCache | None = None
 
 
 # -- the reply, described ---------------------------------------------------
@@ -123,7 +126,8 @@ class Header:
 @dataclass(frozen=True)
 class RecordItem:
     header: Header
-    metadata: etree._Element | None = None
+    #: the ``<metadata>`` child: serialized (:func:`.payloads.serialize`) or an element
+    metadata: bytes | etree._Element | None = None
     #: a harvested record's origin, shown in ``<about>`` (OAI provenance schema)
     about: Provenance | None = None
 
@@ -211,11 +215,26 @@ def _header(entry: Entry, ctx: Context) -> Header:
     )
 
 
-def _record_item(entry: Entry, fmt: Any, ctx: Context) -> RecordItem:
-    if entry.deleted:
-        return RecordItem(_header(entry, ctx))
-    return RecordItem(_header(entry, ctx), fmt.oai_payload(entry.record, ctx.export),
-                      entry.provenance)
+def _record_items(entries: Sequence[Entry], fmt: Any, ctx: Context) -> tuple[RecordItem, ...]:
+    """The records with their payloads: kept ones where still valid, the others
+    rendered now (and handed to the cache to keep)."""
+    prefix = fmt.oai_prefix
+    live = [e.record for e in entries if not e.deleted]
+    kept = ctx.payloads.lookup(prefix, live) if ctx.payloads is not None and live else {}
+    fresh: list[tuple[Record, bytes]] = []
+    items = []
+    for entry in entries:
+        if entry.deleted:
+            items.append(RecordItem(_header(entry, ctx)))
+            continue
+        payload = kept.get(entry.record.id)
+        if payload is None:
+            payload = serialize(fmt.oai_payload(entry.record, ctx.export))
+            fresh.append((entry.record, payload))
+        items.append(RecordItem(_header(entry, ctx), payload, entry.provenance))
+    if fresh and ctx.payloads is not None:
+        ctx.payloads.keep(prefix, fresh)
+    return tuple(items)
 
 
 def _entry_for(identifier: str, ctx: Context) -> Entry:
@@ -268,7 +287,7 @@ def get_record(req: OAIRequest, ctx: Context) -> Reply:
         raise CannotDisseminateFormat(
             f"The format {req.metadata_prefix!r} is not available for this item."
         )
-    return _ok(req, ctx, items=(_record_item(entry, fmt, ctx),))
+    return _ok(req, ctx, items=_record_items([entry], fmt, ctx))
 
 
 def list_metadata_formats(req: OAIRequest, ctx: Context) -> Reply:
@@ -420,7 +439,7 @@ def _list(req: OAIRequest, ctx: Context, *, with_metadata: bool) -> Reply:
 
     items: tuple[Any, ...]
     if with_metadata:
-        items = tuple(_record_item(e, fmt, ctx) for e in entries)
+        items = _record_items(entries, fmt, ctx)
     else:
         items = tuple(_header(e, ctx) for e in entries)
     return Reply(response_date, req.arguments, req.verb, items=items, resumption=resumption)

@@ -1,13 +1,19 @@
-"""Rendering a :class:`~.verbs.Reply` as an OAI-PMH XML document, with lxml.
+"""Rendering a :class:`~.verbs.Reply` as an OAI-PMH XML document.
 
 Namespaces, ``xsi:schemaLocation`` and element order follow OAI-PMH.xsd;
 an optional ``<?xml-stylesheet?>`` lets browsers show the pages. Nothing
 here decides what to answer: that is :mod:`.verbs`.
+
+Record replies (ListRecords, ListIdentifiers, GetRecord) are written as
+bytes: the envelope as escaped text around each record's payload bytes,
+which are kept serialized (``repository_core.payloads``), never parsed
+into a tree again. Everything else is built with lxml.
 """
 
 from __future__ import annotations
 
 import re
+from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
@@ -31,7 +37,7 @@ from .namespaces import (
 )
 from .verbs import Header, IdentifyBody, MetadataFormatItem, RecordItem, Reply, Resumption, SetItem
 
-__all__ = ["render"]
+__all__ = ["render", "render_tree"]
 
 _SCHEMA_LOCATION = f"{{{XSI_NS}}}schemaLocation"
 #: repositoryIdentifierType of oai-identifier.xsd: when the configured id does
@@ -49,6 +55,13 @@ def _sub(parent: etree._Element, tag: str, text: str | None = None, ns: str = OA
 
 def render(reply: Reply, *, base_url: str, stylesheet: str | None = None) -> bytes:
     """The UTF-8 bytes of the response document."""
+    if not reply.errors and reply.verb in _RECORD_VERBS:
+        return _render_records(reply, base_url, stylesheet)
+    return render_tree(reply, base_url=base_url, stylesheet=stylesheet)
+
+
+def render_tree(reply: Reply, *, base_url: str, stylesheet: str | None = None) -> bytes:
+    """The document built as an lxml tree: any reply (the record replies' reference form)."""
     root = etree.Element(f"{{{OAI_NS}}}OAI-PMH", nsmap={None: OAI_NS, "xsi": XSI_NS})
     root.set(_SCHEMA_LOCATION, f"{OAI_NS} {OAI_SCHEMA}")
     if stylesheet:
@@ -122,11 +135,76 @@ def _header(parent: etree._Element, header: Header) -> None:
         _sub(el, "setSpec", spec)
 
 
+_RECORD_VERBS = frozenset({"ListRecords", "ListIdentifiers", "GetRecord"})
+_ROOT_OPEN = (
+    f'<OAI-PMH xmlns="{OAI_NS}" xmlns:xsi="{XSI_NS}" '
+    f'xsi:schemaLocation="{OAI_NS} {OAI_SCHEMA}">'
+)
+
+
+def _render_records(reply: Reply, base_url: str, stylesheet: str | None) -> bytes:
+    """The document of a record reply, written as text around the payload bytes."""
+    assert reply.verb is not None
+    parts: list[bytes] = [b"<?xml version='1.0' encoding='UTF-8'?>\n"]
+    if stylesheet:
+        parts.append(f"<?xml-stylesheet type=\"text/xsl\" href={quoteattr(stylesheet)}?>\n"
+                     .encode())
+    request = "".join(f" {key}={_attr(value)}" for key, value in reply.request)
+    parts.append(
+        f"{_ROOT_OPEN}<responseDate>{format_datestamp(reply.response_date)}</responseDate>"
+        f"<request{request}>{escape(base_url)}</request><{reply.verb}>".encode()
+    )
+    for item in reply.items:
+        if isinstance(item, Header):
+            parts.append(_header_text(item).encode())
+            continue
+        assert isinstance(item, RecordItem)
+        parts.append(b"<record>" + _header_text(item.header).encode())
+        if item.metadata is not None:
+            payload = item.metadata
+            if not isinstance(payload, bytes):
+                payload = etree.tostring(payload, encoding="UTF-8", with_tail=False)
+            parts.append(b"<metadata>" + payload + b"</metadata>")
+            if item.about is not None:
+                holder = etree.Element(f"{{{OAI_NS}}}record", nsmap={None: OAI_NS, "xsi": XSI_NS})
+                _about(holder, item.about)
+                parts.append(etree.tostring(holder[0], encoding="UTF-8", with_tail=False))
+        parts.append(b"</record>")
+    if reply.resumption is not None:
+        parts.append(_resumption_text(reply.resumption).encode())
+    parts.append(f"</{reply.verb}></OAI-PMH>".encode())
+    return b"".join(parts)
+
+
+def _attr(value: str) -> str:
+    """An attribute value, quoted; tabs and line breaks kept as characters, not normalised."""
+    return quoteattr(value, {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+
+
+def _header_text(header: Header) -> str:
+    status = ' status="deleted"' if header.deleted else ""
+    sets = "".join(f"<setSpec>{escape(spec)}</setSpec>" for spec in header.sets)
+    return (f"<header{status}><identifier>{escape(header.identifier)}</identifier>"
+            f"<datestamp>{format_datestamp(header.datestamp)}</datestamp>{sets}</header>")
+
+
+def _resumption_text(res: Resumption) -> str:
+    expiration = ("" if res.expiration is None
+                  else f' expirationDate="{format_datestamp(res.expiration)}"')
+    attrs = f'{expiration} completeListSize="{res.complete_list_size}" cursor="{res.cursor}"'
+    if not res.token:
+        return f"<resumptionToken{attrs}/>"
+    return f"<resumptionToken{attrs}>{escape(res.token)}</resumptionToken>"
+
+
 def _record(parent: etree._Element, item: RecordItem) -> None:
     el = _sub(parent, "record")
     _header(el, item.header)
     if item.metadata is not None:
-        _sub(el, "metadata").append(item.metadata)
+        metadata = item.metadata
+        if isinstance(metadata, bytes):
+            metadata = etree.fromstring(metadata)
+        _sub(el, "metadata").append(metadata)
         if item.about is not None:
             _about(el, item.about)
 
