@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> None:
                         ratelimit_enabled=False, base_url="http://127.0.0.1")
         services = build_services(config, engine=engine)
         try:
-            from repository_core.payloads import warm
+            from oaiserver.oai.sql import render_payloads as warm
         except ImportError:
             warm = None  # a version without the payload store
         if warm is not None:

@@ -178,8 +178,9 @@ def build_oai_endpoint(config: Config, engine: Engine, context: ExportContext,
                        signing_key: Callable[[], str]) -> OAIEndpoint:
     """The OAI-PMH endpoint over the database, its settings from configuration."""
     base = config.base_url.rstrip("/")
+    payloads = SQLPayloadCache(engine, context)
     return OAIEndpoint(
-        repo=SQLRepository(engine),
+        repo=SQLRepository(engine, payloads),
         identity=Identity(
             repository_name=config.repository_name,
             base_url=f"{base}/oai",
@@ -192,5 +193,5 @@ def build_oai_endpoint(config: Config, engine: Engine, context: ExportContext,
         token_lifetime=timedelta(hours=config.oai_token_lifetime_hours),
         max_concurrent_lists=config.oai_max_concurrent_lists,
         retry_after_seconds=config.oai_retry_after_seconds,
-        payloads=SQLPayloadCache(engine, context),
+        payloads=payloads,
     )

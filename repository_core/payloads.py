@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from .db import is_sqlite
@@ -98,15 +98,18 @@ def keep_payloads(
     )
     try:
         with engine.connect() as conn:
-            if sqlite:
-                conn.exec_driver_sql(f"PRAGMA busy_timeout={_SQLITE_WAIT_MS}")
+            driver = conn.connection.driver_connection
+            if sqlite:  # the pragma outside any transaction, on this connection only
+                driver.execute(f"PRAGMA busy_timeout={_SQLITE_WAIT_MS}")  # type: ignore[union-attr]
             try:
                 with conn.begin():
                     conn.execute(stmt, values)
             finally:
                 if sqlite:
-                    conn.exec_driver_sql("PRAGMA busy_timeout=30000")
-    except SQLAlchemyError as exc:
+                    driver.execute("PRAGMA busy_timeout=30000")  # type: ignore[union-attr]
+    except (OperationalError, IntegrityError) as exc:
+        # OperationalError: the lock was not had in time (SQLite) or the
+        # statement was cancelled; IntegrityError: the record is gone.
         log.info("payloads in %s not kept this time: %s", fmt, exc.__class__.__name__)
         return False
     return True

@@ -27,6 +27,9 @@ class Entry:
     deleted: bool
     sets: tuple[str, ...]
     provenance: Provenance | None = None
+    #: the record's kept payload in the format the list was asked in, when still
+    #: valid; the record's metadata was then not read (``record.metadata`` is empty)
+    payload: bytes | None = None
 
     @property
     def position(self) -> Cursor:
@@ -60,6 +63,7 @@ class Repository(Protocol):
         after: Cursor | None,
         limit: int,
         require_doi: bool = False,
+        payload_format: str | None = None,
     ) -> list[Entry]: ...
 
     def count_records(

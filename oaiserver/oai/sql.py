@@ -22,22 +22,23 @@ and :class:`SQLPayloadCache`, which keeps rendered payloads
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, case, exists, func, select
+from sqlalchemy import Engine, and_, case, exists, func, null, select, true
 from sqlalchemy.orm import Session
 
 from repository_core.datestamps import serve_bound
 from repository_core.db import write_engine
 from repository_core.harvest.sources import provenance_of
-from repository_core.models import MembershipRow, RecordRow, SetRow
+from repository_core.models import MembershipRow, PayloadRow, RecordRow, SetRow
 from repository_core.paging import keyset_range
 from repository_core.payloads import keep_payloads, valid_payloads
-from repository_core.public_doi import has_public_doi, public_records
+from repository_core.public_doi import draft_dois, has_public_doi, public_records, without_doi
 from repository_core.records import Cursor, Record
 from repository_core.set_specs import spec_ancestors
-from repository_core.store import RecordStore, row_to_record
+from repository_core.store import RecordStore
 
 from serializers.context import ExportContext
 
@@ -53,9 +54,11 @@ OAI_FORMATS = ("oai_dc", "oai_datacite", "datacite")
 class SQLRepository:
     """:class:`Repository` over the record store and the set membership table."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, payloads: SQLPayloadCache | None = None):
         self.engine = engine
         self._write_engine = write_engine(engine)
+        #: the kept payloads list pages read (joined) when a format is asked for
+        self.payloads = payloads
 
     def _session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -95,32 +98,74 @@ class SQLRepository:
         after: Cursor | None,
         limit: int,
         require_doi: bool = False,
+        payload_format: str | None = None,
     ) -> list[Entry]:
+        """A page of entries; with ``payload_format``, each record's kept payload in it
+        where still valid (``Entry.payload``), and then its metadata is not read.
+
+        One statement selects the envelope columns (no ORM object per row) and,
+        joined, the kept payloads; a second reads the metadata of the rows
+        without a valid payload, the only ones that need it.
+        """
+        fp = self.payloads.fingerprint if payload_format and self.payloads else None
         with self._session() as s, s.begin():
             if set_spec is None:
-                where = has_public_doi() if require_doi else None
-                records = RecordStore(s).page(
-                    after=after, since=since, until=until, limit=limit,
-                    include_deleted=True, where=where,
-                )
-                rows = [(r, r.datestamp, not r.deleted) for r in records]
+                stmt = select(
+                    RecordRow.datestamp.label("ds"), true().label("member"), *_envelope()
+                ).where(*keyset_range(RecordRow.datestamp, RecordRow.id, after=after,
+                                      since=since, until=until))
+                if require_doi:
+                    stmt = stmt.where(has_public_doi())
+                stmt = stmt.order_by(RecordRow.datestamp, RecordRow.id)
             else:
                 stmt = self._set_select(s, set_spec, require_doi)
                 ds, rid = stmt.selected_columns.ds, stmt.selected_columns.rid
                 stmt = stmt.where(*keyset_range(ds, rid, after=after, since=since, until=until))
-                stmt = stmt.order_by(ds, rid).limit(limit)
-                rows = [
-                    (row_to_record(row), stamp, bool(member))
-                    for stamp, member, _rid, row in s.execute(stmt)
-                ]
-            public = public_records(s, [r for r, _, _ in rows])
-            rows = [(p, stamp, member) for p, (_, stamp, member) in zip(public, rows, strict=True)]
-            sets = self._sets_of(s, [r.id for r, _, _ in rows])
-            origins = provenance_of(s, [r.id for r, _, _ in rows if r.harvested])
+                stmt = stmt.order_by(ds, rid)
+            p = PayloadRow
+            if fp is not None:
+                stmt = stmt.add_columns(p.payload, p.revision, p.datestamp, p.doi).outerjoin(
+                    p, and_(p.record_id == RecordRow.id, p.format == payload_format,
+                            p.fingerprint == fp))
+            else:
+                stmt = stmt.add_columns(*(null() for _ in range(4)))
+            rows = s.execute(stmt.limit(limit)).all()
+            drafts = draft_dois(s, (row.doi for row in rows if row.doi))
+            page: list[tuple[Record, datetime, bool, bytes | None]] = []
+            for row in rows:
+                (stamp, member, rid, created, rds, revision, doi, deleted, harvest_source,
+                 concept_id, version_index, is_latest, collections,
+                 payload, p_revision, p_datestamp, p_doi) = row
+                shown = None if doi in drafts else doi
+                if not (payload is not None and p_revision == revision
+                        and p_datestamp == rds and p_doi == shown):
+                    payload = None
+                record = Record(  # the public DOI once the metadata is known (_with_metadata)
+                    id=rid, metadata={}, created=created, datestamp=rds, revision=revision,
+                    doi=doi if payload is None else shown, deleted=deleted, collections=tuple(collections or ()),
+                    harvest_source=harvest_source, concept_id=concept_id,
+                    version_index=version_index, is_latest=is_latest,
+                )
+                page.append((record, stamp, bool(member), payload))
+            metadata = self._metadata_of(s, [r.id for r, _, _, payload in page if payload is None])
+            records = [r if payload is not None else _with_metadata(r, metadata[r.id], drafts)
+                       for r, _, _, payload in page]
+            sets = self._sets_of(s, [r.id for r in records])
+            origins = provenance_of(s, [r.id for r in records if r.harvested])
         return [
-            Entry(r, stamp, r.deleted or not member, sets.get(r.id, ()), origins.get(r.id))
-            for r, stamp, member in rows
+            Entry(r, stamp, r.deleted or not member, sets.get(r.id, ()), origins.get(r.id),
+                  payload)
+            for r, (_, stamp, member, payload) in zip(records, page, strict=True)
         ]
+
+    @staticmethod
+    def _metadata_of(s: Session, record_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        if not record_ids:
+            return {}
+        rows = s.execute(
+            select(RecordRow.id, RecordRow.metadata_json).where(RecordRow.id.in_(record_ids))
+        )
+        return {rid: metadata for rid, metadata in rows}
 
     def count_records(
         self,
@@ -142,7 +187,7 @@ class SQLRepository:
             return int(s.execute(select(func.count()).select_from(inner)).scalar_one())
 
     def _set_select(self, s: Session, spec: str, require_doi: bool) -> Any:
-        """SELECT ds, member, rid, RecordRow for the members (past and present) of ``spec``."""
+        """SELECT ds, member, then :func:`_envelope` for the members (past and present) of ``spec``."""
         m = MembershipRow
         # A defined set has rows of its own for its descendants' members too
         # (repository_core.sets materialises them): one index range scan.
@@ -152,12 +197,7 @@ class SQLRepository:
         below = [] if s.get(SetRow, spec) is not None else _topmost_below(s, spec)
         if not below:
             stmt = (
-                select(
-                    m.datestamp.label("ds"),
-                    m.member.label("member"),
-                    m.record_id.label("rid"),
-                    RecordRow,
-                )
+                select(m.datestamp.label("ds"), m.member.label("member"), *_envelope(m.record_id))
                 .join(RecordRow, RecordRow.id == m.record_id)
                 .where(m.set_spec == spec)
             )
@@ -173,7 +213,7 @@ class SQLRepository:
                 .subquery()
             )
             stmt = select(
-                grouped.c.ds, grouped.c.member, grouped.c.rid, RecordRow
+                grouped.c.ds, grouped.c.member, *_envelope(grouped.c.rid)
             ).join(RecordRow, RecordRow.id == grouped.c.rid)
         if require_doi:
             stmt = stmt.where(has_public_doi())
@@ -252,6 +292,20 @@ def render_payloads(
                      if r.id not in kept and fmt.available(r)]
             cache.keep(fmt.oai_prefix, fresh)
             rendered += len(fresh)
+
+
+def _envelope(rid: Any = RecordRow.id) -> list[Any]:
+    """The record columns a list page reads besides the metadata, ``rid`` first: the
+    column the page is ordered by (the membership's in a set, so its index orders)."""
+    r = RecordRow
+    return [rid.label("rid"), r.created, r.datestamp, r.revision, r.doi, r.deleted,
+            r.harvest_source, r.concept_id, r.version_index, r.is_latest, r.collections]
+
+
+def _with_metadata(record: Record, metadata: dict[str, Any], drafts: set[str]) -> Record:
+    """The envelope with its metadata, as the public sees it (a draft DOI left out)."""
+    full = replace(record, metadata=metadata)
+    return without_doi(full) if full.doi in drafts else full
 
 
 def _topmost_below(s: Session, spec: str) -> list[str]:

@@ -215,19 +215,24 @@ def _header(entry: Entry, ctx: Context) -> Header:
     )
 
 
-def _record_items(entries: Sequence[Entry], fmt: Any, ctx: Context) -> tuple[RecordItem, ...]:
-    """The records with their payloads: kept ones where still valid, the others
-    rendered now (and handed to the cache to keep)."""
+def _record_items(
+    entries: Sequence[Entry], fmt: Any, ctx: Context, *, look_up: bool = False
+) -> tuple[RecordItem, ...]:
+    """The records with their payloads: the kept ones still valid (``Entry.payload``,
+    or from the cache when ``look_up``), the others rendered now and handed to the
+    cache to keep."""
     prefix = fmt.oai_prefix
-    live = [e.record for e in entries if not e.deleted]
-    kept = ctx.payloads.lookup(prefix, live) if ctx.payloads is not None and live else {}
+    kept: Mapping[str, bytes] = {}
+    if look_up and ctx.payloads is not None:
+        missing = [e.record for e in entries if not e.deleted and e.payload is None]
+        kept = ctx.payloads.lookup(prefix, missing) if missing else {}
     fresh: list[tuple[Record, bytes]] = []
     items = []
     for entry in entries:
         if entry.deleted:
             items.append(RecordItem(_header(entry, ctx)))
             continue
-        payload = kept.get(entry.record.id)
+        payload = entry.payload or kept.get(entry.record.id)
         if payload is None:
             payload = serialize(fmt.oai_payload(entry.record, ctx.export))
             fresh.append((entry.record, payload))
@@ -287,7 +292,7 @@ def get_record(req: OAIRequest, ctx: Context) -> Reply:
         raise CannotDisseminateFormat(
             f"The format {req.metadata_prefix!r} is not available for this item."
         )
-    return _ok(req, ctx, items=_record_items([entry], fmt, ctx))
+    return _ok(req, ctx, items=_record_items([entry], fmt, ctx, look_up=True))
 
 
 def list_metadata_formats(req: OAIRequest, ctx: Context) -> Reply:
@@ -378,18 +383,25 @@ def _after(state: TokenState) -> Cursor | None:
 
 
 def _fetch(
-    ctx: Context, state: TokenState, fmt: Any, *, since: datetime | None, until: datetime | None
+    ctx: Context, state: TokenState, fmt: Any, *, since: datetime | None, until: datetime | None,
+    with_metadata: bool = False,
 ) -> tuple[list[Entry], bool]:
-    """Up to a page of entries after the cursor, and whether more follow (limit + 1)."""
+    """Up to a page of entries after the cursor, and whether more follow (limit + 1).
+
+    With metadata, the repository is asked for the kept payloads too (when the
+    endpoint keeps them): a record with a valid one was available in the format
+    when it was rendered, at the same revision.
+    """
     limit = ctx.page_size
     after = _after(state)
     found: list[Entry] = []
+    payload_format = fmt.oai_prefix if with_metadata and ctx.payloads is not None else None
     while True:
         batch = ctx.repo.list_records(
             set_spec=state.set_spec, since=since, until=until, after=after,
-            limit=limit + 1, require_doi=_require_doi(fmt),
+            limit=limit + 1, require_doi=_require_doi(fmt), payload_format=payload_format,
         )
-        found.extend(e for e in batch if fmt.available(e.record))
+        found.extend(e for e in batch if e.payload is not None or fmt.available(e.record))
         if len(found) > limit or len(batch) <= limit:
             return found[:limit], len(found) > limit
         after = batch[-1].position
@@ -404,7 +416,8 @@ def _list(req: OAIRequest, ctx: Context, *, with_metadata: bool) -> Reply:
         response_date = ctx.now
     upper = state.bound if state.until is None else min(state.until, state.bound or state.until)
 
-    entries, more = _fetch(ctx, state, fmt, since=state.since, until=upper)
+    entries, more = _fetch(ctx, state, fmt, since=state.since, until=upper,
+                           with_metadata=with_metadata)
     if not entries:
         if first:
             raise NoRecordsMatch("No record matches the from, until, set and metadataPrefix given.")
@@ -412,7 +425,8 @@ def _list(req: OAIRequest, ctx: Context, *, with_metadata: bool) -> Reply:
         # past the snapshot bound): spec 3.5.1 allows showing moved records.
         assert state.bound is not None
         since = max(state.since or state.bound, state.bound + _TICK)
-        entries, _ = _fetch(ctx, state, fmt, since=since, until=state.until)
+        entries, _ = _fetch(ctx, state, fmt, since=since, until=state.until,
+                           with_metadata=with_metadata)
         more = False
         if not entries:
             raise BadResumptionToken("The list changed while it was harvested; start it again.")

@@ -135,7 +135,7 @@ class FakeRepository:
                 and (after is None or (r.datestamp, r.id) > (after.datestamp, after.id))]
 
     def list_records(self, *, set_spec, since, until, after: Cursor | None, limit,
-                     require_doi=False):
+                     require_doi=False, payload_format=None):
         return [Entry(r, r.datestamp, r.deleted, ())
                 for r in self._select(since, until, after)[:limit]]
 
