@@ -37,7 +37,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -50,7 +50,6 @@ _TOKEN = re.compile(rb"<resumptionToken[^>]*>([^<]+)</resumptionToken>")
 
 # -- the servers, each in a process of its own -------------------------------------------
 def serve_ours(database: str, data_dir: str, page_size: int) -> None:
-    import waitress
 
     from oaiserver.config import Config
     from oaiserver.http.app import create_app
@@ -85,7 +84,7 @@ def serve_reference(records: int, page_size: int) -> None:
                 deletedRecord="persistent", granularity="YYYY-MM-DDThh:mm:ssZ",
                 compression=["identity"])
 
-        def listRecords(self, metadataPrefix: str, set: Any = None, from_: Any = None,  # noqa: N802, A002
+        def listRecords(self, metadataPrefix: str, set: Any = None, from_: Any = None,
                         until: Any = None, cursor: int = 0, batch_size: int = 10) -> list[Any]:
             return items[cursor:cursor + batch_size]
 

@@ -20,7 +20,7 @@ from .models import RecordRow
 from .outbox import DOIRegistrationRow
 from .records import Record
 
-__all__ = ["draft_dois", "has_public_doi", "public_records", "without_doi"]
+__all__ = ["doi_is_draft", "draft_dois", "has_public_doi", "public_records", "without_doi"]
 
 
 def _is_draft() -> ColumnElement[bool]:
@@ -44,6 +44,12 @@ def has_public_doi() -> ColumnElement[bool]:
     r = DOIRegistrationRow
     return and_(RecordRow.doi.is_not(None),
                 ~exists().where(r.doi == RecordRow.doi, _is_draft()))
+
+
+def doi_is_draft() -> ColumnElement[bool]:
+    """SQL: the record row's DOI is a draft here (a column a page selects with the row)."""
+    r = DOIRegistrationRow
+    return exists().where(r.doi == RecordRow.doi, _is_draft())
 
 
 def without_doi(record: Record) -> Record:

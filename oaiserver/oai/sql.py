@@ -26,7 +26,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, exists, func, null, select, true
+from sqlalchemy import Engine, and_, case, exists, func, null, select, text, true
 from sqlalchemy.orm import Session
 
 from repository_core.datestamps import serve_bound
@@ -35,17 +35,23 @@ from repository_core.harvest.sources import provenance_of
 from repository_core.models import MembershipRow, PayloadRow, RecordRow, SetRow
 from repository_core.paging import keyset_range
 from repository_core.payloads import keep_payloads, valid_payloads
-from repository_core.public_doi import draft_dois, has_public_doi, public_records, without_doi
+from repository_core.public_doi import doi_is_draft, has_public_doi, public_records, without_doi
 from repository_core.records import Cursor, Record
 from repository_core.set_specs import spec_ancestors
 from repository_core.store import RecordStore
-
 from serializers.context import ExportContext
 
 from .payloads import fingerprint, serialize
 from .repository import Entry, SetInfo
 
-__all__ = ["OAI_FORMATS", "SQLPayloadCache", "SQLRepository", "render_payloads"]
+__all__ = [
+    "ESTIMATE_ABOVE", "OAI_FORMATS", "SQLPayloadCache", "SQLRepository", "render_payloads",
+]
+
+#: A whole-repository list longer than this gets an estimated completeListSize
+#: (OAI-PMH 3.5: "may be an estimate"): counting a million rows costs more
+#: than the page. Lists by set, by ``from`` or by DOI are counted exactly.
+ESTIMATE_ABOVE = 200_000
 
 #: The formats whose payloads ingest renders ahead (the others on first request).
 OAI_FORMATS = ("oai_dc", "oai_datacite", "datacite")
@@ -130,11 +136,11 @@ class SQLRepository:
             else:
                 stmt = stmt.add_columns(*(null() for _ in range(4)))
             rows = s.execute(stmt.limit(limit)).all()
-            drafts = draft_dois(s, (row.doi for row in rows if row.doi))
+            drafts = {row.doi for row in rows if row.draft}
             page: list[tuple[Record, datetime, bool, bytes | None]] = []
             for row in rows:
                 (stamp, member, rid, created, rds, revision, doi, deleted, harvest_source,
-                 concept_id, version_index, is_latest, collections,
+                 concept_id, version_index, is_latest, collections, _draft,
                  payload, p_revision, p_datestamp, p_doi) = row
                 shown = None if doi in drafts else doi
                 if not (payload is not None and p_revision == revision
@@ -176,6 +182,10 @@ class SQLRepository:
         require_doi: bool = False,
     ) -> int:
         with self._session() as s, s.begin():
+            if set_spec is None and since is None and not require_doi:
+                estimate = _estimated_records(s)
+                if estimate is not None and estimate > ESTIMATE_ABOVE:
+                    return estimate
             if set_spec is None:
                 where = has_public_doi() if require_doi else None
                 return RecordStore(s).count(
@@ -276,7 +286,12 @@ def render_payloads(
     from serializers.registry import FORMATS
 
     cache = SQLPayloadCache(engine, export)
-    formats = [FORMATS.by_oai_prefix(p) for p in prefixes]
+    formats = []
+    for prefix in prefixes:
+        fmt = FORMATS.by_oai_prefix(prefix)
+        if fmt is None or fmt.oai_payload is None:
+            raise ValueError(f"{prefix!r} is not an OAI format")
+        formats.append((prefix, fmt, fmt.oai_payload))
     rendered = 0
     after: Cursor | None = None
     while True:
@@ -286,12 +301,27 @@ def render_payloads(
         if not page:
             return rendered
         after = Cursor(page[-1].datestamp, page[-1].id)
-        for fmt in formats:
-            kept = cache.lookup(fmt.oai_prefix, records)
-            fresh = [(r, serialize(fmt.oai_payload(r, export))) for r in records
+        for prefix, fmt, payload in formats:
+            kept = cache.lookup(prefix, records)
+            fresh = [(r, serialize(payload(r, export))) for r in records
                      if r.id not in kept and fmt.available(r)]
-            cache.keep(fmt.oai_prefix, fresh)
+            cache.keep(prefix, fresh)
             rendered += len(fresh)
+
+
+def _estimated_records(s: Session) -> int | None:
+    """How many rows ``records`` holds, from what the database knows without counting.
+
+    SQLite: the largest rowid (records are never removed, tombstones stay, so
+    it is the number of rows ever stored). PostgreSQL: the planner's
+    ``reltuples`` (kept by ANALYZE and autovacuum; None before the first).
+    """
+    if s.get_bind().dialect.name == "sqlite":
+        found = s.execute(text("SELECT max(rowid) FROM records")).scalar()
+    else:
+        found = s.execute(text(
+            "SELECT reltuples::bigint FROM pg_class WHERE oid = 'records'::regclass")).scalar()
+    return int(found) if found is not None and found > 0 else None
 
 
 def _envelope(rid: Any = RecordRow.id) -> list[Any]:
@@ -299,7 +329,8 @@ def _envelope(rid: Any = RecordRow.id) -> list[Any]:
     column the page is ordered by (the membership's in a set, so its index orders)."""
     r = RecordRow
     return [rid.label("rid"), r.created, r.datestamp, r.revision, r.doi, r.deleted,
-            r.harvest_source, r.concept_id, r.version_index, r.is_latest, r.collections]
+            r.harvest_source, r.concept_id, r.version_index, r.is_latest, r.collections,
+            doi_is_draft().label("draft")]
 
 
 def _with_metadata(record: Record, metadata: dict[str, Any], drafts: set[str]) -> Record:

@@ -21,13 +21,13 @@ from datetime import UTC, datetime
 import pytest
 import requests
 from lxml import etree
-from sqlalchemy import Engine, select, text, update
+from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.orm import Session
 
 from oaiserver.oai.sql import SQLRepository, render_payloads
 from oaiserver.oai.xml import render, render_tree
 from oaiserver.services import Services
-from repository_core.models import PayloadRow
+from repository_core.models import PayloadRow, RecordRow
 from repository_core.outbox import DOIRegistrationRow
 from repository_core.sets import create_set
 
@@ -217,3 +217,49 @@ def test_record_replies_written_as_bytes_equal_the_tree(sqlite_services: Service
             check_response(as_bytes)
             assert (etree.tostring(etree.fromstring(as_bytes), method="c14n")
                     == etree.tostring(etree.fromstring(as_tree), method="c14n"))
+
+
+def _list_size(body: bytes) -> int | None:
+    token = etree.fromstring(body).find(f".//{OAI}resumptionToken")
+    return None if token is None else int(token.get("completeListSize") or 0)
+
+
+def test_a_long_whole_repository_list_gets_an_estimated_size(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Above ESTIMATE_ABOVE records the first page's completeListSize is the database's
+    estimate (stale on purpose here); the harvest is still whole, and its last page
+    says how many were sent. Filtered lists are counted exactly."""
+    services = make_services(engine, oai_page_size=5)
+    populate(services, 9)
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.execute(text("UPDATE records SET rowid = rowid + 100 WHERE id = 'r0008'"))
+            estimate = 112  # the largest rowid once the three below are in
+        else:
+            conn.execute(text("ANALYZE records"))
+            estimate = 9
+    populate(services, 3, start=9)  # after the statistics: the exact count is 12
+    monkeypatch.setattr("oaiserver.oai.sql.ESTIMATE_ABOVE", 5)
+    endpoint = services.oai
+    body = endpoint.respond({"verb": ["ListIdentifiers"], "metadataPrefix": ["oai_dc"]})
+    assert _list_size(body) == estimate
+    headers = len(etree.fromstring(body).findall(f".//{OAI}header"))
+    token = _token(body)
+    while token is not None:
+        body = endpoint.respond({"verb": ["ListIdentifiers"], "resumptionToken": [token]})
+        headers += len(etree.fromstring(body).findall(f".//{OAI}header"))
+        token = _token(body)
+    assert headers == 12 and _list_size(body) == 12
+    # a list by set or by date is counted exactly
+    record = services.records.get("r0002")
+    assert record is not None
+    since = record.datestamp.replace(microsecond=0)
+    with Session(engine) as s:
+        exact = s.execute(select(func.count()).select_from(RecordRow)
+                          .where(RecordRow.datestamp >= since)).scalar_one()
+    body = endpoint.respond({"verb": ["ListIdentifiers"], "metadataPrefix": ["oai_datacite"]})
+    assert _list_size(body) == 6  # every other record has a DOI: the DOI filter counts
+    body = endpoint.respond({"verb": ["ListIdentifiers"], "metadataPrefix": ["oai_dc"],
+                             "from": [since.strftime("%Y-%m-%dT%H:%M:%SZ")]})
+    assert _list_size(body) == (exact if exact > 5 else None)  # one page: no token
