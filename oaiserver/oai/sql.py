@@ -129,22 +129,22 @@ class SQLRepository:
                 stmt = stmt.where(*keyset_range(ds, rid, after=after, since=since, until=until))
                 stmt = stmt.order_by(ds, rid)
             p = PayloadRow
-            if fp is not None:
-                stmt = stmt.add_columns(p.payload, p.revision, p.datestamp, p.doi).outerjoin(
+            if fp is not None:  # kept at this revision and datestamp, in this configuration
+                stmt = stmt.add_columns(p.payload, p.doi).outerjoin(
                     p, and_(p.record_id == RecordRow.id, p.format == payload_format,
-                            p.fingerprint == fp))
+                            p.fingerprint == fp, p.revision == RecordRow.revision,
+                            p.datestamp == RecordRow.datestamp))
             else:
-                stmt = stmt.add_columns(*(null() for _ in range(4)))
+                stmt = stmt.add_columns(null(), null())
             rows = s.execute(stmt.limit(limit)).all()
             drafts = {row.doi for row in rows if row.draft}
             page: list[tuple[Record, datetime, bool, bytes | None]] = []
             for row in rows:
                 (stamp, member, rid, created, rds, revision, doi, deleted, harvest_source,
                  concept_id, version_index, is_latest, collections, _draft,
-                 payload, p_revision, p_datestamp, p_doi) = row
+                 payload, p_doi) = row
                 shown = None if doi in drafts else doi
-                if not (payload is not None and p_revision == revision
-                        and p_datestamp == rds and p_doi == shown):
+                if p_doi != shown:  # rendered before DataCite confirmed the DOI (or since)
                     payload = None
                 record = Record(  # the public DOI once the metadata is known (_with_metadata)
                     id=rid, metadata={}, created=created, datestamp=rds, revision=revision,
