@@ -199,6 +199,8 @@ def main(argv: list[str] | None = None) -> None:
     if options.serve_reference:
         return serve_reference(options.records, options.page_size)
 
+    from sqlalchemy import text
+
     from benchmarks.bench_oai import populate
     from benchmarks.scratch_database import scratch_database
     from oaiserver.config import Config
@@ -228,8 +230,9 @@ def main(argv: list[str] | None = None) -> None:
             print(f"rendered {rendered} payloads in {time.perf_counter() - t:.1f} s")
 
         url = engine.url.render_as_string(hide_password=False)
-        if engine.dialect.name == "postgresql":
-            schema = engine.dialect.get_default_schema_name(engine.connect())  # type: ignore[arg-type]
+        if engine.dialect.name == "postgresql":  # the server process uses the scratch schema
+            with engine.connect() as conn:
+                schema = conn.execute(text("SELECT current_schema()")).scalar_one()
             url += f"?options=-csearch_path%3D{schema}"
         ours, our_port = start(["--serve-ours", url, str(folder),
                                 "--page-size", str(options.page_size)])
