@@ -38,7 +38,7 @@ from repository_core.payloads import keep_payloads, valid_payloads
 from repository_core.public_doi import doi_is_draft, has_public_doi, public_records, without_doi
 from repository_core.records import Cursor, Record
 from repository_core.set_specs import spec_ancestors
-from repository_core.store import RecordStore
+from repository_core.store import RecordStore, row_to_record
 from serializers.context import ExportContext
 
 from .payloads import fingerprint, serialize
@@ -46,6 +46,7 @@ from .repository import Entry, SetInfo
 
 __all__ = [
     "ESTIMATE_ABOVE", "OAI_FORMATS", "SQLPayloadCache", "SQLRepository", "render_payloads",
+    "render_records",
 ]
 
 #: A whole-repository list longer than this gets an estimated completeListSize
@@ -282,31 +283,41 @@ def render_payloads(
     *, batch: int = 500,
 ) -> int:
     """Render and keep the payloads of every live record in ``prefixes`` that has
-    none valid (what ingest does for the records it writes); how many were rendered."""
-    from serializers.registry import FORMATS
-
-    cache = SQLPayloadCache(engine, export)
-    formats = []
-    for prefix in prefixes:
-        fmt = FORMATS.by_oai_prefix(prefix)
-        if fmt is None or fmt.oai_payload is None:
-            raise ValueError(f"{prefix!r} is not an OAI format")
-        formats.append((prefix, fmt, fmt.oai_payload))
+    none valid; how many were rendered."""
     rendered = 0
     after: Cursor | None = None
     while True:
         with Session(engine) as s, s.begin():
             page = RecordStore(s).page(after=after, limit=batch)
-            records = public_records(s, page)
         if not page:
             return rendered
         after = Cursor(page[-1].datestamp, page[-1].id)
-        for prefix, fmt, payload in formats:
-            kept = cache.lookup(prefix, records)
-            fresh = [(r, serialize(payload(r, export))) for r in records
-                     if r.id not in kept and fmt.available(r)]
-            cache.keep(prefix, fresh)
-            rendered += len(fresh)
+        rendered += render_records(engine, export, [r.id for r in page], prefixes)
+
+
+def render_records(
+    engine: Engine, export: ExportContext, record_ids: Sequence[str],
+    prefixes: Iterable[str] = OAI_FORMATS,
+) -> int:
+    """Render and keep the payloads of these records (a committed ingest batch, say)
+    in ``prefixes`` where none is valid; how many were rendered. Tombstones have none."""
+    from serializers.registry import FORMATS
+
+    cache = SQLPayloadCache(engine, export)
+    with Session(engine) as s, s.begin():
+        rows = s.execute(select(RecordRow).where(RecordRow.id.in_(list(record_ids)))).scalars()
+        records = public_records(s, [row_to_record(row) for row in rows if not row.deleted])
+    rendered = 0
+    for prefix in prefixes:
+        fmt = FORMATS.by_oai_prefix(prefix)
+        if fmt is None or fmt.oai_payload is None:
+            raise ValueError(f"{prefix!r} is not an OAI format")
+        kept = cache.lookup(prefix, records)
+        fresh = [(r, serialize(fmt.oai_payload(r, export))) for r in records
+                 if r.id not in kept and fmt.available(r)]
+        cache.keep(prefix, fresh)
+        rendered += len(fresh)
+    return rendered
 
 
 def _estimated_records(s: Session) -> int | None:
