@@ -1,0 +1,159 @@
+"""Record versions over REST and in search, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from oaiserver.config import load_config
+from oaiserver.http.app import create_app
+from oaiserver.services import build_services
+from repository_core.models import ConceptRow
+from tests.sample_metadata import minimal
+
+TOKEN = "s3cret-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+BASE = "https://repo.example.org"
+
+
+@pytest.fixture
+def services(engine):
+    config = load_config({"api_tokens": TOKEN, "base_url": BASE, "ratelimit_enabled": False},
+                         environ={})
+    return build_services(config, engine=engine)
+
+
+@pytest.fixture
+def client(services):
+    return create_app(services=services).test_client()
+
+
+def _create(client, title="Tide gauges", collections=("physics",)):
+    response = client.post("/api/records", headers=AUTH,
+                           json={"metadata": minimal(titles=[{"title": title}]),
+                                 "collections": list(collections)})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def _new_version(client, of, body):
+    response = client.post(f"/api/records/{of}/versions", headers=AUTH, json=body)
+    assert response.status_code == 201, response.get_json()
+    assert response.headers["Location"] == response.get_json()["links"]["self"]
+    return response.get_json()
+
+
+def test_versions_are_created_listed_and_resolved(client, engine):
+    first = _create(client)
+    concept = first["parent"]["id"]
+    assert first["parent"] == {"id": concept, "doi": None}
+    assert first["versions"] == {"index": 1, "is_latest": True}
+    rid = first["id"]
+    assert first["links"]["latest"] == f"{BASE}/api/records/{rid}/versions/latest"
+    assert first["links"]["latest_html"] == f"{BASE}/records/{rid}/latest"
+    assert first["links"]["parent"] == f"{BASE}/api/concepts/{concept}"
+
+    second = _new_version(client, rid, {"metadata": minimal(titles=[{"title": "Tide gauges v2"}])})
+    assert second["parent"]["id"] == concept
+    assert second["versions"] == {"index": 2, "is_latest": True}
+    assert second["collections"] == ["physics"]  # the collections of the version it follows
+    old = client.get(f"/api/records/{rid}").get_json()
+    assert old["versions"] == {"index": 1, "is_latest": False} and old["revision"] == 2
+
+    # a copy of version 1 (not of the latest): its metadata, without a DOI
+    third = _new_version(client, second["id"], {"from": rid})
+    assert third["versions"]["index"] == 3
+    assert third["metadata"]["titles"] == [{"title": "Tide gauges"}]
+
+    # the concept and "latest" redirect to version 3
+    for url in (f"/api/concepts/{concept}", f"/api/records/{rid}/versions/latest"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.headers["Location"] == f"{BASE}/api/records/{third['id']}"
+
+    # keyset pages of two, oldest first
+    page = client.get(f"/api/records/{third['id']}/versions?size=2").get_json()
+    assert page["hits"]["total"] == 3
+    assert [h["id"] for h in page["hits"]["hits"]] == [rid, second["id"]]
+    assert [h["versions"]["is_latest"] for h in page["hits"]["hits"]] == [False, False]
+    following = client.get(page["links"]["next"].removeprefix(BASE)).get_json()
+    assert [h["id"] for h in following["hits"]["hits"]] == [third["id"]]
+    assert "next" not in following["links"]
+
+    # a concept DOI shows in every version's document
+    with Session(engine) as session, session.begin():
+        session.execute(update(ConceptRow).where(ConceptRow.id == concept)
+                        .values(doi="10.5072/concept.1"))
+    shown = client.get(f"/api/records/{rid}").get_json()
+    assert shown["parent"] == {"id": concept, "doi": "10.5072/concept.1"}
+    assert shown["links"]["parent_doi"] == "https://doi.org/10.5072/concept.1"
+    listed = client.get(f"/api/records/{rid}/versions").get_json()["hits"]["hits"]
+    assert {h["parent"]["doi"] for h in listed} == {"10.5072/concept.1"}
+
+    # deleting the latest moves the concept back; deleting all answers 410
+    assert client.delete(f"/api/records/{third['id']}", headers=AUTH).status_code == 204
+    assert client.get(f"/api/concepts/{concept}").headers["Location"].endswith(second["id"])
+    for version in (rid, second["id"]):
+        assert client.delete(f"/api/records/{version}", headers=AUTH).status_code == 204
+    gone = client.get(f"/api/concepts/{concept}")
+    assert gone.status_code == 410 and gone.mimetype == "application/problem+json"
+
+
+def test_bad_version_requests_are_problems(client):
+    first = _create(client)
+    other = _create(client, "Another record")
+    rid = first["id"]
+    cases = [
+        ({"from": other["id"]}, "/from"),
+        ({"from": "no-such-id"}, "/from"),
+        ({"from": 7}, "/from"),
+        ({"from": rid, "metadata": minimal()}, "/metadata"),
+        ({"collections": []}, "/metadata"),
+        ({"metadata": {"titles": "not a list"}}, "/metadata/titles"),
+    ]
+    for body, pointer in cases:
+        response = client.post(f"/api/records/{rid}/versions", headers=AUTH, json=body)
+        assert response.status_code == 422, (body, response.get_json())
+        assert response.mimetype == "application/problem+json"
+        pointers = [e["pointer"] for e in response.get_json()["errors"]]
+        assert any(p.startswith(pointer) for p in pointers), (body, pointers)
+    assert client.post(f"/api/records/{rid}/versions", json={"from": rid}).status_code == 401
+    assert client.post("/api/records/nope/versions", headers=AUTH,
+                       json={"from": rid}).status_code == 404
+    assert client.get("/api/concepts/nope").status_code == 404
+    assert client.get(f"/api/records/{rid}/versions?size=0").status_code == 422
+    assert client.get(f"/api/records/{rid}/versions?after=x").status_code == 422
+    assert client.get(f"/api/records/{rid}/versions").get_json()["hits"]["total"] == 1
+
+
+def test_search_shows_latest_versions_unless_all_versions(client):
+    first = _create(client, "Glacier mass balance")
+    second = _new_version(client, first["id"],
+                          {"metadata": minimal(titles=[{"title": "Glacier mass balance v2"}])})
+    _create(client, "Glacier outlines")
+
+    def ids(query):
+        body = client.get(f"/api/records?{query}").get_json()
+        return {h["id"] for h in body["hits"]["hits"]}, body
+
+    latest, body = ids("q=glacier")
+    assert second["id"] in latest and first["id"] not in latest and len(latest) == 2
+    assert body["hits"]["total"] == 2
+    everything, body = ids("q=glacier&all_versions=true")
+    assert {first["id"], second["id"]} <= everything and body["hits"]["total"] == 3
+    assert "all_versions=true" in body["links"]["self"]
+    # facets follow: one Dataset a concept by default, one a version with all_versions
+    default_facets = ids("q=glacier")[1]["aggregations"]["resource_type"]["buckets"]
+    all_facets = ids("q=glacier&all_versions=1")[1]["aggregations"]["resource_type"]["buckets"]
+    assert sum(b["doc_count"] for b in default_facets) == 2
+    assert sum(b["doc_count"] for b in all_facets) == 3
+
+    concept = first["parent"]["id"]
+    assert ids(f"q=parent.id:{concept}&all_versions=true")[0] == {first["id"], second["id"]}
+    assert ids("q=versions.is_latest:false&all_versions=true")[0] == {first["id"]}
+    assert ids("q=versions.index:2&all_versions=true")[0] == {second["id"]}
+    assert ids("q=versions.index:>=1")[0] == latest
+    bad = client.get("/api/records?q=x&all_versions=maybe")
+    assert bad.status_code == 422
+    assert bad.get_json()["errors"][0]["pointer"] == "/all_versions"
