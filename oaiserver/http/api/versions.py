@@ -26,7 +26,7 @@ from urllib.parse import quote, urlencode
 from flask import Blueprint, Response, jsonify, redirect, request
 
 from oaiserver.documents import parse_body, record_document, record_input
-from repository_core.concepts import concept_dois, get_concept, version_page
+from repository_core.concepts import concept_dois, version_page
 from repository_core.errors import InvalidRecord, Problem, RecordNotFound
 from repository_core.records import Record
 
@@ -101,8 +101,7 @@ def list_versions(record_id: str) -> Response:
 def _latest_or(record: Record) -> Record:
     """The latest version of ``record``'s concept (``record`` when all are deleted)."""
     services = current_services()
-    with services.records.reading() as session:
-        concept = get_concept(session, record.concept_id) if record.concept_id else None
+    concept = services.records.concept(record.concept_id) if record.concept_id else None
     if concept is None or concept.latest_id is None or concept.latest_id == record.id:
         return record
     return services.records.get(concept.latest_id)
@@ -155,9 +154,7 @@ def create_version(record_id: str) -> Response:
 
 
 def _to_latest(concept_id: str | None, named: str) -> Response:
-    services = current_services()
-    with services.records.reading() as session:
-        concept = get_concept(session, concept_id) if concept_id else None
+    concept = current_services().records.concept(concept_id) if concept_id else None
     if concept is None:
         raise RecordNotFound(named)
     if concept.latest_id is None:

@@ -157,3 +157,52 @@ def test_search_shows_latest_versions_unless_all_versions(client):
     bad = client.get("/api/records?q=x&all_versions=maybe")
     assert bad.status_code == 422
     assert bad.get_json()["errors"][0]["pointer"] == "/all_versions"
+
+
+def _set_concept_doi(engine, concept, doi):
+    with Session(engine) as session, session.begin():
+        session.execute(update(ConceptRow).where(ConceptRow.id == concept).values(doi=doi))
+
+
+def test_landing_pages_show_versions_notice_and_cite_all(client, engine):
+    first = _create(client, "Ice cores")
+    rid, concept = first["id"], first["parent"]["id"]
+    page = client.get(f"/records/{rid}", headers={"Accept": "text/html"})
+    html = page.get_data(as_text=True)
+    assert "Cite this version" in html and "Cite all versions" in html
+    # no concept DOI yet: the concept's own address, which leads to the latest version
+    assert f'href="{BASE}/records/{concept}"' in html
+    assert "newer version" not in html
+    etag = page.headers["ETag"]
+
+    second = _new_version(client, rid, {"from": rid})
+    _set_concept_doi(engine, concept, "10.5072/ice.all")
+    client.delete(f"/api/records/{second['id']}", headers=AUTH)
+    third = _new_version(client, rid, {"from": rid})
+
+    old = client.get(f"/records/{rid}", headers={"Accept": "text/html",
+                                                 "If-None-Match": etag})
+    assert old.status_code == 200  # the versions shown changed: a new validator
+    html = old.get_data(as_text=True)
+    assert "A newer version of this record exists" in html
+    assert f'<a href="{BASE}/records/{third["id"]}">see the latest version</a>' in html
+    assert 'href="https://doi.org/10.5072/ice.all"' in html
+    # newest first: 3 (latest), 2 (deleted), 1 (this page)
+    versions = html[html.index('<ol class="versions"'):html.index("</ol>")]
+    assert versions.index("Version 3") < versions.index("Version 2") < versions.index("Version 1")
+    assert '<span class="version-deleted">(deleted)</span>' in versions
+    assert '<strong aria-current="page">Version 1</strong>' in versions
+    latest = client.get(f"/records/{third['id']}", headers={"Accept": "text/html"})
+    assert "A newer version of this record exists" not in latest.get_data(as_text=True)
+
+    # the concept's URL, the "latest" URL and the concept DOI lead to the latest version
+    for url in (f"/records/{concept}", f"/records/{rid}/latest", "/doi/10.5072/ICE.ALL",
+                "/doi/https://doi.org/10.5072/ice.all"):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response.headers["Location"] == f"{BASE}/records/{third['id']}"
+    for version in (rid, third["id"]):
+        client.delete(f"/api/records/{version}", headers=AUTH)
+    assert client.get(f"/records/{concept}").status_code == 410
+    assert client.get("/doi/10.5072/ice.all").status_code == 410
+    assert client.get("/records/no-such-record").status_code == 404
