@@ -206,3 +206,21 @@ def test_landing_pages_show_versions_notice_and_cite_all(client, engine):
     assert client.get(f"/records/{concept}").status_code == 410
     assert client.get("/doi/10.5072/ice.all").status_code == 410
     assert client.get("/records/no-such-record").status_code == 404
+
+
+def test_search_page_has_an_all_versions_switch(client):
+    first = _create(client, "Permafrost temperatures")
+    second = _new_version(client, first["id"], {"from": first["id"]})
+
+    def linked(query):
+        html = client.get(f"/search?{query}").get_data(as_text=True)
+        return html, {rid for rid in (first["id"], second["id"]) if f"/records/{rid}\"" in html}
+
+    html, shown = linked("q=permafrost")
+    assert shown == {second["id"]}
+    assert '<input id="all_versions" type="checkbox" name="all_versions" value="true">' in html
+    html, shown = linked("q=permafrost&all_versions=true")
+    assert shown == {first["id"], second["id"]}
+    assert 'name="all_versions" value="true" checked>' in html
+    # the switch is not repeated as a hidden field (unchecking it must turn it off)
+    assert 'type="hidden" name="all_versions"' not in html
