@@ -24,7 +24,7 @@ def _metadata(n: int) -> dict:
 
 
 def _stamp(header) -> datetime:
-    return datetime.fromisoformat(header.datestamp.replace("Z", "+00:00"))
+    return datetime.fromisoformat(header.datestamp)
 
 
 def test_incremental_harvest_sees_the_new_and_the_previous_version(engine):
