@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -10,6 +12,7 @@ from oaiserver.config import load_config
 from oaiserver.http.app import create_app
 from oaiserver.services import build_services
 from repository_core.models import ConceptRow
+from repository_core.outbox import DOIRegistrationRow
 from tests.sample_metadata import minimal
 
 TOKEN = "s3cret-token"
@@ -224,3 +227,20 @@ def test_search_page_has_an_all_versions_switch(client):
     assert 'name="all_versions" value="true" checked>' in html
     # the switch is not repeated as a hidden field (unchecking it must turn it off)
     assert 'type="hidden" name="all_versions"' not in html
+
+
+def test_a_draft_concept_doi_is_for_token_holders_only(client, engine):
+    first = _create(client, "Drafted")
+    concept = first["parent"]["id"]
+    _set_concept_doi(engine, concept, "10.5072/draft.all")
+    now = datetime.now(UTC)
+    with Session(engine) as session, session.begin():
+        session.add(DOIRegistrationRow(doi="10.5072/draft.all", record_id=first["id"],
+                                       intended_state="draft", confirmed_state=None,
+                                       created=now, updated=now))
+    url = f"/api/records/{first['id']}"
+    assert client.get(url).get_json()["parent"]["doi"] is None
+    assert client.get(url, headers=AUTH).get_json()["parent"]["doi"] == "10.5072/draft.all"
+    html = client.get(f"/records/{first['id']}", headers={"Accept": "text/html"})
+    assert "draft.all" not in html.get_data(as_text=True)
+    assert client.get("/doi/10.5072/draft.all").status_code == 404
