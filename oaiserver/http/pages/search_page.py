@@ -109,7 +109,7 @@ def _values(args: Mapping[str, Any], name: str) -> list[str]:
 
 
 def hit_summary(record: Record) -> dict[str, Any]:
-    """What a result list shows of a record: title, creators, year, type, DOI."""
+    """What a result list shows of a record: title, creators, year, type, DOI, version."""
     metadata = record.metadata or {}
     creators = [text(c.get("name")) for c in metadata.get("creators") or [] if text(c.get("name"))]
     types = metadata.get("types") or {}
@@ -124,6 +124,10 @@ def hit_summary(record: Record) -> dict[str, Any]:
         "publisher": publisher_name(metadata),
         "doi": doi or None,
         "doi_url": doi_url(doi) if doi else None,
+        # shown for a record with several versions (all_versions lists the older ones)
+        "version": (record.version_index
+                    if record.version_index > 1 or not record.is_latest else None),
+        "latest": record.is_latest,
     }
 
 

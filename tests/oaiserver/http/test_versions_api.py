@@ -222,8 +222,10 @@ def test_search_page_has_an_all_versions_switch(client):
     html, shown = linked("q=permafrost")
     assert shown == {second["id"]}
     assert '<input id="all_versions" type="checkbox" name="all_versions" value="true">' in html
+    assert '<span class="version">version 2</span>' in html
     html, shown = linked("q=permafrost&all_versions=true")
     assert shown == {first["id"], second["id"]}
+    assert '<span class="version">version 1 (not the latest)</span>' in html
     assert 'name="all_versions" value="true" checked>' in html
     # the switch is not repeated as a hidden field (unchecking it must turn it off)
     assert 'type="hidden" name="all_versions"' not in html
