@@ -9,6 +9,9 @@ export and linkset URLs are built from ``ExportContext.landing_url``):
 ``GET /records/<id>/export/<fmt>`` one format as a download (Content-Disposition)
 ``GET /records/<id>/linkset``      FAIR Signposting level 2 (linkset+json)
 ``GET /records/<id>/latest``       302 to the landing page of the latest version
+                                   (landing pages link versions as RFC 5829 does:
+                                   ``latest-version``, ``predecessor-version``,
+                                   ``successor-version``, ``version-history``)
 ``GET /doi/<doi>``                 302 to the record's landing page; a concept
                                    DOI to its latest version's
 =================================  ===========================================
@@ -41,6 +44,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import cast
+from urllib.parse import quote
 
 from flask import Blueprint, Response, redirect, request
 
@@ -177,8 +181,29 @@ def _landing_response(record: Record, ctx: ExportContext, figures: RecordFigures
     links = record_links(record, ctx, formats)
     if canonical:
         links.append(Link(header_safe(canonical), "canonical"))
+    links += _version_links(record, ctx, versions)
     response.headers["Link"] = link_header(links)
     return response
+
+
+def _version_links(record: Record, ctx: ExportContext,
+                   versions: VersionsShown | None) -> list[Link]:
+    """RFC 5829 links between versions: the latest, the neighbours, the history."""
+    if versions is None:
+        return []
+    live = [v for v in versions.versions if not v.deleted]
+    links = [Link(f"{ctx.base_url.rstrip('/')}/api/records/{quote(record.id, safe='')}"
+                  "/versions", "version-history", "application/json")]
+    latest = next((v for v in live if v.is_latest), None)
+    if latest is not None and latest.id != record.id:
+        links.append(Link(ctx.landing_url(latest.id), "latest-version"))
+    before = [v for v in live if v.version_index < record.version_index]
+    after = [v for v in live if v.version_index > record.version_index]
+    if before:
+        links.append(Link(ctx.landing_url(before[-1].id), "predecessor-version"))
+    if after:
+        links.append(Link(ctx.landing_url(after[0].id), "successor-version"))
+    return links
 
 
 def _source_page(record: Record) -> str | None:

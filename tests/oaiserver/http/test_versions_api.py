@@ -197,6 +197,14 @@ def test_landing_pages_show_versions_notice_and_cite_all(client, engine):
     assert '<strong aria-current="page">Version 1</strong>' in versions
     latest = client.get(f"/records/{third['id']}", headers={"Accept": "text/html"})
     assert "A newer version of this record exists" not in latest.get_data(as_text=True)
+    # RFC 5829 links (the deleted version 2 is skipped)
+    assert f'<{BASE}/records/{third["id"]}> ; rel="latest-version"' in old.headers["Link"]
+    assert f'<{BASE}/records/{third["id"]}> ; rel="successor-version"' in old.headers["Link"]
+    assert "predecessor-version" not in old.headers["Link"]
+    assert f'<{BASE}/records/{rid}> ; rel="predecessor-version"' in latest.headers["Link"]
+    assert "latest-version" not in latest.headers["Link"]
+    assert (f'<{BASE}/api/records/{rid}/versions> ; rel="version-history" ; '
+            'type="application/json"') in old.headers["Link"]
 
     # the concept's URL, the "latest" URL and the concept DOI lead to the latest version
     for url in (f"/records/{concept}", f"/records/{rid}/latest", "/doi/10.5072/ICE.ALL",
