@@ -155,9 +155,12 @@ def render_landing_page(record: Record, ctx: ExportContext, formats: Sequence[Fo
                              versions))
 
 
-def render_tombstone_page(record: Record, ctx: ExportContext, site: Site | None = None) -> str:
+def render_tombstone_page(record: Record, ctx: ExportContext, site: Site | None = None,
+                          *, latest_url: str | None = None) -> str:
+    """The page of a deleted record; ``latest_url``: its concept's latest version,
+    when another version is live."""
     return render("record_pages/tombstone.html", site or _site(ctx),
-                  stone=tombstone.tombstone(record, ctx))
+                  stone=tombstone.tombstone(record, ctx), latest_url=latest_url)
 
 
 def _site(ctx: ExportContext) -> Site:

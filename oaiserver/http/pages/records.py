@@ -226,7 +226,8 @@ def _tombstone_kind(choice: Choice | None) -> str:
 def _gone(record: Record, ctx: ExportContext, kind: str) -> Response:
     """410 with a tombstone: ``kind`` is "json", "html" or "text"."""
     if kind == "html":
-        response = Response(render_tombstone_page(record, ctx), status=410, content_type=_HTML)
+        response = Response(render_tombstone_page(record, ctx, latest_url=_live_latest(record)),
+                            status=410, content_type=_HTML)
     elif kind == "json":
         response = Response(tombstone.dump_json(record, ctx), status=410,
                             content_type="application/json")
@@ -234,6 +235,16 @@ def _gone(record: Record, ctx: ExportContext, kind: str) -> Response:
         response = Response(tombstone.dump_text(record, ctx), status=410, content_type=_TEXT)
     response.last_modified = record.datestamp
     return response
+
+
+def _live_latest(record: Record) -> str | None:
+    """The landing page of the latest version of a deleted record's concept, if any."""
+    if record.concept_id is None or record.harvested:
+        return None
+    concept = current_services().records.concept(record.concept_id)
+    if concept is None or concept.latest_id is None:
+        return None
+    return str(current_services().export_context.landing_url(concept.latest_id))
 
 
 def _not_acceptable(exc: NotAcceptable) -> Response:

@@ -197,6 +197,10 @@ def test_landing_pages_show_versions_notice_and_cite_all(client, engine):
     assert '<strong aria-current="page">Version 1</strong>' in versions
     latest = client.get(f"/records/{third['id']}", headers={"Accept": "text/html"})
     assert "A newer version of this record exists" not in latest.get_data(as_text=True)
+    stone = client.get(f"/records/{second['id']}", headers={"Accept": "text/html"})
+    assert stone.status_code == 410
+    assert (f'<a href="{BASE}/records/{third["id"]}">see the latest version</a>'
+            in stone.get_data(as_text=True))
     # RFC 5829 links (the deleted version 2 is skipped)
     assert f'<{BASE}/records/{third["id"]}> ; rel="latest-version"' in old.headers["Link"]
     assert f'<{BASE}/records/{third["id"]}> ; rel="successor-version"' in old.headers["Link"]
