@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from .concepts import Concept, concept_by_doi, get_concept
 from .datestamps import lock_clock, next_datestamp
 from .db import write_engine
 from .dois import doi_key
@@ -290,6 +291,20 @@ class RecordService:
             if row is None:
                 raise RecordNotFound(record_id)
             return RecordStore(session).versions(row.concept_id)
+
+    def concept(self, concept_id: str, *, public: bool = False) -> Concept | None:
+        """A concept by id (``public``: a draft concept DOI left out)."""
+        if check_record_id(concept_id):
+            return None
+        with self.reading() as session:
+            return get_concept(session, concept_id, public=public)
+
+    def concept_by_doi(self, doi: str, *, public: bool = False) -> Concept | None:
+        """The concept whose DOI is ``doi`` (``public``: not while it is a draft)."""
+        if NOT_XML_CHARACTER.search(doi) or len(doi) > 255:
+            return None
+        with self.reading() as session:
+            return concept_by_doi(session, doi, public=public)
 
     def update(
         self,

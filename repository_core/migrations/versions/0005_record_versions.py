@@ -5,7 +5,9 @@ and ``is_latest``. Each stored record gets a concept with a new random id
 (the record id generator's alphabet and shape, free among record and
 concept ids); a deleted record's concept is a tombstone. Nothing is minted:
 concept DOIs are registered only when an operator asks
-(``oaiserver records concept-dois --mint``).
+(``oaiserver records concept-dois --mint``). The query fields ``parent.id``,
+``versions.is_latest`` and ``versions.index`` get their ``query_terms``
+rows for every stored record (searches and set queries can name them).
 
 Revision ID: 0005
 Revises: 0004
@@ -20,6 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import repository_core.db
+from repository_core.query.sql import backfill_fields
 
 revision = '0005'
 down_revision = '0004'
@@ -80,9 +83,16 @@ def upgrade() -> None:
     with op.batch_alter_table('records', schema=None) as batch_op:
         batch_op.create_index('ix_records_concept_version', ['concept_id', 'version_index'],
                               unique=True)
+    backfill_fields(bind, _VERSION_FIELDS)
+
+
+#: the query fields this revision adds (their terms go when it is undone)
+_VERSION_FIELDS = ("parent.id", "versions.is_latest", "versions.index")
 
 
 def downgrade() -> None:
+    op.execute(sa.text("DELETE FROM query_terms WHERE field IN "
+                       "('parent.id', 'versions.is_latest', 'versions.index')"))
     with op.batch_alter_table('records', schema=None) as batch_op:
         batch_op.drop_index('ix_records_concept_version')
     # SQLite drops a column without copying the table (3.35+): no cascade from a copy
