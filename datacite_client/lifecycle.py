@@ -26,7 +26,9 @@ share one id namespace, so the two never collide), in the same
 transaction, asked for the highest state any version was asked for. Every
 version's derived relations follow (``RecordService.refresh_versions``).
 ``mint_concept_dois`` does the same for concepts that existed before
-versions did (``oaiserver records concept-dois --mint``).
+versions did (``oaiserver records concept-dois --mint``). An installation
+may choose versions' DOIs only (``concept_dois=False``,
+``OAISERVER_DATACITE_CONCEPT_DOIS=false``): each DOI is paid for at DataCite.
 
 A record imported with a DOI under another prefix keeps it; asking for a
 DOI for it raises ``ForeignDOI`` and it is never sent to DataCite.
@@ -220,6 +222,7 @@ class DOILifecycle:
         policy: DOIPolicy | None,
         context: ExportContext,
         checks: tuple[RecordCheck, ...] = (xsd_problems,),
+        concept_dois: bool = True,
     ):
         if outbox_hook not in records.hooks:
             raise ValueError("the RecordService needs repository_core.outbox.outbox_hook "
@@ -228,6 +231,8 @@ class DOILifecycle:
         self.policy = policy
         self.context = context
         self.checks = checks
+        #: mint a concept DOI with a version's first DOI (False: versions' DOIs only)
+        self.concept_dois = concept_dois
 
     # -- checks -----------------------------------------------------------------
     def problems(self, record: Record, state: str) -> list[Problem]:
@@ -288,7 +293,7 @@ class DOILifecycle:
             else:
                 registration.intended_state, registration.updated = state, now
             s.flush()
-            if record.concept_id is not None:
+            if record.concept_id is not None and self.concept_dois:
                 self._concept_doi(s, record.concept_id, state)
             if record.doi != doi or record.metadata.get("doi") != doi:
                 self.records.update(record.id, metadata, session=s)  # the hook queues it
@@ -341,7 +346,7 @@ class DOILifecycle:
         """Live concepts without a DOI whose versions have DOIs of ours (registered
         here): what ``mint_concept_dois`` would give a DOI, and in which state."""
         policy = self.policy
-        if policy is None:
+        if policy is None or not self.concept_dois:
             raise MintingDisabled()
         with self.records.reading() as s:
             rows = s.execute(

@@ -56,7 +56,7 @@ def concept_dois(engine: Engine) -> dict[str, str | None]:
 def test_dry_run_then_mint(blank_engine: Engine, client: DataCiteClient,  # noqa: F811
                            standin: DataCiteStandIn) -> None:
     upgraded_from(blank_engine, "0004", _records_at_0004)
-    parts = build_parts(blank_engine, client)
+    parts = build_parts(blank_engine, client, concepts=True)
     services = services_for(parts)
     runner = CliRunner()
     assert set(concept_dois(blank_engine).values()) == {None}
@@ -109,7 +109,7 @@ def test_dry_run_then_mint(blank_engine: Engine, client: DataCiteClient,  # noqa
 
 def test_needs_mint_and_configured_minting(engine: Engine, client: DataCiteClient) -> None:
     runner = CliRunner()
-    parts = build_parts(engine, client)
+    parts = build_parts(engine, client, concepts=True)
     result = runner.invoke(cli, ["records", "concept-dois"], obj=services_for(parts))
     assert result.exit_code == 2 and "--mint" in result.output
     off = build_parts(engine, client, prefix=None)

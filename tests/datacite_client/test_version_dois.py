@@ -47,7 +47,12 @@ def doi_of(record_id: str) -> str:
 
 @pytest.fixture
 def auto(engine: Engine, client: DataCiteClient) -> Parts:
-    return build_parts(engine, client, pattern="rec.{id}", auto=True)
+    return build_parts(engine, client, pattern="rec.{id}", auto=True, concepts=True)
+
+
+@pytest.fixture
+def parts(engine: Engine, client: DataCiteClient) -> Parts:
+    return build_parts(engine, client, concepts=True)
 
 
 def stored(parts: Parts) -> dict[str, RecordRow]:
@@ -91,8 +96,10 @@ def moved(before: dict[str, tuple[int, datetime]], after: dict[str, tuple[int, d
 
 
 def check_versions(parts: Parts, standin: DataCiteStandIn, expected: dict[str, list[Any]],
-                   concept_doi: str, has_versions: list[str], latest: str | None) -> None:
-    """Stored relations exactly as expected, and DataCite holding the same after a sync."""
+                   concept_doi: str, has_versions: list[str], latest: str | None,
+                   sent: set[str]) -> None:
+    """Stored relations exactly as expected, and DataCite holding the same after a sync
+    that sends the DOIs of ``sent`` (record ids, and "concept") once each, and no other."""
     rows = stored(parts)
     for rid, relations in expected.items():
         assert rows[rid].metadata_json.get("relatedIdentifiers", []) == relations, rid
@@ -108,7 +115,16 @@ def check_versions(parts: Parts, standin: DataCiteStandIn, expected: dict[str, l
     assert [r for r in concept.metadata.get("relatedIdentifiers", []) if r in KEPT] == KEPT
     assert concept.deleted == (latest is None)
 
+    start = len(standin.log)
     parts.worker.run()
+    requests: dict[str, int] = {}
+    for method, doi, status in standin.log[start:]:
+        assert method == "PUT" and status in (200, 201)
+        requests[doi] = requests.get(doi, 0) + 1
+    wanted = {concept_doi if rid == "concept" else doi_of(rid) for rid in sent}
+    assert set(requests) == wanted
+    for doi, n in requests.items():  # hiding a findable DOI takes two: register, hide
+        assert n == (2 if standin.dois[doi].state == "registered" else 1), (doi, n)
     with Session(parts.engine) as s:
         c = counts(s)
     assert c["pending"] == c["sending"] == c["failed"] == 0
@@ -136,7 +152,8 @@ def test_life_cycle_of_versions_and_their_relations(auto: Parts,
     c = doi_of(concept.id)  # the same pattern as the versions' DOIs
     assert concept.doi == c
     is_version = rel("IsVersionOf", c)
-    check_versions(auto, standin, {"v1": [*KEPT, is_version]}, c, ["v1"], "v1")
+    check_versions(auto, standin, {"v1": [*KEPT, is_version]}, c, ["v1"], "v1",
+                   {"v1", "concept"})
     assert moved(before, stamps(auto)) == {"v1"}
 
     # v2 and v3: a copy of the latest; the previous latest gets IsPreviousVersionOf
@@ -146,7 +163,7 @@ def test_life_cycle_of_versions_and_their_relations(auto: Parts,
         "v1": [*KEPT, is_version, rel("IsPreviousVersionOf", doi_of("v2"))],
         "v2": [*KEPT, is_version, rel("IsNewVersionOf", doi_of("v1"))],
     }
-    check_versions(auto, standin, expected, c, ["v1", "v2"], "v2")
+    check_versions(auto, standin, expected, c, ["v1", "v2"], "v2", {"v1", "v2", "concept"})
     assert moved(before, stamps(auto)) == {"v1", "v2"}
 
     before = stamps(auto)
@@ -158,7 +175,8 @@ def test_life_cycle_of_versions_and_their_relations(auto: Parts,
                rel("IsPreviousVersionOf", doi_of("v3"))],
         "v3": [*KEPT, is_version, rel("IsNewVersionOf", doi_of("v2"))],
     }
-    check_versions(auto, standin, expected, c, ["v1", "v2", "v3"], "v3")
+    check_versions(auto, standin, expected, c, ["v1", "v2", "v3"], "v3",
+                   {"v2", "v3", "concept"})
     assert moved(before, stamps(auto)) == {"v2", "v3"}  # v1 is not affected
     assert standin.dois[c].attributes["titles"] == [{"title": "Third"}]
 
@@ -167,7 +185,7 @@ def test_life_cycle_of_versions_and_their_relations(auto: Parts,
     tomb = stored(auto)["v3"].metadata_json
     records.delete("v3")
     expected["v2"] = [*KEPT, is_version, rel("IsNewVersionOf", doi_of("v1"))]
-    check_versions(auto, standin, expected, c, ["v1", "v2"], "v2")
+    check_versions(auto, standin, expected, c, ["v1", "v2"], "v2", {"v2", "v3", "concept"})
     assert stored(auto)["v3"].metadata_json == tomb  # a tombstone is kept as it was
     assert moved(before, stamps(auto)) == {"v2", "v3"}
     assert concept_of(auto, "v1").latest_id == "v2"
@@ -175,10 +193,10 @@ def test_life_cycle_of_versions_and_their_relations(auto: Parts,
     # delete the rest: the concept is a tombstone, its DOI hidden
     records.delete("v2")
     expected["v1"] = [*KEPT, is_version]
-    check_versions(auto, standin, expected, c, ["v1"], "v1")
+    check_versions(auto, standin, expected, c, ["v1"], "v1", {"v1", "v2", "concept"})
     before = stamps(auto)
     records.delete("v1")
-    check_versions(auto, standin, expected, c, [], None)
+    check_versions(auto, standin, expected, c, [], None, {"v1", "concept"})
     assert moved(before, stamps(auto)) == {"v1"}
     assert concept_of(auto, "v1").deleted
 
@@ -302,7 +320,7 @@ def test_random_suffixes_for_concepts_too(engine: Engine, client: DataCiteClient
                                           standin: DataCiteStandIn) -> None:
     from datacite_client.doi_policy import check_suffix
 
-    parts = build_parts(engine, client, pattern="random", auto=True)
+    parts = build_parts(engine, client, pattern="random", auto=True, concepts=True)
     first = parts.records.create(minimal())
     second = parts.records.new_version(first.id)
     concept = concept_of(parts, first.id)
@@ -312,3 +330,19 @@ def test_random_suffixes_for_concepts_too(engine: Engine, client: DataCiteClient
         assert doi is not None and check_suffix(doi.split("/", 1)[1]) is None
     parts.worker.run()
     assert set(standin.dois) == dois
+
+
+def test_without_concept_dois_versions_still_name_each_other(engine: Engine,
+                                                             client: DataCiteClient,
+                                                             standin: DataCiteStandIn) -> None:
+    parts = build_parts(engine, client, auto=True, concepts=False)
+    parts.records.create(minimal(), record_id="n1")
+    parts.records.new_version("n1", record_id="n2")
+    assert concept_of(parts, "n1").doi is None
+    rows = stored(parts)
+    assert rows["n1"].metadata_json["relatedIdentifiers"] == [
+        rel("IsPreviousVersionOf", f"{PREFIX}/n2")]
+    assert rows["n2"].metadata_json["relatedIdentifiers"] == [
+        rel("IsNewVersionOf", f"{PREFIX}/n1")]
+    parts.worker.run()
+    assert set(standin.dois) == {f"{PREFIX}/n1", f"{PREFIX}/n2"}
