@@ -195,6 +195,9 @@ class DOIStatus:
     failed: list[dict[str, Any]] = field(default_factory=list)
     url: str | None = None
     pending_rows: list[dict[str, Any]] = field(default_factory=list)
+    #: the concept DOI of the record's versions, when one is managed here: its DOI,
+    #: requested and confirmed state, rows still to send, and where it resolves to
+    concept: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -209,6 +212,7 @@ class DOIStatus:
             "failed": self.failed,
             "url": self.url,
             "doi_url": f"https://doi.org/{self.doi}" if self.doi else None,
+            "concept": self.concept,
         }
 
 
@@ -420,8 +424,9 @@ class DOILifecycle:
             raise RecordNotFound(record_id)
         doi = record.doi
         registration = s.get(DOIRegistrationRow, doi) if doi else None
+        concept = self._concept_status(s, record.concept_id)
         if doi is None or registration is None:
-            return DOIStatus(record_id=record_id, doi=doi, managed=False)
+            return DOIStatus(record_id=record_id, doi=doi, managed=False, concept=concept)
         failed = [
             {"id": r.id, "reason": r.reason, "error": r.last_error, "attempts": r.attempts,
              "at": _iso(r.finished)}
@@ -444,7 +449,27 @@ class DOILifecycle:
             pending_rows=waiting,
             failed=failed,
             url=self.context.landing_url(record_id),
+            concept=concept,
         )
+
+    def _concept_status(self, s: Session, concept_id: str | None) -> dict[str, Any] | None:
+        if concept_id is None:
+            return None
+        registration = s.execute(select(ConceptDOIRegistrationRow).where(
+            ConceptDOIRegistrationRow.concept_id == concept_id)).scalar_one_or_none()
+        if registration is None:
+            return None
+        concept = s.get(ConceptRow, concept_id)
+        latest = concept.latest_id if concept is not None else None
+        return {
+            "id": concept_id,
+            "doi": registration.doi,
+            "requested_state": registration.intended_state,
+            "state": registration.confirmed_state,
+            "confirmed_at": _iso(registration.confirmed_at),
+            "pending": pending_count(s, registration.doi),
+            "url": self.context.landing_url(latest) if latest else None,
+        }
 
     @contextmanager
     def _transaction(self, session: Session | None) -> Iterator[Session]:

@@ -223,7 +223,8 @@ class RecordService:
                 is_latest=True,
             )
             store.add(row)
-            self._relate(s, row, check=True)
+            if metadata.get("relatedIdentifiers"):  # a new concept: nothing else to derive
+                self._relate(s, row, check=True)
             return self._after_write(s, row, None)
 
     def new_version(

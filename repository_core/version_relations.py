@@ -210,6 +210,8 @@ def without_relations_here(metadata: Mapping[str, Any], here: frozenset[str]) ->
     items = metadata.get("relatedIdentifiers")
     if isinstance(items, list):
         kept = [item for item in items if not _points_here(item, here)]
+        if len(kept) == len(items):
+            return result  # nothing of ours: the list stays as it came (even empty)
         if kept:
             result["relatedIdentifiers"] = kept
         else:

@@ -292,6 +292,12 @@ def test_a_draft_doi_gives_no_relation_until_it_is_public(parts: Parts,
     parts.worker.run()
     assert standin.dois[c].state == "findable"
     assert standin.dois[c].attributes["url"] == CONTEXT.landing_url("d2")
+    # the concept DOI's state is visible with each version's
+    concept_status = parts.lifecycle.status("d1").concept
+    assert concept_status is not None
+    assert {k: concept_status[k] for k in ("doi", "requested_state", "state", "pending", "url")
+            } == {"doi": c, "requested_state": "findable", "state": "findable", "pending": 0,
+                  "url": CONTEXT.landing_url("d2")}
     assert standin.dois[f"{PREFIX}/d1"].attributes["relatedIdentifiers"] == after[
         "d1"].metadata_json["relatedIdentifiers"]
 
