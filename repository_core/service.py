@@ -39,6 +39,7 @@ from .public_doi import public_records
 from .records import Cursor, Record
 from .store import RecordStore, row_to_record
 from .version_relations import (
+    ConceptView,
     concept_view,
     contradictions,
     derived_relations,
@@ -332,10 +333,10 @@ class RecordService:
             row.metadata_json = dict(metadata)
             if collections is not None:
                 row.collections = list(collections)
-            self._relate(s, row, check=True)
+            view = self._relate(s, row, check=True)
             record = self._bump(s, row, previous)
-            if row.concept_id is not None:
-                self._relate_others(s, row.concept_id, set())
+            if row.concept_id is not None and view is not None and len(view.versions) > 1:
+                self._relate_others(s, row.concept_id, set())  # its DOI may have changed
             return record
 
     def delete(
@@ -446,17 +447,18 @@ class RecordService:
         return self._bump(session, row, previous)
 
     @staticmethod
-    def _relate(session: Session, row: RecordRow, *, check: bool) -> None:
+    def _relate(session: Session, row: RecordRow, *, check: bool) -> ConceptView | None:
         """Put the derived version relations into ``row``'s metadata, before its hooks run.
 
         ``check``: the metadata came from a user; a relation between versions
         here that the derivation does not give is refused (``InvalidRecord``).
-        Harvested records and tombstones are left as they are."""
+        Harvested records and tombstones are left as they are. Returns the
+        concept as it was read (None if it was not)."""
         if row.concept_id is None or row.harvest_source is not None or row.deleted:
-            return
+            return None
         view = concept_view(session, row.concept_id)
         if view is None:
-            return
+            return None
         derived = derived_relations(view).get(row.id, [])
         if check:
             problems = contradictions(row.metadata_json, view, derived)
@@ -465,6 +467,7 @@ class RecordService:
         related = with_relations(row.metadata_json, view, derived)
         if related != row.metadata_json:
             row.metadata_json = related
+        return view
 
     def _relate_others(self, session: Session, concept_id: str,
                        flagged: set[str]) -> builtins.list[str]:
