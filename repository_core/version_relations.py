@@ -34,7 +34,7 @@ DataCite (``datacite_client``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -54,6 +54,7 @@ __all__ = [
     "concept_view",
     "contradictions",
     "derived_relations",
+    "public_concept_dois",
     "relation",
     "with_relations",
     "without_relations_here",
@@ -136,6 +137,25 @@ def _drafts(session: Session, dois: Sequence[str], concept_doi: str | None) -> s
         if registration is not None and registration.is_draft:
             found.add(concept_doi)
     return found
+
+
+def public_concept_dois(session: Session, concept_ids: Iterable[str]) -> dict[str, str]:
+    """Concept id -> its DOI, for those of ``concept_ids`` whose DOI the public may see
+    (minted, and not a draft: a draft DOI does not resolve)."""
+    from .outbox import ConceptDOIRegistrationRow
+
+    wanted = sorted(set(concept_ids))
+    if not wanted:
+        return {}
+    registration = ConceptDOIRegistrationRow
+    rows = session.execute(
+        select(ConceptRow.id, ConceptRow.doi, registration.intended_state,
+               registration.confirmed_state)
+        .outerjoin(registration, registration.doi == ConceptRow.doi)
+        .where(ConceptRow.id.in_(wanted), ConceptRow.doi.is_not(None))
+    ).all()
+    return {cid: doi for cid, doi, intended, confirmed in rows
+            if doi and not (intended == "draft" and confirmed in (None, "draft"))}
 
 
 def derived_relations(view: ConceptView) -> dict[str, list[dict[str, str]]]:

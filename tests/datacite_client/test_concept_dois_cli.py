@@ -13,6 +13,7 @@ from datacite_client.client import DataCiteClient
 from oaiserver.cli import cli
 from repository_core.models import ConceptRow, RecordRow
 from repository_core.outbox import counts
+from repository_core.version_relations import public_concept_dois
 from tests.repository_core.conftest import blank_engine  # noqa: F401  (fixture)
 from tests.repository_core.migration_support import upgraded_from
 from tests.sample_metadata import minimal
@@ -89,6 +90,8 @@ def test_dry_run_then_mint(blank_engine: Engine, client: DataCiteClient,  # noqa
     assert r1.metadata["relatedIdentifiers"] == [
         {"relatedIdentifier": c1, "relatedIdentifierType": "DOI", "relationType": "IsVersionOf"}]
     assert "relatedIdentifiers" not in parts.records.get("r2").metadata
+    with Session(blank_engine) as s:  # what guests may be shown: not a draft
+        assert public_concept_dois(s, concepts.values()) == {concepts["r1"]: c1}
 
     parts.worker.run()
     assert set(standin.dois) == {f"{PREFIX}/r1", c1, c2}

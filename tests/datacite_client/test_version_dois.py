@@ -21,7 +21,11 @@ from repository_core.errors import InvalidRecord
 from repository_core.models import ConceptRow, RecordRow
 from repository_core.outbox import ConceptDOIRegistrationRow, OutboxRow, counts
 from repository_core.records import Record
-from repository_core.version_relations import VERSION_RELATION_TYPES, concept_record
+from repository_core.version_relations import (
+    VERSION_RELATION_TYPES,
+    concept_record,
+    public_concept_dois,
+)
 from tests.sample_metadata import minimal
 
 from .conftest import CONTEXT, PREFIX, Parts, build_parts
@@ -280,6 +284,9 @@ def test_a_draft_doi_gives_no_relation_until_it_is_public(parts: Parts,
     assert rows["d1"].metadata_json["relatedIdentifiers"] == [rel("IsVersionOf", c)]
     assert rows["d2"].metadata_json["relatedIdentifiers"] == [
         rel("IsVersionOf", c), rel("IsNewVersionOf", doi_of("d1").replace("rec.", ""))]
+    with Session(parts.engine) as s:
+        cid = concept_of(parts, "d1").id
+        assert public_concept_dois(s, [cid, "no-such"]) == {cid: c}
     lifecycle.reserve("d2")  # a draft: it does not resolve, so nothing names it
     assert stored(parts)["d1"].metadata_json["relatedIdentifiers"] == [rel("IsVersionOf", c)]
     before = stamps(parts)
