@@ -359,3 +359,22 @@ def test_without_concept_dois_versions_still_name_each_other(engine: Engine,
         rel("IsNewVersionOf", f"{PREFIX}/n1")]
     parts.worker.run()
     assert set(standin.dois) == {f"{PREFIX}/n1", f"{PREFIX}/n2"}
+
+
+def test_the_api_answers_a_contradicting_relation_with_a_problem(auto: Parts) -> None:
+    from flask import Flask
+
+    from oaiserver.http.app import create_app
+
+    from .test_doi_api_cli import AUTH, services_for
+
+    auto.records.create(minimal(), record_id="w1")
+    auto.records.new_version("w1", record_id="w2")
+    app: Flask = create_app(services=services_for(auto))
+    body = {"metadata": minimal(doi=doi_of("w2"), relatedIdentifiers=[
+        CITES, rel("IsPreviousVersionOf", doi_of("w1"))])}
+    response = app.test_client().put("/api/records/w2", headers=AUTH, json=body)
+    assert response.status_code == 422
+    problem = response.get_json()
+    assert [e["pointer"] for e in problem["errors"]] == ["/metadata/relatedIdentifiers/1"]
+    assert "IsPreviousVersionOf" in problem["errors"][0]["detail"]
