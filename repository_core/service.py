@@ -39,6 +39,14 @@ from .models import ConceptRow, RecordRow
 from .public_doi import public_records
 from .records import Cursor, Record
 from .store import RecordStore, row_to_record
+from .version_relations import (
+    ConceptView,
+    concept_view,
+    contradictions,
+    derived_relations,
+    with_relations,
+    without_relations_here,
+)
 from .versions import id_taken, new_free_id, next_version_index, resolve_latest
 
 __all__ = ["Normalizer", "RecordService", "Validator", "WriteHook", "check_record_id", "new_record_id"]
@@ -217,6 +225,8 @@ class RecordService:
                 is_latest=True,
             )
             store.add(row)
+            if metadata.get("relatedIdentifiers"):  # a new concept: nothing else to derive
+                self._relate(s, row, check=True)
             return self._after_write(s, row, None)
 
     def new_version(
@@ -252,6 +262,9 @@ class RecordService:
                 source = (s.get(RecordRow, concept.latest_id)
                           if concept is not None and concept.latest_id else None) or base
                 metadata = {k: v for k, v in source.metadata_json.items() if k != "doi"}
+                view = concept_view(s, concept_id)
+                if view is not None:  # the copy's relations to the versions are derived anew
+                    metadata = without_relations_here(metadata, view.here)
                 if collections is None:
                     collections = list(source.collections or ())
             metadata = self.normalize(metadata)
@@ -278,10 +291,14 @@ class RecordService:
             )
             RecordStore(s).add(row)
             _latest, changed = resolve_latest(s, concept_id)
-            record = self._after_write(s, row, None)
-            for other in sorted(changed - {record_id}):
-                self._rewrite(s, other)
-            return record
+            self._relate(s, row, check=True)
+            flagged = {rid: s.get(RecordRow, rid) for rid in changed - {record_id}}
+            revisions = {rid: r.revision for rid, r in flagged.items() if r is not None}
+            self._after_write(s, row, None)
+            # a hook (auto DOI) may have written a flagged version again already
+            self._relate_others(s, concept_id, {rid for rid, r in flagged.items()
+                                                if r is not None and r.revision == revisions[rid]})
+            return row_to_record(row)
 
     def versions(self, record_id: str) -> builtins.list[Record]:
         """Every version of the concept ``record_id`` belongs to, oldest first
@@ -331,7 +348,11 @@ class RecordService:
             row.metadata_json = dict(metadata)
             if collections is not None:
                 row.collections = list(collections)
-            return self._bump(s, row, previous)
+            view = self._relate(s, row, check=True)
+            record = self._bump(s, row, previous)
+            if row.concept_id is not None and view is not None and len(view.versions) > 1:
+                self._relate_others(s, row.concept_id, set())  # its DOI may have changed
+            return record
 
     def delete(
         self,
@@ -348,8 +369,8 @@ class RecordService:
             row.deleted = True
             others = self._resolve_concept(s, row)
             record = self._bump(s, row, previous)
-            for other in sorted(others):
-                self._rewrite(s, other)
+            if row.concept_id is not None:
+                self._relate_others(s, row.concept_id, others)
             return record
 
     def restore(
@@ -366,10 +387,27 @@ class RecordService:
                 return previous
             row.deleted = False
             others = self._resolve_concept(s, row)
+            self._relate(s, row, check=False)
             record = self._bump(s, row, previous)
-            for other in sorted(others):
-                self._rewrite(s, other)
+            if row.concept_id is not None:
+                self._relate_others(s, row.concept_id, others)
             return record
+
+    def refresh_versions(self, concept_id: str, *, session: Session | None = None,
+                         ) -> builtins.list[str]:
+        """Write again each version whose derived version relations changed.
+
+        For a change outside the versions' own writes (the concept got its
+        DOI). Returns the ids of the versions written."""
+        with self._maybe_transaction(session) as s:
+            lock_clock(s)
+            return self._relate_others(s, concept_id, set())
+
+    def touch(self, record_id: str, *, session: Session | None = None) -> Record:
+        """Write a record again unchanged (new revision and datestamp, hooks run):
+        for a change of what is exported that is not in the record (a DOI made public)."""
+        with self._maybe_transaction(session) as s:
+            return self._rewrite(s, record_id)
 
     # -- internals ----------------------------------------------------------
     @contextmanager
@@ -422,6 +460,56 @@ class RecordService:
         derived from its concept (which version is the latest)."""
         row, previous = self._locked(session, record_id, None)
         return self._bump(session, row, previous)
+
+    @staticmethod
+    def _relate(session: Session, row: RecordRow, *, check: bool) -> ConceptView | None:
+        """Put the derived version relations into ``row``'s metadata, before its hooks run.
+
+        ``check``: the metadata came from a user; a relation between versions
+        here that the derivation does not give is refused (``InvalidRecord``).
+        Harvested records and tombstones are left as they are. Returns the
+        concept as it was read (None if it was not)."""
+        if row.concept_id is None or row.harvest_source is not None or row.deleted:
+            return None
+        view = concept_view(session, row.concept_id)
+        if view is None:
+            return None
+        derived = derived_relations(view).get(row.id, [])
+        if check:
+            problems = contradictions(row.metadata_json, view, derived)
+            if problems:
+                raise InvalidRecord(problems)
+        related = with_relations(row.metadata_json, view, derived)
+        if related != row.metadata_json:
+            row.metadata_json = related
+        return view
+
+    def _relate_others(self, session: Session, concept_id: str,
+                       flagged: set[str]) -> builtins.list[str]:
+        """Write again the versions of ``concept_id`` whose relations changed, and
+        those in ``flagged`` (their latest flag changed); each once, oldest first."""
+        view = concept_view(session, concept_id)
+        if view is None:
+            return []
+        derived = derived_relations(view)
+        written = []
+        for version in view.versions:
+            changed = None
+            if version.id in derived:
+                row = session.get(RecordRow, version.id)
+                assert row is not None
+                if row.harvest_source is None:
+                    related = with_relations(row.metadata_json, view, derived[version.id])
+                    if related != row.metadata_json:
+                        changed = related
+            if changed is None and version.id not in flagged:
+                continue
+            row, previous = self._locked(session, version.id, None)
+            if changed is not None:
+                row.metadata_json = changed
+            self._bump(session, row, previous)
+            written.append(version.id)
+        return written
 
     @staticmethod
     def _resolve_concept(session: Session, row: RecordRow) -> set[str]:

@@ -77,6 +77,8 @@ def test_upgrade_gives_each_record_a_concept_and_mints_nothing(blank_engine: Eng
                          (rid, "versions.is_latest", "true" if rid != "r3" else "false", None),
                          (rid, "versions.index", None, 1)}
         assert terms == expected
+        assert session.execute(
+            text("SELECT count(*) FROM concept_doi_registrations")).scalar_one() == 0
 
     cfg = alembic_config()
     with blank_engine.begin() as connection:
@@ -84,7 +86,8 @@ def test_upgrade_gives_each_record_a_concept_and_mints_nothing(blank_engine: Eng
         command.downgrade(cfg, "0004")
     columns = {c["name"] for c in inspect(blank_engine).get_columns("records")}
     assert not {"concept_id", "version_index", "is_latest"} & columns
-    assert "concepts" not in inspect(blank_engine).get_table_names()
+    assert not {"concepts", "concept_doi_registrations"} & set(
+        inspect(blank_engine).get_table_names())
     with blank_engine.connect() as connection:
         assert connection.execute(text(
             "SELECT count(*) FROM query_terms WHERE field = 'parent.id'")).scalar_one() == 0
