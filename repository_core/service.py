@@ -236,13 +236,16 @@ class RecordService:
         *,
         collections: Sequence[str] | None = None,
         record_id: str | None = None,
+        copy_of: str | None = None,
         session: Session | None = None,
         check_identifiers: bool = True,
     ) -> Record:
         """Store the next version of the concept ``of`` (any version's id) belongs to.
 
-        ``metadata`` None starts from a copy of the concept's latest version
-        (without its DOI: a version has a DOI of its own). The new version
+        ``metadata`` None starts from a copy of the concept's latest version,
+        or of the version ``copy_of`` names (without its DOI: a version has a
+        DOI of its own; without its relations to the other versions: they are
+        derived anew). The new version
         is the latest; the version that was latest before is written again
         (its revision and datestamp move), so every reader sees the change.
         """
@@ -258,9 +261,7 @@ class RecordService:
             concept_id = base.concept_id
             assert concept_id is not None  # every record has a concept since revision 0005
             if metadata is None:
-                concept = s.get(ConceptRow, concept_id)
-                source = (s.get(RecordRow, concept.latest_id)
-                          if concept is not None and concept.latest_id else None) or base
+                source = self._copy_source(s, base, copy_of)
                 metadata = {k: v for k, v in source.metadata_json.items() if k != "doi"}
                 view = concept_view(s, concept_id)
                 if view is not None:  # the copy's relations to the versions are derived anew
@@ -299,6 +300,20 @@ class RecordService:
             self._relate_others(s, concept_id, {rid for rid, r in flagged.items()
                                                 if r is not None and r.revision == revisions[rid]})
             return row_to_record(row)
+
+    @staticmethod
+    def _copy_source(session: Session, base: RecordRow, copy_of: str | None) -> RecordRow:
+        """The version a new version starts as a copy of: ``copy_of``, or the latest."""
+        if copy_of is not None:
+            source = session.get(RecordRow, copy_of)
+            if source is None or source.concept_id != base.concept_id:
+                raise InvalidRecord([Problem("/from", f"{copy_of!r} is not a version of "
+                                                      f"the record {base.id!r}")])
+            return source
+        concept = session.get(ConceptRow, base.concept_id)
+        latest = (session.get(RecordRow, concept.latest_id)
+                  if concept is not None and concept.latest_id else None)
+        return latest or base
 
     def versions(self, record_id: str) -> builtins.list[Record]:
         """Every version of the concept ``record_id`` belongs to, oldest first

@@ -378,3 +378,30 @@ def test_the_api_answers_a_contradicting_relation_with_a_problem(auto: Parts) ->
     problem = response.get_json()
     assert [e["pointer"] for e in problem["errors"]] == ["/metadata/relatedIdentifiers/1"]
     assert "IsPreviousVersionOf" in problem["errors"][0]["detail"]
+
+
+def test_a_version_copied_from_an_older_one_gets_its_own_relations(auto: Parts) -> None:
+    """``{"from": id}`` copies a version whose metadata holds relations to the
+    others: those are derived anew for the copy, never refused as a contradiction."""
+    from flask import Flask
+
+    from oaiserver.http.app import create_app
+
+    from .test_doi_api_cli import AUTH, services_for
+
+    auto.records.create(minimal(relatedIdentifiers=[CITES]), record_id="c1")
+    auto.records.new_version("c1", record_id="c2")
+    auto.records.new_version("c2", record_id="c3")
+    app: Flask = create_app(services=services_for(auto))
+    response = app.test_client().post("/api/records/c3/versions", headers=AUTH,
+                                      json={"from": "c2"})
+    assert response.status_code == 201, response.get_json()
+    new_id = response.get_json()["id"]
+    concept_doi = concept_of(auto, "c1").doi
+    assert concept_doi
+    assert stored(auto)[new_id].metadata_json["relatedIdentifiers"] == [
+        CITES, rel("IsVersionOf", concept_doi), rel("IsNewVersionOf", doi_of("c3"))]
+    other = app.test_client().post("/api/records/c3/versions", headers=AUTH,
+                                   json={"from": "no-such-version"})
+    assert other.status_code == 422
+    assert [p["pointer"] for p in other.get_json()["errors"]] == ["/from"]

@@ -107,9 +107,9 @@ def _latest_or(record: Record) -> Record:
     return services.records.get(concept.latest_id)
 
 
-def _from_version(body: Mapping[str, Any], base: Record) -> tuple[Any, Any]:
-    """(metadata, collections) of the version ``body["from"]`` names, which must be
-    a version of ``base``'s concept."""
+def _from_version(body: Mapping[str, Any], base: Record) -> tuple[str, list[str]]:
+    """The id and collections of the version ``body["from"]`` names, which must be
+    a version of ``base``'s concept (the service copies its metadata)."""
     unknown = sorted(set(body) - {"from"})
     if unknown:
         raise InvalidRecord([Problem(f"/{key}", "with 'from', send nothing else: the new "
@@ -124,8 +124,7 @@ def _from_version(body: Mapping[str, Any], base: Record) -> tuple[Any, Any]:
     if source.concept_id != base.concept_id:
         raise InvalidRecord([Problem("/from", f"{source_id!r} is a version of another record; "
                                               "a new version starts from one of its own")])
-    metadata = {k: v for k, v in (source.metadata or {}).items() if k != "doi"}
-    return metadata, list(source.collections)
+    return source.id, list(source.collections)
 
 
 @bp.post("/<record_id>/versions")
@@ -134,8 +133,10 @@ def create_version(record_id: str) -> Response:
     services = current_services()
     base = services.records.get(record_id, include_deleted=True)
     body = parse_body(request.get_data())
+    copy_of = None
+    metadata: Any = None
     if "from" in body:
-        metadata, collections = _from_version(body, base)
+        copy_of, collections = _from_version(body, base)
         chosen = None
     else:
         metadata, collections = record_input(body)
@@ -145,7 +146,7 @@ def create_version(record_id: str) -> Response:
         if chosen is not None and not isinstance(chosen, str):
             raise InvalidRecord([Problem("/id", "an id is a string")])
     record = services.records.new_version(record_id, metadata, collections=collections,
-                                          record_id=chosen)
+                                          record_id=chosen, copy_of=copy_of)
     response = jsonify(document(record))
     response.status_code = 201
     response.headers["Location"] = _api_url(record.id)
