@@ -20,6 +20,16 @@ The order is what makes "never lose a DOI, never mint two" hold:
 Updates, deletes (-> hide) and restores (-> publish again) need nothing
 from here: ``repository_core.outbox.outbox_hook`` queues them on every write.
 
+Concept DOIs: the first DOI requested for a version made here also mints
+the concept's DOI (``DOIPolicy.mint(concept_id)``: records and concepts
+share one id namespace, so the two never collide), in the same
+transaction, asked for the highest state any version was asked for. Every
+version's derived relations follow (``RecordService.refresh_versions``).
+``mint_concept_dois`` does the same for concepts that existed before
+versions did (``oaiserver records concept-dois --mint``). An installation
+may choose versions' DOIs only (``concept_dois=False``,
+``OAISERVER_DATACITE_CONCEPT_DOIS=false``): each DOI is paid for at DataCite.
+
 A record imported with a DOI under another prefix keeps it; asking for a
 DOI for it raises ``ForeignDOI`` and it is never sent to DataCite.
 
@@ -36,14 +46,18 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from repository_core.datestamps import lock_clock, utcnow
 from repository_core.errors import Problem, RecordDeleted, RecordNotFound
+from repository_core.models import ConceptRow, RecordRow
 from repository_core.outbox import (
     DOI_STATES,
+    ConceptDOIRegistrationRow,
     DOIRegistrationRow,
     enqueue,
+    enqueue_concept,
     failed_rows,
     outbox_hook,
     pending_count,
@@ -59,12 +73,14 @@ from .errors import (
     ForeignDOI,
     HarvestedRecord,
     IllegalTransition,
+    InvalidDOI,
     MintingDisabled,
     NotRegistrable,
 )
 
 __all__ = [
     "AttributesFor",
+    "ConceptDOIPlan",
     "DOILifecycle",
     "DOIStatus",
     "RecordCheck",
@@ -139,6 +155,20 @@ def serializer_attributes(record: Record, ctx: ExportContext) -> dict[str, Any]:
     return attributes
 
 
+#: DOI states in the order a DOI moves through them (a concept takes the highest)
+STATE_RANK = {state: rank for rank, state in enumerate(DOI_STATES)}
+
+
+@dataclass(frozen=True)
+class ConceptDOIPlan:
+    """A concept that gets (or, in a dry run, would get) a DOI."""
+
+    concept_id: str
+    doi: str | None  # None in a dry run with random suffixes (decided when minted)
+    state: str
+    versions: tuple[str, ...]  # its versions with a DOI of ours
+
+
 def _iso(when: datetime | None) -> str | None:
     return when.isoformat().replace("+00:00", "Z") if when else None
 
@@ -165,6 +195,9 @@ class DOIStatus:
     failed: list[dict[str, Any]] = field(default_factory=list)
     url: str | None = None
     pending_rows: list[dict[str, Any]] = field(default_factory=list)
+    #: the concept DOI of the record's versions, when one is managed here: its DOI,
+    #: requested and confirmed state, rows still to send, and where it resolves to
+    concept: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -179,6 +212,7 @@ class DOIStatus:
             "failed": self.failed,
             "url": self.url,
             "doi_url": f"https://doi.org/{self.doi}" if self.doi else None,
+            "concept": self.concept,
         }
 
 
@@ -192,6 +226,7 @@ class DOILifecycle:
         policy: DOIPolicy | None,
         context: ExportContext,
         checks: tuple[RecordCheck, ...] = (xsd_problems,),
+        concept_dois: bool = True,
     ):
         if outbox_hook not in records.hooks:
             raise ValueError("the RecordService needs repository_core.outbox.outbox_hook "
@@ -200,6 +235,8 @@ class DOILifecycle:
         self.policy = policy
         self.context = context
         self.checks = checks
+        #: mint a concept DOI with a version's first DOI (False: versions' DOIs only)
+        self.concept_dois = concept_dois
 
     # -- checks -----------------------------------------------------------------
     def problems(self, record: Record, state: str) -> list[Problem]:
@@ -251,17 +288,101 @@ class DOILifecycle:
                 raise NotRegistrable(record.id, state, problems)
 
             now = utcnow()
+            becomes_public = state != "draft" and (registration is None or (
+                registration.intended_state == "draft"
+                and registration.confirmed_state in (None, "draft")))
             if registration is None:
                 s.add(DOIRegistrationRow(doi=doi, record_id=record.id, intended_state=state,
                                          created=now, updated=now))
             else:
                 registration.intended_state, registration.updated = state, now
             s.flush()
+            if record.concept_id is not None and self.concept_dois:
+                self._concept_doi(s, record.concept_id, state)
             if record.doi != doi or record.metadata.get("doi") != doi:
                 self.records.update(record.id, metadata, session=s)  # the hook queues it
+            elif becomes_public:
+                # the exports change (a draft DOI is not shown): a new revision and datestamp
+                self.records.touch(record.id, session=s)
             else:
                 enqueue(s, record, "request")
+            if record.concept_id is not None:
+                self.records.refresh_versions(record.concept_id, session=s)
+                enqueue_concept(s, record.concept_id, row.revision)
             return self._status(s, record_id)
+
+    def _concept_doi(self, s: Session, concept_id: str, state: str) -> None:
+        """Mint the concept's DOI if it has none; raise its asked-for state to ``state``."""
+        policy = self.policy
+        assert policy is not None
+        concept = s.get(ConceptRow, concept_id)
+        if concept is None:
+            return
+        registration = s.execute(select(ConceptDOIRegistrationRow).where(
+            ConceptDOIRegistrationRow.concept_id == concept_id)).scalar_one_or_none()
+        now = utcnow()
+        if registration is not None:
+            if STATE_RANK[state] > STATE_RANK[registration.intended_state]:
+                registration.intended_state, registration.updated = state, now
+            return
+        if concept.doi is None:
+            concept.doi = self._free_concept_doi(s, policy, concept_id)
+        s.add(ConceptDOIRegistrationRow(doi=concept.doi, concept_id=concept_id,
+                                        intended_state=state, created=now, updated=now))
+        s.flush()
+
+    @staticmethod
+    def _free_concept_doi(s: Session, policy: DOIPolicy, concept_id: str) -> str:
+        for _ in range(10):  # a random suffix may, very rarely, be taken
+            doi = policy.mint(concept_id)
+            policy.check(doi)
+            taken = s.execute(select(func.count()).select_from(RecordRow)
+                              .where(RecordRow.doi == doi)).scalar_one()
+            taken += s.execute(select(func.count()).select_from(ConceptRow)
+                               .where(ConceptRow.doi == doi)).scalar_one()
+            if not taken:
+                return doi
+            if not policy.random:
+                break
+        raise InvalidDOI(doi, f"the DOI for concept {concept_id} is already a record's")
+
+    def concept_doi_candidates(self) -> list[ConceptDOIPlan]:
+        """Live concepts without a DOI whose versions have DOIs of ours (registered
+        here): what ``mint_concept_dois`` would give a DOI, and in which state."""
+        policy = self.policy
+        if policy is None or not self.concept_dois:
+            raise MintingDisabled()
+        with self.records.reading() as s:
+            rows = s.execute(
+                select(ConceptRow.id, RecordRow.id, DOIRegistrationRow.intended_state)
+                .join(RecordRow, RecordRow.concept_id == ConceptRow.id)
+                .join(DOIRegistrationRow, DOIRegistrationRow.record_id == RecordRow.id)
+                .where(ConceptRow.doi.is_(None), ConceptRow.deleted.is_(False),
+                       RecordRow.harvest_source.is_(None))
+                .order_by(ConceptRow.id, RecordRow.version_index)
+            ).all()
+        found: dict[str, tuple[str, list[str]]] = {}
+        for concept_id, version_id, state in rows:
+            best, versions = found.get(concept_id, ("draft", []))
+            if STATE_RANK[state] > STATE_RANK[best]:
+                best = state
+            found[concept_id] = (best, [*versions, version_id])
+        return [ConceptDOIPlan(cid, None if policy.random else policy.mint(cid), state,
+                               tuple(versions))
+                for cid, (state, versions) in found.items()]
+
+    def mint_concept_doi(self, plan: ConceptDOIPlan) -> ConceptDOIPlan:
+        """Give one concept its DOI and queue it, in a transaction of its own; the
+        versions' relations follow (each changed version written again)."""
+        with self.records.transaction() as s:
+            lock_clock(s)
+            concept = s.get(ConceptRow, plan.concept_id)
+            if concept is None or concept.deleted:
+                raise RecordNotFound(plan.concept_id)
+            self._concept_doi(s, plan.concept_id, plan.state)
+            self.records.refresh_versions(plan.concept_id, session=s)
+            enqueue_concept(s, plan.concept_id, 0)
+            return replace(plan, doi=concept.doi)
 
     def reserve(self, record_id: str) -> DOIStatus:
         """A draft DOI: known to DataCite, not resolvable, deletable."""
@@ -303,8 +424,9 @@ class DOILifecycle:
             raise RecordNotFound(record_id)
         doi = record.doi
         registration = s.get(DOIRegistrationRow, doi) if doi else None
+        concept = self._concept_status(s, record.concept_id)
         if doi is None or registration is None:
-            return DOIStatus(record_id=record_id, doi=doi, managed=False)
+            return DOIStatus(record_id=record_id, doi=doi, managed=False, concept=concept)
         failed = [
             {"id": r.id, "reason": r.reason, "error": r.last_error, "attempts": r.attempts,
              "at": _iso(r.finished)}
@@ -327,7 +449,27 @@ class DOILifecycle:
             pending_rows=waiting,
             failed=failed,
             url=self.context.landing_url(record_id),
+            concept=concept,
         )
+
+    def _concept_status(self, s: Session, concept_id: str | None) -> dict[str, Any] | None:
+        if concept_id is None:
+            return None
+        registration = s.execute(select(ConceptDOIRegistrationRow).where(
+            ConceptDOIRegistrationRow.concept_id == concept_id)).scalar_one_or_none()
+        if registration is None:
+            return None
+        concept = s.get(ConceptRow, concept_id)
+        latest = concept.latest_id if concept is not None else None
+        return {
+            "id": concept_id,
+            "doi": registration.doi,
+            "requested_state": registration.intended_state,
+            "state": registration.confirmed_state,
+            "confirmed_at": _iso(registration.confirmed_at),
+            "pending": pending_count(s, registration.doi),
+            "url": self.context.landing_url(latest) if latest else None,
+        }
 
     @contextmanager
     def _transaction(self, session: Session | None) -> Iterator[Session]:

@@ -39,7 +39,10 @@ What DataCite should hold, from the record and its registration row:
 live record -> the requested state (draft / registered / findable) with the
 current metadata and ``url`` = the landing page; deleted record -> hidden
 (registered) if it ever was registered or findable, else the draft is
-deleted; restored record -> the requested state again.
+deleted; restored record -> the requested state again. A concept DOI is
+sent the same way, as the record ``version_relations.concept_record``
+builds (the latest version's metadata and landing page, ``HasVersion``
+each version); a concept whose every version is deleted is hidden.
 """
 
 from __future__ import annotations
@@ -59,9 +62,10 @@ from repository_core import outbox
 from repository_core.background import BackgroundThread
 from repository_core.datestamps import utcnow
 from repository_core.db import write_engine
-from repository_core.outbox import Claim, DOIRegistrationRow, OutboxRow
+from repository_core.outbox import Claim, ConceptDOIRegistrationRow, DOIRegistrationRow, OutboxRow
 from repository_core.records import Record
 from repository_core.store import RecordStore
+from repository_core.version_relations import concept_record
 from serializers.context import ExportContext
 
 from .client import DataCiteClient
@@ -121,7 +125,11 @@ def datacite_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, TransientError) and exc.status in UNAVAILABLE_STATUSES
 
 
-def desired_state(record: Record, registration: DOIRegistrationRow) -> str:
+#: what the worker reads of a registration, a record's or a concept's
+Registration = DOIRegistrationRow | ConceptDOIRegistrationRow
+
+
+def desired_state(record: Record, registration: Registration) -> str:
     """What DataCite should hold: draft | registered | findable | absent."""
     if not record.deleted:
         return registration.intended_state
@@ -224,8 +232,14 @@ class OutboxWorker:
 
     def _sync(self, claim: Claim, result: BatchResult) -> int:
         with Session(self.engine, expire_on_commit=False) as s, s.begin():
-            record = RecordStore(s).get(claim.record_id)
-            registration = s.get(DOIRegistrationRow, claim.doi)
+            registration: Registration | None = s.get(DOIRegistrationRow, claim.doi)
+            record: Record | None = None
+            if registration is not None:
+                record = RecordStore(s).get(claim.record_id)
+            else:  # a concept DOI: the concept as its latest version, HasVersion each version
+                registration = s.get(ConceptDOIRegistrationRow, claim.doi)
+                if registration is not None and registration.concept_id == claim.record_id:
+                    record = concept_record(s, claim.record_id)
         try:
             if record is None or registration is None or record.doi != claim.doi:
                 raise LookupError(f"DOI {claim.doi} no longer belongs to record {claim.record_id}")
@@ -246,7 +260,7 @@ class OutboxWorker:
         log.info("DOI %s: %s (%s)", claim.doi, confirmed, ", ".join(claim.reasons))
         return done
 
-    def _send(self, record: Record, registration: DOIRegistrationRow) -> str:
+    def _send(self, record: Record, registration: Registration) -> str:
         """Make DataCite match; return the state DataCite confirmed."""
         doi = registration.doi
         target = desired_state(record, registration)

@@ -66,6 +66,7 @@ class Config:
     datacite_prefix: str = ""
     datacite_auto: bool = False
     datacite_suffix_pattern: str = "{id}"
+    datacite_concept_dois: bool = True  # a concept DOI (all versions) beside each version's
     datacite_contact: str = ""
     datacite_worker: bool = False
     datacite_max_attempts: int = 20  # 0: retry for ever

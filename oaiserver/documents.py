@@ -31,14 +31,22 @@ def isoformat(value: datetime) -> str:
 
 
 def record_document(record: Record, base_url: str,
-                    stats: Mapping[str, int] | None = None) -> dict[str, Any]:
+                    stats: Mapping[str, int] | None = None, *,
+                    concept_doi: str | None = None) -> dict[str, Any]:
     """The REST shape of a record; ``stats`` (COUNTER figures) when statistics are on.
 
     The figures are not part of the record's revision: they change neither
     ``updated`` nor ``revision`` (nor the ETag built from it).
+
+    ``parent`` is the concept (all versions; ``concept_doi`` its DOI once one
+    is minted), ``versions`` this version's place, as in InvenioRDM. The
+    ``latest`` links are Invenio's redirecting URLs, not the latest version's
+    own: a document then changes only when its own ``is_latest`` does, and
+    that change is a new revision.
     """
     base = base_url.rstrip("/")
     rid = quote(record.id, safe="")
+    cid = quote(record.concept_id, safe="") if record.concept_id else None
     document: dict[str, Any] = {
         "id": record.id,
         "metadata": record.metadata,
@@ -47,10 +55,18 @@ def record_document(record: Record, base_url: str,
         "created": isoformat(record.created),
         "updated": isoformat(record.datestamp),
         "revision": record.revision,
+        "parent": {"id": record.concept_id, "doi": concept_doi},
+        "versions": {"index": record.version_index, "is_latest": record.is_latest},
         "links": {
             "self": f"{base}/api/records/{rid}",
             "html": f"{base}/records/{rid}",
             "doi": f"https://doi.org/{record.doi}" if record.doi else None,
+            "versions": f"{base}/api/records/{rid}/versions",
+            "latest": f"{base}/api/records/{rid}/versions/latest",
+            "latest_html": f"{base}/records/{rid}/latest",
+            "parent": f"{base}/api/concepts/{cid}" if cid else None,
+            "parent_html": f"{base}/records/{cid}" if cid else None,
+            "parent_doi": f"https://doi.org/{concept_doi}" if concept_doi else None,
         },
     }
     if stats is not None:
@@ -78,7 +94,7 @@ def parse_body(raw: bytes) -> dict[str, Any]:
     return data
 
 
-READ_ONLY = {"created", "updated", "revision", "links", "stats"}
+READ_ONLY = {"created", "updated", "revision", "links", "stats", "parent", "versions"}
 
 
 def record_input(
@@ -87,7 +103,8 @@ def record_input(
     """(metadata, collections) from ``{"metadata": ..., "collections": [...]}``.
 
     A document as GET returns it may be sent back: the server's own fields
-    (``created``, ``updated``, ``revision``, ``links``, ``stats``) are ignored, while
+    (``created``, ``updated``, ``revision``, ``links``, ``stats``, ``parent``,
+    ``versions``) are ignored, while
     ``id`` and ``doi`` must agree with the URL and the metadata, never be
     silently dropped. Without ``collections``, a new record has none and a
     replaced one keeps its own (``keep_collections``: returned as None).

@@ -149,7 +149,8 @@ def build_doi_parts(
     """Minting is on only when DataCite's URL, username and prefix are configured."""
     policy = (DOIPolicy(config.datacite_prefix, config.datacite_suffix_pattern)
               if config.doi_minting_enabled else None)
-    lifecycle = DOILifecycle(records, policy=policy, context=context)
+    lifecycle = DOILifecycle(records, policy=policy, context=context,
+                             concept_dois=config.datacite_concept_dois)
     client = worker = None
     if config.doi_minting_enabled:
         client = DataCiteClient(config.datacite_url,

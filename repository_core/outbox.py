@@ -54,19 +54,21 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from .datestamps import utcnow
 from .db import Base, UTCDateTime
 from .errors import InvalidRecord, Problem
-from .models import InstanceSettingRow, RecordRow
+from .models import ConceptRow, InstanceSettingRow, RecordRow
 from .records import Record
 
 __all__ = [
     "DOI_STATES",
     "ROW_STATES",
     "Claim",
+    "ConceptDOIRegistrationRow",
     "DOIRegistrationRow",
     "OutboxRow",
     "claim",
     "complete",
     "counts",
     "enqueue",
+    "enqueue_concept",
     "fail",
     "failed_rows",
     "outbox_hook",
@@ -97,6 +99,34 @@ class DOIRegistrationRow(Base):
     updated: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class ConceptDOIRegistrationRow(Base):
+    """A concept DOI this repository manages at DataCite: one per concept, never reused.
+
+    Its outbox rows carry the concept id as ``record_id`` and the reason
+    ``concept``; the worker sends the concept's record
+    (``version_relations.concept_record``). The state asked for is the
+    highest any of its versions was asked for (draft < registered <
+    findable); a concept whose every version is deleted is hidden, as a
+    deleted record's DOI is.
+    """
+
+    __tablename__ = "concept_doi_registrations"
+
+    doi: Mapped[str] = mapped_column(String(255), primary_key=True)
+    concept_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("concepts.id", ondelete="RESTRICT"), unique=True
+    )
+    intended_state: Mapped[str] = mapped_column(String(16))  # draft|registered|findable
+    confirmed_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    @property
+    def is_draft(self) -> bool:
+        return self.intended_state == "draft" and self.confirmed_state in (None, "draft")
+
+
 class OutboxRow(Base):
     """One unit of work: "make DataCite's copy of ``doi`` match the record"."""
 
@@ -105,7 +135,7 @@ class OutboxRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     doi: Mapped[str] = mapped_column(String(255))
     record_id: Mapped[str] = mapped_column(String(64))
-    reason: Mapped[str] = mapped_column(String(16))  # create|update|delete|restore|request
+    reason: Mapped[str] = mapped_column(String(16))  # create|update|delete|restore|request|concept
     revision: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -155,8 +185,31 @@ def enqueue(session: Session, record: Record, reason: str) -> OutboxRow:
     return row
 
 
+def enqueue_concept(session: Session, concept_id: str, revision: int) -> OutboxRow | None:
+    """Queue a sync of the concept's DOI, if it has one we manage (else None)."""
+    registration = session.execute(
+        select(ConceptDOIRegistrationRow).where(ConceptDOIRegistrationRow.concept_id == concept_id)
+    ).scalar_one_or_none()
+    if registration is None:
+        return None
+    now = utcnow()
+    row = OutboxRow(doi=registration.doi, record_id=concept_id, reason="concept",
+                    revision=revision, state="pending", attempts=0, not_before=now, created=now)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _concept_changes(record: Record, previous: Record | None) -> bool:
+    """Whether this write of a version changes what the concept DOI holds: the
+    latest version's metadata and landing page, and which versions it has."""
+    return (previous is None or record.is_latest or previous.is_latest
+            or record.doi != previous.doi or record.deleted != previous.deleted)
+
+
 def outbox_hook(session: Session, record: Record, previous: Record | None) -> None:
-    """``WriteHook``: queue a sync of the record's DOI, if it is one we manage.
+    """``WriteHook``: queue a sync of the record's DOI, if it is one we manage, and
+    of its concept's DOI, if the write changes what that holds.
 
     Also refuses a write that would take away or change a DOI we manage
     (a DOI is for ever): the whole write is rolled back.
@@ -166,6 +219,8 @@ def outbox_hook(session: Session, record: Record, previous: Record | None) -> No
         raise InvalidRecord([Problem(
             "/doi", f"the record's DOI {previous.doi} is registered with DataCite; "
                     "it cannot be removed or changed")])
+    if record.concept_id is not None and _concept_changes(record, previous):
+        enqueue_concept(session, record.concept_id, record.revision)
     if not record.doi:
         return
     registration = session.get(DOIRegistrationRow, record.doi)
@@ -285,7 +340,8 @@ def complete(
         .values(state="superseded", finished=now)
         .execution_options(synchronize_session=False)
     )
-    registration = session.get(DOIRegistrationRow, claim_.doi)
+    registration: DOIRegistrationRow | ConceptDOIRegistrationRow | None = session.get(
+        DOIRegistrationRow, claim_.doi) or session.get(ConceptDOIRegistrationRow, claim_.doi)
     if registration is not None and done:
         registration.confirmed_state = confirmed_state
         registration.confirmed_at = now
@@ -384,11 +440,19 @@ def requeue_for_base_url(session: Session, base_url: str) -> int:
                literal(0, Integer()), literal(now, UTCDateTime()), literal(now, UTCDateTime()))
         .join(RecordRow, RecordRow.id == DOIRegistrationRow.record_id)
     )
-    queued = int(session.execute(
-        select(func.count()).select_from(managed.subquery())).scalar_one())
-    session.execute(insert(OutboxRow).from_select(
-        ["doi", "record_id", "reason", "revision", "state", "attempts", "not_before", "created"],
-        managed))
+    concepts = (
+        select(ConceptDOIRegistrationRow.doi, ConceptDOIRegistrationRow.concept_id,
+               literal("concept", String()), literal(0, Integer()), literal("pending", String()),
+               literal(0, Integer()), literal(now, UTCDateTime()), literal(now, UTCDateTime()))
+        .join(ConceptRow, ConceptRow.id == ConceptDOIRegistrationRow.concept_id)
+    )
+    queued = 0
+    for work in (managed, concepts):
+        queued += int(session.execute(
+            select(func.count()).select_from(work.subquery())).scalar_one())
+        session.execute(insert(OutboxRow).from_select(
+            ["doi", "record_id", "reason", "revision", "state", "attempts", "not_before",
+             "created"], work))
     return queued
 
 

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from .concepts import Concept, concept_by_doi, get_concept
 from .datestamps import lock_clock, next_datestamp
 from .db import write_engine
 from .dois import doi_key
@@ -38,6 +39,14 @@ from .models import ConceptRow, RecordRow
 from .public_doi import public_records
 from .records import Cursor, Record
 from .store import RecordStore, row_to_record
+from .version_relations import (
+    ConceptView,
+    concept_view,
+    contradictions,
+    derived_relations,
+    with_relations,
+    without_relations_here,
+)
 from .versions import id_taken, new_free_id, next_version_index, resolve_latest
 
 __all__ = ["Normalizer", "RecordService", "Validator", "WriteHook", "check_record_id", "new_record_id"]
@@ -216,6 +225,8 @@ class RecordService:
                 is_latest=True,
             )
             store.add(row)
+            if metadata.get("relatedIdentifiers"):  # a new concept: nothing else to derive
+                self._relate(s, row, check=True)
             return self._after_write(s, row, None)
 
     def new_version(
@@ -225,13 +236,16 @@ class RecordService:
         *,
         collections: Sequence[str] | None = None,
         record_id: str | None = None,
+        copy_of: str | None = None,
         session: Session | None = None,
         check_identifiers: bool = True,
     ) -> Record:
         """Store the next version of the concept ``of`` (any version's id) belongs to.
 
-        ``metadata`` None starts from a copy of the concept's latest version
-        (without its DOI: a version has a DOI of its own). The new version
+        ``metadata`` None starts from a copy of the concept's latest version,
+        or of the version ``copy_of`` names (without its DOI: a version has a
+        DOI of its own; without its relations to the other versions: they are
+        derived anew). The new version
         is the latest; the version that was latest before is written again
         (its revision and datestamp move), so every reader sees the change.
         """
@@ -247,10 +261,11 @@ class RecordService:
             concept_id = base.concept_id
             assert concept_id is not None  # every record has a concept since revision 0005
             if metadata is None:
-                concept = s.get(ConceptRow, concept_id)
-                source = (s.get(RecordRow, concept.latest_id)
-                          if concept is not None and concept.latest_id else None) or base
+                source = self._copy_source(s, base, copy_of)
                 metadata = {k: v for k, v in source.metadata_json.items() if k != "doi"}
+                view = concept_view(s, concept_id)
+                if view is not None:  # the copy's relations to the versions are derived anew
+                    metadata = without_relations_here(metadata, view.here)
                 if collections is None:
                     collections = list(source.collections or ())
             metadata = self.normalize(metadata)
@@ -277,10 +292,28 @@ class RecordService:
             )
             RecordStore(s).add(row)
             _latest, changed = resolve_latest(s, concept_id)
-            record = self._after_write(s, row, None)
-            for other in sorted(changed - {record_id}):
-                self._rewrite(s, other)
-            return record
+            self._relate(s, row, check=True)
+            flagged = {rid: s.get(RecordRow, rid) for rid in changed - {record_id}}
+            revisions = {rid: r.revision for rid, r in flagged.items() if r is not None}
+            self._after_write(s, row, None)
+            # a hook (auto DOI) may have written a flagged version again already
+            self._relate_others(s, concept_id, {rid for rid, r in flagged.items()
+                                                if r is not None and r.revision == revisions[rid]})
+            return row_to_record(row)
+
+    @staticmethod
+    def _copy_source(session: Session, base: RecordRow, copy_of: str | None) -> RecordRow:
+        """The version a new version starts as a copy of: ``copy_of``, or the latest."""
+        if copy_of is not None:
+            source = session.get(RecordRow, copy_of)
+            if source is None or source.concept_id != base.concept_id:
+                raise InvalidRecord([Problem("/from", f"{copy_of!r} is not a version of "
+                                                      f"the record {base.id!r}")])
+            return source
+        concept = session.get(ConceptRow, base.concept_id)
+        latest = (session.get(RecordRow, concept.latest_id)
+                  if concept is not None and concept.latest_id else None)
+        return latest or base
 
     def versions(self, record_id: str) -> builtins.list[Record]:
         """Every version of the concept ``record_id`` belongs to, oldest first
@@ -290,6 +323,20 @@ class RecordService:
             if row is None:
                 raise RecordNotFound(record_id)
             return RecordStore(session).versions(row.concept_id)
+
+    def concept(self, concept_id: str, *, public: bool = False) -> Concept | None:
+        """A concept by id (``public``: a draft concept DOI left out)."""
+        if check_record_id(concept_id):
+            return None
+        with self.reading() as session:
+            return get_concept(session, concept_id, public=public)
+
+    def concept_by_doi(self, doi: str, *, public: bool = False) -> Concept | None:
+        """The concept whose DOI is ``doi`` (``public``: not while it is a draft)."""
+        if NOT_XML_CHARACTER.search(doi) or len(doi) > 255:
+            return None
+        with self.reading() as session:
+            return concept_by_doi(session, doi, public=public)
 
     def update(
         self,
@@ -316,7 +363,11 @@ class RecordService:
             row.metadata_json = dict(metadata)
             if collections is not None:
                 row.collections = list(collections)
-            return self._bump(s, row, previous)
+            view = self._relate(s, row, check=True)
+            record = self._bump(s, row, previous)
+            if row.concept_id is not None and view is not None and len(view.versions) > 1:
+                self._relate_others(s, row.concept_id, set())  # its DOI may have changed
+            return record
 
     def delete(
         self,
@@ -333,8 +384,8 @@ class RecordService:
             row.deleted = True
             others = self._resolve_concept(s, row)
             record = self._bump(s, row, previous)
-            for other in sorted(others):
-                self._rewrite(s, other)
+            if row.concept_id is not None:
+                self._relate_others(s, row.concept_id, others)
             return record
 
     def restore(
@@ -351,10 +402,27 @@ class RecordService:
                 return previous
             row.deleted = False
             others = self._resolve_concept(s, row)
+            self._relate(s, row, check=False)
             record = self._bump(s, row, previous)
-            for other in sorted(others):
-                self._rewrite(s, other)
+            if row.concept_id is not None:
+                self._relate_others(s, row.concept_id, others)
             return record
+
+    def refresh_versions(self, concept_id: str, *, session: Session | None = None,
+                         ) -> builtins.list[str]:
+        """Write again each version whose derived version relations changed.
+
+        For a change outside the versions' own writes (the concept got its
+        DOI). Returns the ids of the versions written."""
+        with self._maybe_transaction(session) as s:
+            lock_clock(s)
+            return self._relate_others(s, concept_id, set())
+
+    def touch(self, record_id: str, *, session: Session | None = None) -> Record:
+        """Write a record again unchanged (new revision and datestamp, hooks run):
+        for a change of what is exported that is not in the record (a DOI made public)."""
+        with self._maybe_transaction(session) as s:
+            return self._rewrite(s, record_id)
 
     # -- internals ----------------------------------------------------------
     @contextmanager
@@ -407,6 +475,56 @@ class RecordService:
         derived from its concept (which version is the latest)."""
         row, previous = self._locked(session, record_id, None)
         return self._bump(session, row, previous)
+
+    @staticmethod
+    def _relate(session: Session, row: RecordRow, *, check: bool) -> ConceptView | None:
+        """Put the derived version relations into ``row``'s metadata, before its hooks run.
+
+        ``check``: the metadata came from a user; a relation between versions
+        here that the derivation does not give is refused (``InvalidRecord``).
+        Harvested records and tombstones are left as they are. Returns the
+        concept as it was read (None if it was not)."""
+        if row.concept_id is None or row.harvest_source is not None or row.deleted:
+            return None
+        view = concept_view(session, row.concept_id)
+        if view is None:
+            return None
+        derived = derived_relations(view).get(row.id, [])
+        if check:
+            problems = contradictions(row.metadata_json, view, derived)
+            if problems:
+                raise InvalidRecord(problems)
+        related = with_relations(row.metadata_json, view, derived)
+        if related != row.metadata_json:
+            row.metadata_json = related
+        return view
+
+    def _relate_others(self, session: Session, concept_id: str,
+                       flagged: set[str]) -> builtins.list[str]:
+        """Write again the versions of ``concept_id`` whose relations changed, and
+        those in ``flagged`` (their latest flag changed); each once, oldest first."""
+        view = concept_view(session, concept_id)
+        if view is None:
+            return []
+        derived = derived_relations(view)
+        written = []
+        for version in view.versions:
+            changed = None
+            if version.id in derived:
+                row = session.get(RecordRow, version.id)
+                assert row is not None
+                if row.harvest_source is None:
+                    related = with_relations(row.metadata_json, view, derived[version.id])
+                    if related != row.metadata_json:
+                        changed = related
+            if changed is None and version.id not in flagged:
+                continue
+            row, previous = self._locked(session, version.id, None)
+            if changed is not None:
+                row.metadata_json = changed
+            self._bump(session, row, previous)
+            written.append(version.id)
+        return written
 
     @staticmethod
     def _resolve_concept(session: Session, row: RecordRow) -> set[str]:

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from .concept_dois import concept_dois
 from .db import db
 from .doi import doi
 from .export import export
@@ -39,6 +40,7 @@ def cli() -> None:
 
 for command in (db, load, serve, demo, records, export, doi, sets, search, stats, harvest):
     cli.add_command(command)
+records.add_command(concept_dois)  # ``records concept-dois``
 
 
 def main(argv: Sequence[str] | None = None, obj: Any = None) -> Any:

@@ -15,6 +15,7 @@ from repository_core.loading import FileRejected, LoadReport, expand_paths, load
 from repository_core.migrate import upgrade
 
 from .context import pass_services
+from .load_version import load_new_version
 
 __all__ = ["UPDATE_HINT", "load", "load_paths"]
 
@@ -60,9 +61,13 @@ def load_paths(
 @click.option("--update-existing", is_flag=True,
               help="A record whose id or DOI is stored updates it (unchanged ones "
                    "are skipped and counted); without it such a file fails.")
+@click.option("--new-version-of", "new_version_of", metavar="ID",
+              help="Store the one record of the one file given as the next version "
+                   "of record ID (any of its versions).")
 @pass_services
 def load(services: Services, paths: tuple[str, ...], quiet: bool,
-         lenient_identifiers: bool, update_existing: bool) -> None:
+         lenient_identifiers: bool, update_existing: bool,
+         new_version_of: str | None) -> None:
     """Load records from files, folders (recursively) or '-' (stdin).
 
     DataCite XML (kernel 4.0 to 4.7, checked against DataCite's XSD;
@@ -72,6 +77,11 @@ def load(services: Services, paths: tuple[str, ...], quiet: bool,
     lines. Each file loads whole or not at all; one DOI, one record per run.
     """
     upgrade(services.engine)
+    if new_version_of is not None:
+        record = load_new_version(services, new_version_of, paths, lenient=lenient_identifiers)
+        click.echo(f"stored {record.id} as version {record.version_index} of "
+                   f"{record.concept_id}", err=True)
+        return
     report = load_paths(services, paths, quiet=quiet, lenient=lenient_identifiers,
                         update_existing=update_existing)
     for warning in report.warnings:

@@ -1,4 +1,4 @@
-"""``oaiserver records show|delete``: single records."""
+"""``oaiserver records show|delete|versions``: single records."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import click
 
-from oaiserver.documents import record_document
+from oaiserver.documents import isoformat, record_document
 from oaiserver.services import Services
 from repository_core.errors import RecordDeleted, RepositoryError
 
@@ -29,7 +29,9 @@ def records_show(services: Services, record_id: str) -> None:
         record = services.records.get(record_id, include_deleted=True)
     except RepositoryError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(json.dumps(record_document(record, services.config.base_url),
+    concept = services.records.concept(record.concept_id) if record.concept_id else None
+    click.echo(json.dumps(record_document(record, services.config.base_url,
+                                          concept_doi=concept.doi if concept else None),
                           indent=2, ensure_ascii=False))
 
 
@@ -45,3 +47,30 @@ def records_delete(services: Services, record_id: str) -> None:
     except RepositoryError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"deleted {record.id} (revision {record.revision})")
+
+
+@records.command("versions")
+@click.argument("record_id")
+@click.option("--json", "as_json", is_flag=True, help="One REST document a line.")
+@pass_services
+def records_versions(services: Services, record_id: str, as_json: bool) -> None:
+    """List every version of RECORD_ID's concept, oldest first (tombstones too)."""
+    try:
+        versions = services.records.versions(record_id)
+        concept = (services.records.concept(versions[0].concept_id)
+                   if versions and versions[0].concept_id else None)
+    except RepositoryError as exc:
+        raise click.ClickException(str(exc)) from None
+    doi = concept.doi if concept else None
+    if as_json:
+        for version in versions:
+            click.echo(json.dumps(record_document(version, services.config.base_url,
+                                                  concept_doi=doi), ensure_ascii=False))
+        return
+    if versions:
+        click.echo(f"concept {versions[0].concept_id}" + (f" (DOI {doi})" if doi else ""))
+    click.echo("index\tid\tcreated\tdoi\tstate")
+    for version in versions:
+        state = "deleted" if version.deleted else ("latest" if version.is_latest else "")
+        click.echo(f"{version.version_index}\t{version.id}\t{isoformat(version.created)}\t"
+                   f"{version.doi or '-'}\t{state}")

@@ -27,6 +27,8 @@ from .api.openapi import bp as openapi_api
 from .api.records import bp as records_api
 from .api.sets import bp as sets_api
 from .api.stats import bp as stats_api
+from .api.versions import bp as versions_api
+from .api.versions import concepts_bp as concepts_api
 from .current import current_services
 from .health import bp as health
 from .pages.records import bp as record_pages
@@ -50,6 +52,8 @@ def create_app(config: Config | None = None, *, services: Services | None = None
     app.extensions["oaiserver"] = services
 
     app.register_blueprint(records_api)
+    app.register_blueprint(versions_api)
+    app.register_blueprint(concepts_api)
     app.register_blueprint(record_pages)
     app.register_blueprint(doi_api)
     app.register_blueprint(oai_endpoint)

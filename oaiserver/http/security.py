@@ -30,7 +30,7 @@ LANDING_CSP = PAGE_CSP
 #: style attributes of its own, which no hash can allow; no script runs.
 OAI_CSP = f"{_COMMON}; form-action 'none'; script-src 'self'; style-src 'unsafe-inline'"
 
-_PUBLIC_READS = ("/api/records", "/api/sets", "/api/stats", "/api/reports", "/api/openapi.json",
+_PUBLIC_READS = ("/api/records", "/api/concepts", "/api/sets", "/api/stats", "/api/reports", "/api/openapi.json",
                  "/records/",
                  "/doi/", "/oai")
 _EXPOSED = "ETag, Link, Location, Retry-After, Last-Modified"

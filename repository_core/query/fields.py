@@ -114,6 +114,11 @@ _FIELD_LIST: list[Field] = [
     Field("collections", "keyword", envelope="collections"),
     Field("created", "date", envelope="created", column=True),
     Field("datestamp", "date", envelope="datestamp", column=True, sets=False),
+    # the record's place among its versions (Invenio's names); ``versions.is_latest``
+    # is ``true`` or ``false``
+    Field("parent.id", "keyword", envelope="concept_id"),
+    Field("versions.is_latest", "keyword", envelope="is_latest"),
+    Field("versions.index", "number", envelope="version_index"),
     # DataCite metadata
     _f("types.resourceTypeGeneral", "keyword"),
     _f("types.resourceType", "keyword"),
@@ -299,6 +304,8 @@ def _raw_values(field: Field, record: Any) -> Iterable[Any]:
         value = getattr(record, field.envelope)
         if field.envelope == "collections":
             return list(value or ())
+        if isinstance(value, bool):
+            return ["true" if value else "false"]
         return [] if value is None else [value]
     metadata = record.metadata
     if not isinstance(metadata, Mapping) or field.path[0] not in metadata:

@@ -28,6 +28,7 @@ from sqlalchemy import (
     delete,
     false,
     func,
+    inspect,
     not_,
     or_,
     select,
@@ -313,12 +314,17 @@ def backfill_fields(connection: Connection, fields: Collection[str], *,
     terms = cast(Table, TermRow.__table__)
     wanted = set(fields)
     connection.execute(delete(TermRow).where(TermRow.field.in_(sorted(wanted))))
+    # a migration runs this at its own revision: the version columns (0005)
+    # are read where they exist, else a record is version 1 of its own
+    present = {c["name"] for c in inspect(connection).get_columns("records")}
+    versions = [c for c in (RecordRow.concept_id, RecordRow.version_index, RecordRow.is_latest)
+                if c.name in present]
     count, after = 0, ""
     while True:
         chunk = connection.execute(
             select(RecordRow.id, RecordRow.doi, RecordRow.metadata_json.label("metadata"),
                    RecordRow.collections, RecordRow.created, RecordRow.datestamp,
-                   RecordRow.deleted)
+                   RecordRow.deleted, *versions)
             .where(RecordRow.id > after)
             .order_by(RecordRow.id).limit(batch)).all()
         if not chunk:
@@ -327,7 +333,10 @@ def backfill_fields(connection: Connection, fields: Collection[str], *,
         for r in chunk:
             record = SimpleNamespace(id=r.id, doi=r.doi, metadata=r.metadata,
                                      collections=tuple(r.collections or ()), created=r.created,
-                                     datestamp=r.datestamp, deleted=r.deleted)
+                                     datestamp=r.datestamp, deleted=r.deleted,
+                                     concept_id=getattr(r, "concept_id", None),
+                                     version_index=getattr(r, "version_index", 1),
+                                     is_latest=bool(getattr(r, "is_latest", True)))
             rows.extend(row for row in term_rows(record) if row["field"] in wanted)
         if rows:
             connection.execute(terms.insert(), rows)

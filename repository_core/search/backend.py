@@ -23,7 +23,8 @@ __all__ = ["EmbeddedSearch", "SearchBackend"]
 
 class SearchBackend(Protocol):
     def search(self, q: str | None, *, sort: str, size: int, cursor: str | None,
-               filters: Mapping[str, list[str]], facets: bool) -> SearchResult: ...
+               filters: Mapping[str, list[str]], facets: bool,
+               all_versions: bool = False) -> SearchResult: ...
 
 
 class EmbeddedSearch:
@@ -39,7 +40,8 @@ class EmbeddedSearch:
         self.seconds = seconds
 
     def search(self, q: str | None, *, sort: str, size: int, cursor: str | None,
-               filters: Mapping[str, list[str]], facets: bool) -> SearchResult:
+               filters: Mapping[str, list[str]], facets: bool,
+               all_versions: bool = False) -> SearchResult:
         with self.sessions() as session, time_budget(session, self.seconds, q or ""):
             return search(session, q, sort=sort, size=size, cursor=cursor,
-                          filters=filters, facets=facets)
+                          filters=filters, facets=facets, all_versions=all_versions)

@@ -42,7 +42,7 @@ from ..query.search_dsl import (
     search_document,
     to_search_dsl,
 )
-from ..query.tree import positive_words
+from ..query.tree import Term, positive_words
 from ..records import Record
 from ..store import row_to_record
 from .embedded import SORTS, FacetValue, SearchResult, facet_filter
@@ -180,7 +180,8 @@ class ElasticsearchBackend:
 
     # -- searching ---------------------------------------------------------------
     def search_body(self, q: str | None, *, sort: str, size: int, cursor: str | None,
-                    filters: Mapping[str, list[str]], facets: bool) -> dict[str, Any]:
+                    filters: Mapping[str, list[str]], facets: bool,
+                    all_versions: bool = False) -> dict[str, Any]:
         if sort not in SORTS:
             raise InvalidQuery(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
         if sort == "mostviewed":
@@ -189,6 +190,8 @@ class ElasticsearchBackend:
                                "use relevance, newest, oldest or title")
         tree = parse_query(q) if q and q.strip() else None
         clauses: list[dict[str, Any]] = [{"term": {"deleted": False}}]
+        if not all_versions:  # the latest version of each concept, as the embedded search
+            clauses.append(to_search_dsl(Term("versions.is_latest", "true")))
         if tree is not None:
             clauses.append(to_search_dsl(tree))
         for name, values in filters.items():
@@ -222,9 +225,10 @@ class ElasticsearchBackend:
         return body
 
     def search(self, q: str | None, *, sort: str, size: int, cursor: str | None,
-               filters: Mapping[str, list[str]], facets: bool) -> SearchResult:
+               filters: Mapping[str, list[str]], facets: bool,
+               all_versions: bool = False) -> SearchResult:
         body = self.search_body(q, sort=sort, size=size, cursor=cursor, filters=filters,
-                                facets=facets)
+                                facets=facets, all_versions=all_versions)
         response = self.client.search(index=self.alias, **body)
         hits = response["hits"]["hits"]
         more = len(hits) > size

@@ -5,7 +5,9 @@ Everything lives in the records' own database and is written by write hooks
 in the record's transaction, so a search never sees a half-written record.
 
 * **Matching** is the query language (:mod:`repository_core.query`),
-  evaluated exactly in SQL (``query_terms``); tombstones never match.
+  evaluated exactly in SQL (``query_terms``); tombstones never match, and
+  neither do versions that are not their concept's latest, unless
+  ``all_versions`` is asked for (Invenio's parameter).
 * **Relevance** ranks the matches by the query's bare words with SQLite
   FTS5 (``bm25``) or PostgreSQL ``tsvector`` (``ts_rank``, the ``simple``
   configuration: no stemming, any language). Ranking never changes *which*
@@ -335,8 +337,12 @@ def search(
     cursor: str | None = None,
     filters: Mapping[str, Sequence[str]] | None = None,
     facets: bool = True,
+    all_versions: bool = False,
 ) -> SearchResult:
-    """One page of live records matching ``q`` (None or blank: everything)."""
+    """One page of live records matching ``q`` (None or blank: everything).
+
+    Only the latest version of each concept matches, unless ``all_versions``
+    (facets count what matches, so they follow the same rule)."""
     if sort not in SORTS:
         raise InvalidQuery(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
     size = max(1, min(int(size), MAX_SIZE))
@@ -348,6 +354,8 @@ def search(
         if values:
             nodes.append(facet_filter(name, values))
     where: list[Any] = [RecordRow.deleted.is_(False)]
+    if not all_versions:  # the column: the same answer as ``versions.is_latest:true``
+        where.append(RecordRow.is_latest.is_(True))
     # a large query's statements are not kept in SQLAlchemy's cache of
     # compiled statements: every distinct shape would stay there (megabytes
     # each), and it is unlikely to come again

@@ -77,10 +77,13 @@ class Parts:
 
 
 def build_parts(engine: Engine, client: DataCiteClient, *, pattern: str = "{id}",
-                auto: bool = False, prefix: str | None = PREFIX) -> Parts:
+                auto: bool = False, prefix: str | None = PREFIX,
+                concepts: bool = False) -> Parts:
+    """The DOI parts; ``concepts`` mints concept DOIs too, as installations do by
+    default (off here, so that the tests of one record's DOI see that DOI alone)."""
     records = RecordService(engine, hooks=[outbox_hook])
     policy = DOIPolicy(prefix, pattern) if prefix else None
-    lifecycle = DOILifecycle(records, policy=policy, context=CONTEXT)
+    lifecycle = DOILifecycle(records, policy=policy, context=CONTEXT, concept_dois=concepts)
     if auto:
         records.hooks.append(lifecycle.auto_mint_hook())
     worker = OutboxWorker(engine, client, CONTEXT, attributes_for=ATTRIBUTES, **LIMITS,

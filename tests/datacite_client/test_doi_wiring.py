@@ -47,14 +47,17 @@ def test_auto_mode_mints_on_create_and_sync_publishes(configured):
     status = client.get(f"/api/records/{document['id']}/doi",
                         headers={"Authorization": f"Bearer {TOKEN}"}).get_json()
     assert status["pending"] >= 1 and status["state"] is None
-    services.close()
 
     result = CliRunner().invoke(cli, ["doi", "sync", "-q"])
     assert result.exit_code == 0, result.output
-    assert [doi.lower() for doi in configured.dois] == [document["doi"]]
-    [stored] = configured.dois.values()
-    assert stored.state == "findable"
-    assert stored.attributes["url"] == f"https://repo.example.org/records/{document['id']}"
+    concept_id = services.records.get(document["id"]).concept_id
+    concept_doi = f"{PREFIX}/{concept_id}".lower()
+    # the record's DOI and its concept's (all versions), both resolving to the record
+    assert sorted(doi.lower() for doi in configured.dois) == sorted([document["doi"], concept_doi])
+    for stored in configured.dois.values():
+        assert stored.state == "findable"
+        assert stored.attributes["url"] == f"https://repo.example.org/records/{document['id']}"
+    services.close()
     status = CliRunner().invoke(cli, ["doi", "status"])
     assert status.exit_code == 0 and "failed" in status.output
 
@@ -86,18 +89,22 @@ def test_a_new_base_url_moves_every_doi_url_at_datacite(configured, monkeypatch)
     ids = [services.records.create(minimal(titles=[{"title": f"Moved {i}"}])).id
            for i in range(3)]
     services.close()
+    concepts = {services.records.get(rid).concept_id: rid for rid in ids}
     assert CliRunner().invoke(cli, ["doi", "sync", "-q"]).exit_code == 0
     urls = {doi.split("/", 1)[1]: stored.attributes["url"]
             for doi, stored in configured.dois.items()}
-    assert urls == {rid: f"https://repo.example.org/records/{rid}" for rid in ids}
+    # each record's DOI and its concept DOI, which resolves to the record (its latest version)
+    landing = {**{rid: rid for rid in ids}, **concepts}
+    assert urls == {key: f"https://repo.example.org/records/{rid}" for key, rid in landing.items()}
 
     monkeypatch.setenv("OAISERVER_BASE_URL", "https://data.example.org/repo")
     result = CliRunner().invoke(cli, ["doi", "sync", "-q"])
     assert result.exit_code == 0, result.output
-    assert "3 DOI(s) queued" in result.output
+    assert "6 DOI(s) queued" in result.output
     urls = {doi.split("/", 1)[1]: stored.attributes["url"]
             for doi, stored in configured.dois.items()}
-    assert urls == {rid: f"https://data.example.org/repo/records/{rid}" for rid in ids}
+    assert urls == {key: f"https://data.example.org/repo/records/{rid}"
+                    for key, rid in landing.items()}
 
     # the same base URL again queues nothing
     services = build_services(load_config())

@@ -67,6 +67,18 @@ def test_upgrade_gives_each_record_a_concept_and_mints_nothing(blank_engine: Eng
         assert session.execute(text("SELECT doi, reason, state FROM doi_outbox")).all() == [
             ("10.5072/old.1", "update", "pending")]
         assert session.execute(text("SELECT count(*) FROM doi_registrations")).scalar_one() == 1
+        # the version query fields are searchable at once
+        terms = {tuple(r) for r in session.execute(text(
+            "SELECT record_id, field, term, num FROM query_terms WHERE field IN "
+            "('parent.id', 'versions.is_latest', 'versions.index')")).all()}
+        expected = set()
+        for rid, record in records.items():
+            expected |= {(rid, "parent.id", record.concept_id, None),
+                         (rid, "versions.is_latest", "true" if rid != "r3" else "false", None),
+                         (rid, "versions.index", None, 1)}
+        assert terms == expected
+        assert session.execute(
+            text("SELECT count(*) FROM concept_doi_registrations")).scalar_one() == 0
 
     cfg = alembic_config()
     with blank_engine.begin() as connection:
@@ -74,7 +86,11 @@ def test_upgrade_gives_each_record_a_concept_and_mints_nothing(blank_engine: Eng
         command.downgrade(cfg, "0004")
     columns = {c["name"] for c in inspect(blank_engine).get_columns("records")}
     assert not {"concept_id", "version_index", "is_latest"} & columns
-    assert "concepts" not in inspect(blank_engine).get_table_names()
+    assert not {"concepts", "concept_doi_registrations"} & set(
+        inspect(blank_engine).get_table_names())
+    with blank_engine.connect() as connection:
+        assert connection.execute(text(
+            "SELECT count(*) FROM query_terms WHERE field = 'parent.id'")).scalar_one() == 0
     with blank_engine.connect() as connection:  # the records and their members are still there
         assert connection.execute(text("SELECT count(*) FROM records")).scalar_one() == 3
         assert connection.execute(text("SELECT count(*) FROM set_membership")).scalar_one() == 1

@@ -49,7 +49,7 @@ _PROBLEM_TEXT = {
     404: "No such record or set (or statistics are off)",
     409: "Conflict: the set exists, DOI minting is off, the DOI is under another prefix, "
          "or the DOI state change is impossible",
-    410: "The record was deleted (a tombstone is kept)",
+    410: "The record was deleted (a tombstone is kept), or every version of the concept",
     412: "If-Match names an older revision (`revision` gives the current one)",
     413: "The request body is larger than the configured limit",
     422: "The record or request is invalid; `errors` lists each problem with the JSON "
@@ -111,7 +111,26 @@ def _components() -> dict[str, Any]:
                 "links": links,
                 "stats": {"type": "object", "additionalProperties": {"type": "integer"},
                           "description": "COUNTER figures, when statistics are on"},
+                "parent": {"type": "object", "required": ["id", "doi"],
+                           "description": "the concept: every version of this record",
+                           "properties": {"id": {"type": ["string", "null"]},
+                                          "doi": {"type": ["string", "null"],
+                                                  "description": "the concept DOI, once "
+                                                                 "minted"}}},
+                "versions": {"type": "object", "required": ["index", "is_latest"],
+                             "properties": {"index": {"type": "integer", "minimum": 1},
+                                            "is_latest": {"type": "boolean"}}},
             },
+        },
+        "NewVersion": {
+            "description": "the next version: full metadata (collections: those of the "
+                           "latest version when left out), or `from`, a version of the same "
+                           "record to copy (without its DOI)",
+            "oneOf": [
+                _ref("schemas", "RecordInput"),
+                {"type": "object", "required": ["from"], "additionalProperties": False,
+                 "properties": {"from": {"type": "string"}}},
+            ],
         },
         "RecordList": {
             "type": "object", "required": ["hits", "links"],
@@ -244,6 +263,9 @@ def _paths() -> dict[str, Any]:
                     _query("page", "a search's cursor from `links.next`"),
                     _query("after", "a list's cursor from `links.next`"),
                     _query("facets", "`0` or `false` leaves facet counts out"),
+                    _query("all_versions", "`true`: every version of each record; by "
+                           "default a search returns the latest version of each",
+                           {"type": "boolean", "default": False}),
                     *facets,
                 ],
                 "responses": {"200": _json(_ref("schemas", "RecordList"),
@@ -288,6 +310,51 @@ def _paths() -> dict[str, Any]:
                 "security": write, "parameters": [if_match],
                 "responses": {"204": {"description": "Deleted"},
                               **_problems(401, 404, 410, 412, 429)},
+            },
+        },
+        "/api/records/{record_id}/versions": {
+            "parameters": [record_id],
+            "get": {
+                "operationId": "listVersions", "tags": ["versions"],
+                "summary": "Every version of the record, oldest first (tombstones too)",
+                "parameters": [
+                    _query("size", "page size, 1..100",
+                           {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}),
+                    _query("after", "the version index the page starts after (`links.next`)",
+                           {"type": "integer", "minimum": 0, "default": 0}),
+                ],
+                "responses": {"200": _json(_ref("schemas", "RecordList"), "A page of versions"),
+                              **_problems(404, 422, 429)},
+            },
+            "post": {
+                "operationId": "createVersion", "tags": ["versions"],
+                "summary": "Publish the next version of the record",
+                "security": write,
+                "requestBody": {"required": True, "content": {
+                    _JSON: {"schema": _ref("schemas", "NewVersion")}}},
+                "responses": {"201": _json(_ref("schemas", "Record"),
+                                           "The new version (the latest); Location and ETag"),
+                              **_problems(*_WRITE_ERRORS, 404, 409)},
+            },
+        },
+        "/api/records/{record_id}/versions/latest": {
+            "parameters": [record_id],
+            "get": {
+                "operationId": "latestVersion", "tags": ["versions"],
+                "summary": "Redirect to the latest version of the record",
+                "responses": {"302": {"description": "Location: the latest version"},
+                              **_problems(404, 410, 429)},
+            },
+        },
+        "/api/concepts/{concept_id}": {
+            "parameters": [{"name": "concept_id", "in": "path", "required": True,
+                            "schema": {"type": "string"},
+                            "description": "a concept id (`parent.id` of a record)"}],
+            "get": {
+                "operationId": "getConcept", "tags": ["versions"],
+                "summary": "Redirect to the concept's latest version",
+                "responses": {"302": {"description": "Location: the latest version"},
+                              **_problems(404, 410, 429)},
             },
         },
         "/api/records/{record_id}/doi": {

@@ -28,6 +28,7 @@ from ..auth import require_token, token_problem
 from ..current import current_services
 from ..usage import count_use, hits_figures, record_figures
 from .search import SEARCH_ARGS, search_records
+from .versions import document, parent_dois
 
 __all__ = ["MAX_PAGE_SIZE", "bp"]
 
@@ -40,7 +41,9 @@ def _send(record: Any, status: int = 200, *, with_stats: bool = False) -> Respon
     services = current_services()
     figures = record_figures(record.id) if with_stats else None
     response = jsonify(record_document(record, services.config.base_url,
-                                       figures.as_dict() if figures else None))
+                                       figures.as_dict() if figures else None,
+                                       concept_doi=parent_dois([record]).get(
+                                           record.concept_id or "")))
     response.status_code = status
     response.headers["ETag"] = etag_for(record)
     return response
@@ -63,12 +66,14 @@ def list_records() -> Response:
     if SEARCH_ARGS & set(request.args):
         return jsonify(search_records(services.search, request.args,
                                       base_url=services.config.base_url,
-                                      figures=hits_figures if services.usage else None))
+                                      figures=hits_figures if services.usage else None,
+                                      parents=parent_dois))
     size = _size()
     after = decode_cursor(request.args["after"]) if "after" in request.args else None
     records, total = services.records.list(after=after, limit=size)
     if token_problem() is not None:
         records = services.records.public_views(records)
+    dois = parent_dois(records)
     base = services.config.base_url.rstrip("/")
     links = {"self": f"{base}/api/records?{urlencode(request.args)}"}
     if len(records) == size:
@@ -76,7 +81,7 @@ def list_records() -> Response:
         cursor = encode_cursor(Cursor(last.datestamp, last.id))
         links["next"] = f"{base}/api/records?{urlencode({'size': size, 'after': cursor})}"
     return jsonify({
-        "hits": {"hits": [record_document(r, base) for r in records], "total": total},
+        "hits": {"hits": [document(r, dois) for r in records], "total": total},
         "links": links,
     })
 

@@ -11,6 +11,8 @@ present. Arguments:
 ``size``      1..100 (default 20)
 ``page``      the opaque cursor from ``links.next`` (keyset; no offsets)
 ``facets``    ``0``/``false`` to leave facet counts out
+``all_versions`` ``true`` for every version of each record; by default only
+              the latest version of each concept matches (facets count the same)
 ``resource_type``, ``year``, ``subject``, ``language``, ``publisher``
               facet filters (``publisher``: the publisher's whole name, any case); repeat a parameter to accept any of its values
 
@@ -28,13 +30,25 @@ from urllib.parse import urlencode
 
 from oaiserver.documents import record_document
 from repository_core.errors import InvalidQuery, InvalidRecord, Problem
+from repository_core.records import Record
 from repository_core.search import FACETS, MAX_SIZE, SearchBackend
 from repository_core.service import NOT_XML_CHARACTER
 
-__all__ = ["SEARCH_ARGS", "Figures", "search_records"]
+__all__ = ["SEARCH_ARGS", "Figures", "all_versions_arg", "search_records"]
 
 #: arguments that make a list request a search
-SEARCH_ARGS = frozenset({"q", "sort", "facets", "page", *FACETS})
+SEARCH_ARGS = frozenset({"q", "sort", "facets", "page", "all_versions", *FACETS})
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def all_versions_arg(args: Mapping[str, Any]) -> bool:
+    """``all_versions`` as a flag; a value that is neither true nor false is a problem."""
+    value = str(args.get("all_versions", "")).strip().lower()
+    if value not in _TRUE | _FALSE:
+        raise InvalidRecord([Problem("/all_versions", "all_versions is true or false")])
+    return value in _TRUE
 
 
 def _getlist(args: Mapping[str, Any], name: str) -> list[str]:
@@ -50,8 +64,13 @@ def _getlist(args: Mapping[str, Any], name: str) -> list[str]:
 Figures = Callable[[Sequence[str]], Mapping[str, Mapping[str, int]]]
 
 
+#: records -> their concepts' DOIs (concept id -> DOI or None)
+Parents = Callable[[Sequence[Record]], Mapping[str, str | None]]
+
+
 def search_records(backend: SearchBackend, args: Mapping[str, Any], *,
-                   base_url: str, figures: Figures | None = None) -> dict[str, Any]:
+                   base_url: str, figures: Figures | None = None,
+                   parents: Parents | None = None) -> dict[str, Any]:
     """Run one search request; the result is ready for ``jsonify``."""
     for name in args:
         for value in _getlist(args, name):
@@ -71,19 +90,25 @@ def search_records(backend: SearchBackend, args: Mapping[str, Any], *,
         raise InvalidRecord([Problem("/size", f"size is a whole number from 1 to {MAX_SIZE}")])
     with_facets = str(args.get("facets", "1")).lower() not in {"0", "false", "no", "off"}
     filters = {name: _getlist(args, name) for name in FACETS if _getlist(args, name)}
+    every_version = all_versions_arg(args)
     result = backend.search(q, sort=sort, size=size, cursor=args.get("page") or None,
-                            filters=filters, facets=with_facets)
+                            filters=filters, facets=with_facets, all_versions=every_version)
 
     shown = figures([r.id for r in result.hits]) if figures is not None else {}
+    dois = parents(result.hits) if parents is not None else {}
     base = base_url.rstrip("/")
     keep: list[tuple[str, str]] = [(k, v) for k in ("q", "sort", "facets") if (v := args.get(k))]
     keep += [(name, v) for name, values in filters.items() for v in values]
+    if every_version:
+        keep.append(("all_versions", "true"))
     keep.append(("size", str(size)))
     links = {"self": f"{base}/api/records?{urlencode(keep + ([('page', args['page'])] if args.get('page') else []))}"}
     if result.next_cursor:
         links["next"] = f"{base}/api/records?{urlencode(keep + [('page', result.next_cursor)])}"
     body: dict[str, Any] = {
-        "hits": {"hits": [record_document(r, base, shown.get(r.id)) for r in result.hits],
+        "hits": {"hits": [record_document(r, base, shown.get(r.id),
+                                          concept_doi=dois.get(r.concept_id or ""))
+                          for r in result.hits],
                  "total": result.total},
         "sort": sort,
         "links": links,

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from markupsafe import Markup
 
@@ -35,7 +37,48 @@ from serializers.registry import Format
 from .rendering import Site, render
 from .signposting import export_url
 
-__all__ = ["render_landing_page", "render_tombstone_page", "script_json"]
+__all__ = ["VersionsShown", "render_landing_page", "render_tombstone_page", "script_json"]
+
+#: the most versions a landing page lists (the newest ones); the REST API lists all
+VERSIONS_SHOWN = 100
+
+
+@dataclass(frozen=True)
+class VersionsShown:
+    """What a landing page shows of the record's concept: its versions (oldest
+    first, tombstones included), its DOI (None: none minted or not public) and id."""
+
+    concept_id: str
+    concept_doi: str | None
+    versions: Sequence[Record]
+
+    def validator(self) -> str:
+        """What the page shows of the versions, for its ETag: it changes when
+        another version is published, deleted or gets its DOI, not only this one."""
+        shown = [f"{v.id}:{v.version_index}:{int(v.deleted)}:{int(v.is_latest)}"
+                 for v in self.versions[-VERSIONS_SHOWN:]]
+        return " ".join([self.concept_doi or "", str(len(self.versions)), *shown])
+
+
+def _versions(record: Record, ctx: ExportContext, shown: VersionsShown | None) -> dict[str, Any]:
+    if shown is None:
+        return {"list": [], "hidden": 0, "latest_url": None, "cite_all": None,
+                "cite_all_is_doi": False}
+    newest_first = list(reversed(shown.versions))
+    latest = next((v for v in newest_first if v.is_latest), None)
+    return {
+        "list": [{"index": v.version_index, "date": v.created.date().isoformat(),
+                  "url": ctx.landing_url(v.id), "deleted": v.deleted,
+                  "current": v.id == record.id, "latest": v.is_latest}
+                 for v in newest_first[:VERSIONS_SHOWN]],
+        "hidden": max(0, len(newest_first) - VERSIONS_SHOWN),
+        "all_url": f"{ctx.base_url.rstrip('/')}/api/records/{quote(record.id, safe='')}/versions",
+        "latest_url": (ctx.landing_url(latest.id)
+                       if latest is not None and latest.id != record.id else None),
+        "cite_all": (doi_url(shown.concept_doi) if shown.concept_doi
+                     else ctx.landing_url(shown.concept_id)),
+        "cite_all_is_doi": shown.concept_doi is not None,
+    }
 
 _SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
                    "\u2028": "\\u2028", "\u2029": "\\u2029"}
@@ -51,7 +94,8 @@ def script_json(data: Any) -> Markup:
 
 def _page(record: Record, ctx: ExportContext, formats: Sequence[Format],
           citation_text: str | None, stats: UsageTotals | None,
-          sets: Sequence[SetDefinition] | None, canonical: str | None = None) -> dict[str, Any]:
+          sets: Sequence[SetDefinition] | None, canonical: str | None = None,
+          versions: VersionsShown | None = None) -> dict[str, Any]:
     metadata = record.metadata or {}
     doi = record.doi or text(metadata.get("doi"))
     creators = []
@@ -87,6 +131,7 @@ def _page(record: Record, ctx: ExportContext, formats: Sequence[Format],
         "stats": stats,
         "sets": sets,
         "canonical": canonical,
+        "versions": _versions(record, ctx, versions),
     }
 
 
@@ -95,20 +140,27 @@ def render_landing_page(record: Record, ctx: ExportContext, formats: Sequence[Fo
                         stats: UsageTotals | None = None,
                         sets: Sequence[SetDefinition] | None = None,
                         site: Site | None = None,
-                        canonical: str | None = None) -> str:
+                        canonical: str | None = None,
+                        versions: VersionsShown | None = None) -> str:
     """The landing page; ``citation_text`` defaults to the APA (en-US) citation;
     ``stats``, the record's COUNTER figures, and ``sets``, the sets it is in,
     are shown when given; ``canonical`` (a harvested record's page at its
-    source) becomes ``<link rel="canonical">``."""
+    source) becomes ``<link rel="canonical">``; ``versions``, the record's
+    concept, adds the list of versions, a notice on a version that is not the
+    latest, and "Cite all versions"."""
     if citation_text is None:
         citation_text = citation.render(record, ctx)
     return render("record_pages/landing.html", site or _site(ctx),
-                  page=_page(record, ctx, formats, citation_text, stats, sets, canonical))
+                  page=_page(record, ctx, formats, citation_text, stats, sets, canonical,
+                             versions))
 
 
-def render_tombstone_page(record: Record, ctx: ExportContext, site: Site | None = None) -> str:
+def render_tombstone_page(record: Record, ctx: ExportContext, site: Site | None = None,
+                          *, latest_url: str | None = None) -> str:
+    """The page of a deleted record; ``latest_url``: its concept's latest version,
+    when another version is live."""
     return render("record_pages/tombstone.html", site or _site(ctx),
-                  stone=tombstone.tombstone(record, ctx))
+                  stone=tombstone.tombstone(record, ctx), latest_url=latest_url)
 
 
 def _site(ctx: ExportContext) -> Site:

@@ -8,8 +8,18 @@ export and linkset URLs are built from ``ExportContext.landing_url``):
                                    format; ``Vary: Accept``; 406 lists types
 ``GET /records/<id>/export/<fmt>`` one format as a download (Content-Disposition)
 ``GET /records/<id>/linkset``      FAIR Signposting level 2 (linkset+json)
-``GET /doi/<doi>``                 302 to the record's landing page
+``GET /records/<id>/latest``       302 to the landing page of the latest version
+                                   (landing pages link versions as RFC 5829 does:
+                                   ``latest-version``, ``predecessor-version``,
+                                   ``successor-version``, ``version-history``)
+``GET /doi/<doi>``                 302 to the record's landing page; a concept
+                                   DOI to its latest version's
 =================================  ===========================================
+
+A concept id in place of a record id (``/records/<concept id>``) redirects
+(302) to the landing page of the concept's latest version, so the concept's
+own URL ("Cite all versions" when no concept DOI is minted) always leads to
+the newest version.
 
 Every representation has an ``ETag`` (record id, revision, format, params)
 and ``Last-Modified`` (the datestamp) and answers conditional GETs with 304;
@@ -34,6 +44,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import cast
+from urllib.parse import quote
 
 from flask import Blueprint, Response, redirect, request
 
@@ -49,7 +60,7 @@ from serializers.registry import FORMATS, Format
 
 from ..current import current_services
 from ..usage import RecordFigures, count_use, record_figures
-from .landing import render_landing_page, render_tombstone_page
+from .landing import VersionsShown, render_landing_page, render_tombstone_page
 from .negotiation import Choice, NotAcceptable, negotiate
 from .signposting import (
     LINKSET_MEDIA_TYPE,
@@ -146,19 +157,53 @@ def _format_response(record: Record, ctx: ExportContext, fmt: Format,
     return Response(body, content_type=fmt.content_type), params
 
 
+def _versions_shown(record: Record) -> VersionsShown | None:
+    """The record's concept as its landing page shows it (the concept DOI when public).
+
+    None for a harvested record: its versions are made, and cited, at its source."""
+    if record.concept_id is None or record.harvested:
+        return None
+    records = current_services().records
+    concept = records.concept(record.concept_id, public=True)
+    return VersionsShown(record.concept_id, concept.doi if concept else None,
+                         records.versions(record.id))
+
+
 def _landing_response(record: Record, ctx: ExportContext, figures: RecordFigures | None,
-                      sets: Sequence[SetDefinition]) -> Response:
+                      sets: Sequence[SetDefinition], versions: VersionsShown | None
+                      ) -> Response:
     formats = FORMATS.negotiable(record)
     canonical = _source_page(record)
     page = render_landing_page(record, ctx, formats,
                                stats=figures.totals if figures else None, sets=sets,
-                               canonical=canonical)
+                               canonical=canonical, versions=versions)
     response = Response(page, content_type=_HTML)
     links = record_links(record, ctx, formats)
     if canonical:
         links.append(Link(header_safe(canonical), "canonical"))
+    links += _version_links(record, ctx, versions)
     response.headers["Link"] = link_header(links)
     return response
+
+
+def _version_links(record: Record, ctx: ExportContext,
+                   versions: VersionsShown | None) -> list[Link]:
+    """RFC 5829 links between versions: the latest, the neighbours, the history."""
+    if versions is None:
+        return []
+    live = [v for v in versions.versions if not v.deleted]
+    links = [Link(f"{ctx.base_url.rstrip('/')}/api/records/{quote(record.id, safe='')}"
+                  "/versions", "version-history", "application/json")]
+    latest = next((v for v in live if v.is_latest), None)
+    if latest is not None and latest.id != record.id:
+        links.append(Link(ctx.landing_url(latest.id), "latest-version"))
+    before = [v for v in live if v.version_index < record.version_index]
+    after = [v for v in live if v.version_index > record.version_index]
+    if before:
+        links.append(Link(ctx.landing_url(before[-1].id), "predecessor-version"))
+    if after:
+        links.append(Link(ctx.landing_url(after[0].id), "successor-version"))
+    return links
 
 
 def _source_page(record: Record) -> str | None:
@@ -181,7 +226,8 @@ def _tombstone_kind(choice: Choice | None) -> str:
 def _gone(record: Record, ctx: ExportContext, kind: str) -> Response:
     """410 with a tombstone: ``kind`` is "json", "html" or "text"."""
     if kind == "html":
-        response = Response(render_tombstone_page(record, ctx), status=410, content_type=_HTML)
+        response = Response(render_tombstone_page(record, ctx, latest_url=_live_latest(record)),
+                            status=410, content_type=_HTML)
     elif kind == "json":
         response = Response(tombstone.dump_json(record, ctx), status=410,
                             content_type="application/json")
@@ -189,6 +235,16 @@ def _gone(record: Record, ctx: ExportContext, kind: str) -> Response:
         response = Response(tombstone.dump_text(record, ctx), status=410, content_type=_TEXT)
     response.last_modified = record.datestamp
     return response
+
+
+def _live_latest(record: Record) -> str | None:
+    """The landing page of the latest version of a deleted record's concept, if any."""
+    if record.concept_id is None or record.harvested:
+        return None
+    concept = current_services().records.concept(record.concept_id)
+    if concept is None or concept.latest_id is None:
+        return None
+    return str(current_services().export_context.landing_url(concept.latest_id))
 
 
 def _not_acceptable(exc: NotAcceptable) -> Response:
@@ -205,7 +261,7 @@ def record_page(record_id: str) -> Response:
     try:
         record = _load(record_id)
     except RecordNotFound:
-        return _plain(404, f"no record with id {record_id!r}")
+        return _concept_redirect(record_id) or _plain(404, f"no record with id {record_id!r}")
     except RecordDeleted as exc:
         record = deleted = exc.record
     formats = FORMATS.negotiable(record)
@@ -228,9 +284,11 @@ def record_page(record_id: str) -> Response:
     if choice.format is None:
         figures = record_figures(record.id)
         sets = current_services().sets.sets_of(record.id)
-        response = _landing_response(record, ctx, figures, sets)
-        # the sets shown are part of the page's validators, as the figures are
-        params: dict[str, str] = {"sets": " ".join(f"{d.spec}={d.name}" for d in sets)}
+        versions = _versions_shown(record)
+        response = _landing_response(record, ctx, figures, sets, versions)
+        # the sets and versions shown are part of the page's validators, as the figures are
+        params: dict[str, str] = {"sets": " ".join(f"{d.spec}={d.name}" for d in sets),
+                                  "versions": versions.validator() if versions else ""}
         variant = "html"
     else:
         response, params = _format_response(record, ctx, choice.format, choice.params)
@@ -241,6 +299,32 @@ def record_page(record_id: str) -> Response:
     response = _finish(response, record, variant, params, figures)
     count_use(record.id, "Regular", response.status_code)
     return response
+
+
+def _redirect(url: str) -> Response:
+    # flask.redirect is annotated with werkzeug's base Response; the app builds a flask Response
+    return cast(Response, redirect(url, code=302))
+
+
+def _concept_redirect(concept_id: str) -> Response | None:
+    """The concept's latest version (a 410 once every version is deleted); None
+    when ``concept_id`` names no concept."""
+    concept = current_services().records.concept(concept_id)
+    if concept is None:
+        return None
+    if concept.latest_id is None:
+        return _plain(410, f"every version of {concept_id!r} is deleted")
+    return _redirect(current_services().export_context.landing_url(concept.latest_id))
+
+
+@bp.get("/records/<record_id>/latest")
+def latest_version_page(record_id: str) -> Response:
+    try:
+        record = current_services().records.get(record_id, include_deleted=True)
+    except RecordNotFound:
+        return _plain(404, f"no record with id {record_id!r}")
+    return (_concept_redirect(record.concept_id or "")
+            or _plain(404, f"no record with id {record_id!r}"))
 
 
 @bp.get("/records/<record_id>/export/<name>")
@@ -287,10 +371,19 @@ def resolve_doi(doi: str) -> Response:
     try:
         record = services.records.get_by_doi(doi)
     except RecordNotFound:
-        return _plain(404, f"no record with DOI {doi!r}")
+        return _concept_doi_redirect(doi) or _plain(404, f"no record with DOI {doi!r}")
     except RecordDeleted as exc:
         record = exc.record
     if services.records.public_view(record).doi is None:  # a draft DOI is not public yet
         return _plain(404, f"no record with DOI {doi!r}")
     # flask.redirect is annotated with werkzeug's base Response; the app builds a flask Response
     return cast(Response, redirect(services.export_context.landing_url(record.id), code=302))
+
+
+def _concept_doi_redirect(doi: str) -> Response | None:
+    """A concept DOI resolves to the latest version's landing page (410 once every
+    version is deleted)."""
+    concept = current_services().records.concept_by_doi(doi, public=True)
+    if concept is None:
+        return None
+    return _concept_redirect(concept.id)

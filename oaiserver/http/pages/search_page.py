@@ -10,7 +10,9 @@ Arguments: ``q``, ``sort`` (``relevance``, ``newest``, ``oldest``, ``title``,
 and ``mostviewed`` when statistics are on), the facet filters of the search
 service (``resource_type``, ``year``, ``subject``, ``publisher``, ``language``; repeat one
 to accept any of its values), ``page`` (the service's keyset cursor) and
-``start`` (how many hits came before this page, for "results 21 to 40").
+``start`` (how many hits came before this page, for "results 21 to 40") and
+``all_versions`` (a checkbox: every version of each record, where the search
+otherwise shows the latest version of each).
 
 Paging is keyset paging for every sort. Ranked by relevance, the pages
 stop after the first :data:`RELEVANCE_WINDOW` hits, as Elasticsearch's
@@ -93,6 +95,8 @@ class SearchView:
     window_reached: bool = False
     #: the arguments of this search without the page (for the sort form's hidden fields)
     base_params: list[tuple[str, str]] = field(default_factory=list)
+    #: every version of each record, not only the latest
+    all_versions: bool = False
 
 
 def _values(args: Mapping[str, Any], name: str) -> list[str]:
@@ -105,7 +109,7 @@ def _values(args: Mapping[str, Any], name: str) -> list[str]:
 
 
 def hit_summary(record: Record) -> dict[str, Any]:
-    """What a result list shows of a record: title, creators, year, type, DOI."""
+    """What a result list shows of a record: title, creators, year, type, DOI, version."""
     metadata = record.metadata or {}
     creators = [text(c.get("name")) for c in metadata.get("creators") or [] if text(c.get("name"))]
     types = metadata.get("types") or {}
@@ -120,6 +124,10 @@ def hit_summary(record: Record) -> dict[str, Any]:
         "publisher": publisher_name(metadata),
         "doi": doi or None,
         "doi_url": doi_url(doi) if doi else None,
+        # shown for a record with several versions (all_versions lists the older ones)
+        "version": (record.version_index
+                    if record.version_index > 1 or not record.is_latest else None),
+        "latest": record.is_latest,
     }
 
 
@@ -157,7 +165,11 @@ def run_search(backend: SearchBackend, args: Mapping[str, Any], *,
         base.append(("sort", sort))
     base += [(name, v) for name, values in filters.items() for v in values]
     base += [("set", spec) for spec in chosen_sets]
-    view = SearchView(q=q, sort=sort, sorts=sorts, filters=filters, base_params=base)
+    every_version = str(args.get("all_versions") or "").lower() in {"1", "true", "on", "yes"}
+    if every_version:
+        base.append(("all_versions", "true"))
+    view = SearchView(q=q, sort=sort, sorts=sorts, filters=filters, base_params=base,
+                      all_versions=every_version)
     known = {d.spec: d for d in sets}
     for spec in chosen_sets:
         if spec not in known:
@@ -191,7 +203,7 @@ def run_search(backend: SearchBackend, args: Mapping[str, Any], *,
             clause = _set_clause(chosen_sets, sets)
             searched = f"({q}) AND ({clause})" if q else clause
         result = backend.search(searched or None, sort=sort, size=PAGE_SIZE, cursor=cursor,
-                                filters=filters, facets=True)
+                                filters=filters, facets=True, all_versions=every_version)
     except InvalidQuery as exc:
         shown = q if exc.parameter is None and (exc.query or q) == q else ""
         position = exc.position if exc.position is not None and shown else None

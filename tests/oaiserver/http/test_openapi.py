@@ -106,6 +106,14 @@ def test_real_answers_fit_the_described_schemas(base: str) -> None:
                                   timeout=30)),
         ("Record", requests.post(f"{base}/api/records", json={"metadata": {}}, headers=auth,
                                  timeout=30)),
+        ("Record", requests.post(f"{base}/api/records/s0001/versions", json={"from": "s0001"},
+                                 headers=auth, timeout=30)),
+        ("RecordList", requests.get(f"{base}/api/records/s0001/versions", timeout=30)),
+        ("RecordList", requests.get(f"{base}/api/records", params={"q": "ocean",
+                                                                   "all_versions": "true"},
+                                    timeout=30)),
+        ("Problem", requests.post(f"{base}/api/records/s0001/versions", json={"from": 3},
+                                  headers=auth, timeout=30)),
     ]
     for schema, response in answers:
         assert response.status_code < 500

@@ -37,6 +37,12 @@ class FakeRecords:
     def public_view(self, record: Record) -> Record:
         return record  # no DOI machinery here: no drafts
 
+    def concept(self, concept_id: str, *, public: bool = False) -> None:
+        return None  # records made by hand here belong to no concept
+
+    def concept_by_doi(self, doi: str, *, public: bool = False) -> None:
+        return None
+
     def get_by_doi(self, doi: str) -> Record:
         for record in self.by_id.values():
             if record.doi and record.doi.lower() == doi.lower():

@@ -25,8 +25,11 @@ YEARS = ["1999", "2000", "2010", "2015", "2021", "2024", "abc"]
 def make_record(i: int, metadata: dict[str, Any], collections: tuple[str, ...] = (),
                 created_days: int = 0, deleted: bool = False, prefix: str = "r") -> Record:
     created = BASE + timedelta(days=created_days, seconds=i)
+    # records pair up as versions 1 and 2 of a concept (the version query fields)
     return Record(id=f"{prefix}{i:04d}", metadata=metadata, created=created, datestamp=created,
-                  doi=metadata.get("doi"), collections=collections, deleted=deleted)
+                  doi=metadata.get("doi"), collections=collections, deleted=deleted,
+                  concept_id=f"c-{prefix}{i // 2:04d}", version_index=i % 2 + 1,
+                  is_latest=i % 2 == 1)
 
 
 def _creator(name: str, affs: list[str], orcid: str | None = None) -> dict[str, Any]:
@@ -90,6 +93,15 @@ CORPUS: list[Record] = [
 ]
 
 QUERIES: list[str] = [
+    # the version fields (envelope)
+    "versions.is_latest:true",
+    "versions.is_latest:FALSE",
+    "parent.id:c-r0001",
+    "parent.id:c-r000*",
+    "versions.index:2",
+    "versions.index:[1 TO 2}",
+    "versions.index:>1 AND types.resourceTypeGeneral:Dataset",
+    "_exists_:parent.id",
     # keyword terms, case and Unicode
     "types.resourceTypeGeneral:Dataset",
     "types.resourceTypeGeneral:dataset",

@@ -243,3 +243,18 @@ def test_most_viewed_is_refused_with_a_reason_not_ignored() -> None:
     with pytest.raises(InvalidQuery, match="mostviewed.*not offered with Elasticsearch"):
         backend.search_body(None, sort="mostviewed", size=10, cursor=None, filters={},
                             facets=False)
+
+
+def test_the_latest_versions_unless_all_versions_in_the_body() -> None:
+    backend = ElasticsearchBackend(client=None, prefix="t", sessions=lambda: None)
+    latest = {"term": {"q.versions__is_latest": {"value": "true"}}}
+    body = backend.search_body(None, sort="newest", size=5, cursor=None, filters={},
+                               facets=False)
+    assert latest in body["query"]["bool"]["filter"]
+    body = backend.search_body(None, sort="newest", size=5, cursor=None, filters={},
+                               facets=False, all_versions=True)
+    assert latest not in body["query"]["bool"]["filter"]
+    properties = index_mappings()["mappings"]["properties"]["q"]["properties"]
+    assert properties["versions__is_latest"] == {"type": "keyword"}
+    assert properties["parent__id"] == {"type": "keyword"}
+    assert properties["versions__index"] == {"type": "long"}
