@@ -91,6 +91,7 @@ __all__ = [
     "FACETS",
     "MAX_SIZE",
     "SORTS",
+    "TRACK_TOTAL",
     "FacetValue",
     "SearchDocumentRow",
     "SearchResult",
@@ -114,6 +115,10 @@ FACETS: Mapping[str, str] = {
 SORTS = ("relevance", "newest", "oldest", "title", "mostviewed")
 MAX_SIZE = 100
 FACET_SIZE = 20
+#: matches counted exactly: past it, ``total`` is this number and ``total_exact``
+#: is False (Elasticsearch's ``track_total_hits`` default), and facets count
+#: the top hits (this many, in the search's order) instead of every match
+TRACK_TOTAL = 10_000
 #: queries with more leaves than this run without SQLAlchemy's compiled cache
 CACHED_LEAVES = 16
 
@@ -223,10 +228,14 @@ class FacetValue:
 @dataclass
 class SearchResult:
     hits: list[Record]
+    #: matching records; at most the search's ``track_total``
     total: int
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     next_cursor: str | None = None
     scores: list[float | None] = field(default_factory=list)
+    #: False when more records match than ``total`` says (``total`` is then a
+    #: lower bound, and the facets count the top ``total`` hits)
+    total_exact: bool = True
 
 
 def _encode(payload: list[Any]) -> str:
@@ -326,6 +335,28 @@ def _by_title(where: list[Any], after: tuple[Any, str] | None) -> Any:
     return stmt.order_by(titles.term, titles.record_id)
 
 
+def _ordered(session: Session, sort_key: str, words: list[str], where: list[Any],
+             after: tuple[Any, str] | None) -> Any:
+    """The matching records (and each one's sort position) in the order of ``sort_key``."""
+    if sort_key == "relevance":
+        rank = _rank_subquery(session, words)
+        return _by_score(rank, func.coalesce(rank.c.score, 0.0), where, after)
+    if sort_key == "mostviewed":
+        views_table = views_subquery()
+        return _by_score(views_table, func.coalesce(views_table.c.views, 0), where, after)
+    if sort_key == "title":
+        return _by_title(where, after)
+    newest = sort_key == "newest"
+    stmt = select(RecordRow, literal(None).label("score")).where(*where)
+    if after is not None:
+        created, after_id = after
+        op_before = RecordRow.created < created if newest else RecordRow.created > created
+        stmt = stmt.where(or_(op_before,
+                              and_(RecordRow.created == created, RecordRow.id > after_id)))
+    return stmt.order_by(RecordRow.created.desc() if newest else RecordRow.created,
+                         RecordRow.id)
+
+
 def search(
     session: Session,
     q: str | None = None,
@@ -335,8 +366,14 @@ def search(
     cursor: str | None = None,
     filters: Mapping[str, Sequence[str]] | None = None,
     facets: bool = True,
+    track_total: int = TRACK_TOTAL,
 ) -> SearchResult:
-    """One page of live records matching ``q`` (None or blank: everything)."""
+    """One page of live records matching ``q`` (None or blank: everything).
+
+    ``total`` counts the matches up to ``track_total``; past it the result
+    says ``total_exact=False`` and the facets count the top ``track_total``
+    hits in the search's order (the first pages' records), not every match.
+    """
     if sort not in SORTS:
         raise InvalidQuery(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
     size = max(1, min(int(size), MAX_SIZE))
@@ -356,9 +393,16 @@ def search(
     if nodes:
         where.append(to_sql(nodes[0] if len(nodes) == 1 else And(tuple(nodes))))
 
-    total = int(session.execute(
-        select(func.count()).select_from(RecordRow).where(*where),
+    # counting stops past ``track_total``: an exact count of a broad match
+    # would read every match, where a page reads twenty of them
+    # (a search that narrows nothing counts every live record: the store's size)
+    matching = select(RecordRow.id).where(*where)
+    found = int(session.execute(
+        select(func.count()).select_from(
+            (matching.limit(track_total + 1) if nodes else matching).subquery()),
         execution_options=opts).scalar_one())
+    total_exact = found <= track_total or not nodes
+    total = found if total_exact else track_total
 
     words = sorted(set(positive_words(tree))) if tree is not None else []
     if sort == "relevance" and not words:
@@ -366,26 +410,7 @@ def search(
     else:
         sort_key = sort
     after = _decode(cursor, sort_key) if cursor else None
-
-    stmt: Any
-    if sort_key == "relevance":
-        rank = _rank_subquery(session, words)
-        stmt = _by_score(rank, func.coalesce(rank.c.score, 0.0), where, after)
-    elif sort_key == "mostviewed":
-        views_table = views_subquery()
-        stmt = _by_score(views_table, func.coalesce(views_table.c.views, 0), where, after)
-    elif sort_key == "title":
-        stmt = _by_title(where, after)
-    else:
-        newest = sort_key == "newest"
-        stmt = select(RecordRow, literal(None).label("score")).where(*where)
-        if after is not None:
-            created, after_id = after
-            op_before = RecordRow.created < created if newest else RecordRow.created > created
-            stmt = stmt.where(or_(op_before,
-                                  and_(RecordRow.created == created, RecordRow.id > after_id)))
-        stmt = stmt.order_by(RecordRow.created.desc() if newest else RecordRow.created,
-                             RecordRow.id)
+    stmt = _ordered(session, sort_key, words, where, after)
     rows = session.execute(stmt.limit(size + 1), execution_options=opts).all()
     more = len(rows) > size
     rows = rows[:size]
@@ -406,8 +431,14 @@ def search(
             key = last.created.isoformat()
         next_cursor = _encode([sort_key, key, last.id])
 
-    facet_values = _facets_within_budget(session, where, total, opts) if facets else {}
-    return SearchResult(hits, total, facet_values, next_cursor, scores)
+    facet_values: dict[str, list[FacetValue]] = {}
+    if facets and total_exact:
+        facet_values = _facets_within_budget(session, where, total, opts)
+    elif facets:
+        top = _ordered(session, sort_key, words, where, None) \
+            .with_only_columns(RecordRow.id).limit(track_total)
+        facet_values = _facets_within_budget(session, [RecordRow.id.in_(top)], total, opts)
+    return SearchResult(hits, total, facet_values, next_cursor, scores, total_exact)
 
 
 def _facets_within_budget(session: Session, where: list[Any], total: int,
@@ -444,11 +475,10 @@ def _facet_values(session: Session, where: list[Any], total: int,
       deleted ones and the rest): a search of everything costs a scan of
       the facet indexes, not a lookup per record.
     """
-    stored = int(session.execute(select(func.count()).select_from(RecordRow)).scalar_one())
     counts: dict[str, dict[Any, int]]
     if total == 0:
         counts = {fld: {} for fld in FACETS.values()}
-    elif total <= stored - total:
+    elif _stored_at_least(session, 2 * total):
         counts = _facet_counts(session, and_(*where), opts)
     else:
         everything = _facet_counts(session, None, opts)
@@ -456,17 +486,29 @@ def _facet_values(session: Session, where: list[Any], total: int,
         counts = {fld: {v: n - others[fld].get(v, 0) for v, n in found.items()}
                   for fld, found in everything.items()}
     out: dict[str, list[FacetValue]] = {}
+    tops: dict[str, list[tuple[Any, int]]] = {}
     for name, fld in FACETS.items():
         found = [(v, n) for v, n in counts[fld].items() if n > 0]
         if FIELDS[fld].type == "number":
             found.sort(key=lambda vn: (-vn[1], -vn[0]))
-            out[name] = [FacetValue(str(v), str(v), n) for v, n in found[:FACET_SIZE]]
         else:
             found.sort(key=lambda vn: (-vn[1], vn[0]))
-            top = found[:FACET_SIZE]
-            labels = _labels(session, fld, [v for v, _ in top])
-            out[name] = [FacetValue(v, labels.get(v) or v, n) for v, n in top]
+        tops[name] = found[:FACET_SIZE]
+    labels = _labels(session, [(FACETS[name], v) for name, top in tops.items()
+                               if FIELDS[FACETS[name]].type != "number" for v, _ in top])
+    for name, top in tops.items():
+        fld = FACETS[name]
+        if FIELDS[fld].type == "number":
+            out[name] = [FacetValue(str(v), str(v), n) for v, n in top]
+        else:
+            out[name] = [FacetValue(v, labels.get((fld, v)) or v, n) for v, n in top]
     return out
+
+
+def _stored_at_least(session: Session, n: int) -> bool:
+    """Whether at least ``n`` records are stored (reading at most ``n`` index entries)."""
+    some = select(RecordRow.id).limit(n).subquery()
+    return int(session.execute(select(func.count()).select_from(some)).scalar_one()) >= n
 
 
 def _facet_counts(session: Session, among: Any, opts: dict[str, Any]
@@ -497,11 +539,15 @@ def _facet_counts(session: Session, among: Any, opts: dict[str, Any]
     return out
 
 
-def _labels(session: Session, fld: str, values: list[str]) -> dict[str, str | None]:
-    """A value as written for each normalised value (the first stored row's)."""
-    out: dict[str, str | None] = {}
-    for value in values:
-        out[value] = session.execute(
-            select(TermRow.raw).where(TermRow.field == fld, TermRow.term == value).limit(1)
-        ).scalar_one_or_none()
-    return out
+def _labels(session: Session, wanted: list[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
+    """A value as written for each (field, normalised value): the first stored row's.
+
+    One statement for all of them (a scalar subquery each, one index probe),
+    where a statement each cost a round trip and a compilation.
+    """
+    if not wanted:
+        return {}
+    probes = [select(TermRow.raw).where(TermRow.field == fld, TermRow.term == value)
+              .limit(1).scalar_subquery() for fld, value in wanted]
+    row = session.execute(select(*probes)).one()
+    return dict(zip(wanted, row, strict=True))

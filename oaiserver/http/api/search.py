@@ -16,6 +16,12 @@ present. Arguments:
 
 With statistics on, every hit carries its ``stats`` (one query for the page).
 
+``hits.total`` is exact up to ``TRACK_TOTAL`` (10,000) matches
+(``hits.total_relation`` ``eq``); past that it is 10,000 and
+``total_relation`` is ``gte`` (as Elasticsearch's ``track_total_hits``
+reports it), and the facet counts are those of the top 10,000 hits in the
+search's order, not of every match.
+
 Errors are domain errors (``InvalidQuery`` -> 400 naming the position,
 ``InvalidRecord`` for a bad ``size``); the app turns them into problems.
 """
@@ -84,7 +90,8 @@ def search_records(backend: SearchBackend, args: Mapping[str, Any], *,
         links["next"] = f"{base}/api/records?{urlencode(keep + [('page', result.next_cursor)])}"
     body: dict[str, Any] = {
         "hits": {"hits": [record_document(r, base, shown.get(r.id)) for r in result.hits],
-                 "total": result.total},
+                 "total": result.total,
+                 "total_relation": "eq" if result.total_exact else "gte"},
         "sort": sort,
         "links": links,
     }
