@@ -366,17 +366,19 @@ def search(
     cursor: str | None = None,
     filters: Mapping[str, Sequence[str]] | None = None,
     facets: bool = True,
-    track_total: int = TRACK_TOTAL,
+    track_total: int | None = None,
 ) -> SearchResult:
     """One page of live records matching ``q`` (None or blank: everything).
 
-    ``total`` counts the matches up to ``track_total``; past it the result
+    ``total`` counts the matches up to ``track_total`` (None:
+    :data:`TRACK_TOTAL`); past it the result
     says ``total_exact=False`` and the facets count the top ``track_total``
     hits in the search's order (the first pages' records), not every match.
     """
     if sort not in SORTS:
         raise InvalidQuery(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
     size = max(1, min(int(size), MAX_SIZE))
+    track_total = TRACK_TOTAL if track_total is None else track_total
     nodes: list[Node] = []
     tree: Node | None = parse_query(q) if q and q.strip() else None
     if tree is not None:
