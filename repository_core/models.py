@@ -38,7 +38,9 @@ class RecordRow(Base):
     #: NULL for the repository's own: ``harvest_source IS NULL`` selects what is ours
     harvest_source: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
 
-    __table_args__ = (Index("ix_records_datestamp_id", "datestamp", "id"),)
+    __table_args__ = (Index("ix_records_datestamp_id", "datestamp", "id"),
+                      # searches by creation, and counting live records (0007)
+                      Index("ix_records_deleted_created_id", "deleted", "created", "id"))
 
 
 class ClockRow(Base):
