@@ -29,8 +29,10 @@ import json
 import multiprocessing
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,7 +41,7 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, Index, Table, func, select
+from sqlalchemy import Engine, Index, Table, func, select, text
 
 from benchmarks.bench_sets import analyze, prepare
 from benchmarks.scratch_database import scratch_database
@@ -238,20 +240,42 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--queries", type=Path, default=QUERIES)
     parser.add_argument("--database", default="", help="PostgreSQL URL (default: temp SQLite)")
-    parser.add_argument("--keep", type=Path, default=None,
-                        help="a SQLite file to fill once and keep: a later run with the same "
-                             "file and --records reuses it (migrations applied) and only queries")
+    parser.add_argument("--keep", default="",
+                        help="a SQLite file (with --database: a PostgreSQL schema) to fill once "
+                             "and keep: a later run with the same --keep and --records reuses "
+                             "it (migrations applied) and only queries")
     args = parser.parse_args()
     queries = read_queries(args.queries)
-    if args.keep is not None:
-        engine = make_engine(f"sqlite:///{args.keep.resolve()}")
-        try:
-            bench(engine, args.keep.resolve().parent, args, queries)
-        finally:
-            engine.dispose()
+    if args.keep:
+        with kept_database(args.database, args.keep) as (engine, folder):
+            bench(engine, folder, args, queries)
         return
     with scratch_database(args.database, "bench_search") as (engine, folder):
         bench(engine, folder, args, queries)
+
+
+@contextmanager
+def kept_database(url: str, keep: str) -> Iterator[tuple[Engine, Path]]:
+    """(engine, folder) of a database kept between runs: SQLite file ``keep``, or
+    schema ``keep`` of the PostgreSQL server at ``url``."""
+    if not url:
+        path = Path(keep).resolve()
+        engine = make_engine(f"sqlite:///{path}")
+        try:
+            yield engine, path.parent
+        finally:
+            engine.dispose()
+        return
+    admin = make_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{keep}"'))
+    admin.dispose()
+    engine = make_engine(url, connect_args={"options": f"-csearch_path={keep}"})
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench_search_") as folder:
+            yield engine, Path(folder)
+    finally:
+        engine.dispose()
 
 
 def bench(engine: Engine, folder: Path, args: argparse.Namespace,

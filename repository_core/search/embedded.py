@@ -310,9 +310,14 @@ def _rank_subquery(session: Session, words: list[str]) -> Any:
             .subquery("rank"))
 
 
+#: what a sorted match carries: the record is read for the page's hits only, so
+#: a sort over many matches moves ids, not every match's metadata
+_KEY = (RecordRow.id, RecordRow.created)
+
+
 def _by_score(scores: Any, score: Any, where: list[Any], after: tuple[Any, str] | None) -> Any:
     """Records joined to a ``record_id -> score`` subquery, best first, keyset-paged after ``after``."""
-    stmt = (select(RecordRow, score.label("score"))
+    stmt = (select(*_KEY, score.label("score"))
             .outerjoin(scores, scores.c.record_id == RecordRow.id).where(*where))
     if after is not None:
         value, after_id = after
@@ -327,7 +332,7 @@ def _by_title(where: list[Any], after: tuple[Any, str] | None) -> Any:
     so this is an inner join whose order the ``(field, term, record_id)`` index holds.
     """
     titles = aliased(TermRow)
-    stmt = (select(RecordRow, titles.term.label("score"))
+    stmt = (select(*_KEY, titles.term.label("score"))
             .join(titles, and_(titles.record_id == RecordRow.id, titles.field == TITLE_SORT))
             .where(*where))
     if after is not None:
@@ -347,7 +352,7 @@ def _ordered(session: Session, sort_key: str, words: list[str], where: list[Any]
     if sort_key == "title":
         return _by_title(where, after)
     newest = sort_key == "newest"
-    stmt = select(RecordRow, literal(None).label("score")).where(*where)
+    stmt = select(*_KEY, literal(None).label("score")).where(*where)
     if after is not None:
         created, after_id = after
         op_before = RecordRow.created < created if newest else RecordRow.created > created
@@ -416,12 +421,14 @@ def search(
     rows = session.execute(stmt.limit(size + 1), execution_options=opts).all()
     more = len(rows) > size
     rows = rows[:size]
-    hits = [row_to_record(r[0]) for r in rows]
-    scores = [None if r[1] is None or sort_key == "title" else float(r[1]) for r in rows]
+    stored = {row.id: row for row in session.execute(
+        select(RecordRow).where(RecordRow.id.in_([r.id for r in rows]))).scalars()}
+    hits = [row_to_record(stored[r.id]) for r in rows]
+    scores = [None if r.score is None or sort_key == "title" else float(r.score) for r in rows]
 
     next_cursor = None
     if more and rows:
-        last, last_score = rows[-1][0], rows[-1][1]
+        last, last_score = rows[-1], rows[-1].score
         key: Any
         if sort_key == "relevance":
             key = float(last_score)
