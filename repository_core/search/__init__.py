@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from .backend import EmbeddedSearch, SearchBackend
 from .embedded import (
+    FACET_HITS,
     FACETS,
     MAX_SIZE,
     SORTS,
@@ -30,6 +31,7 @@ from .embedded import (
 )
 
 __all__ = [
+    "FACET_HITS",
     "FACETS",
     "MAX_SIZE",
     "SORTS",

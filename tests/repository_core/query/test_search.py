@@ -171,3 +171,20 @@ def test_an_unnarrowed_search_counts_every_record(loaded: Engine) -> None:
         result = search(s, None, sort="newest", size=1, facets=False, track_total=2)
     live = [r for r in CORPUS if not r.deleted]
     assert (result.total, result.total_exact) == (len(live), True)
+
+
+@pytest.mark.parametrize(("q", "sort"), [("*", "oldest"), ("climate OR ocean", "relevance")])
+def test_facets_count_the_top_facet_hits_while_the_total_stays_exact(
+        loaded: Engine, q: str, sort: str) -> None:
+    svc = service(loaded)
+    matching = _all_ids(loaded, q, sort, size=50)
+    with svc.reading() as s:
+        result = search(s, q, sort=sort, size=1, facet_hits=2)
+        later = search(s, q, sort=sort, size=1, facet_hits=2, cursor=result.next_cursor)
+    assert (result.total, result.total_exact) == (len(matching), True)
+    expected = _facet_counts_of(matching[:2])
+    for name, values in result.facets.items():
+        assert {f.key: f.count for f in values} == expected[name], name
+    assert later.facets == result.facets  # the query's top hits, whatever the page
+    assert later.total == result.total
+    assert [h.id for h in later.hits] == matching[1:2]
