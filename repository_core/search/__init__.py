@@ -31,8 +31,8 @@ from .embedded import (
 )
 
 __all__ = [
-    "FACET_HITS",
     "FACETS",
+    "FACET_HITS",
     "MAX_SIZE",
     "SORTS",
     "TRACK_TOTAL",

@@ -89,9 +89,9 @@ from .budget import budget_exhausted
 
 __all__ = [
     "FACETS",
+    "FACET_HITS",
     "MAX_SIZE",
     "SORTS",
-    "FACET_HITS",
     "TRACK_TOTAL",
     "FacetValue",
     "SearchDocumentRow",
@@ -436,11 +436,12 @@ def search(
     total_exact = found <= track_total or not nodes
     total = found if total_exact else track_total
 
+    rows: list[Any]
     if after is None and top is not None:
         rows = top[:size + 1]
     else:
-        rows = session.execute(_ordered(session, sort_key, words, where, after)
-                               .limit(size + 1), execution_options=opts).all()
+        rows = list(session.execute(_ordered(session, sort_key, words, where, after)
+                                    .limit(size + 1), execution_options=opts).all())
     more = len(rows) > size
     rows = rows[:size]
     stored = {row.id: row for row in session.execute(
