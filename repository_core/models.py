@@ -39,8 +39,10 @@ class RecordRow(Base):
     harvest_source: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
 
     __table_args__ = (Index("ix_records_datestamp_id", "datestamp", "id"),
-                      # searches by creation, and counting live records (0007)
-                      Index("ix_records_deleted_created_id", "deleted", "created", "id"))
+                      # searches by creation, counting live records, and a match's
+                      # flag and time without its row (0007)
+                      Index("ix_records_deleted_created_id", "deleted", "created", "id"),
+                      Index("ix_records_id_deleted_created", "id", "deleted", "created"))
 
 
 class ClockRow(Base):
