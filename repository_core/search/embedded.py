@@ -578,7 +578,10 @@ def _labels(session: Session, wanted: list[tuple[str, str]]) -> dict[tuple[str, 
     """
     if not wanted:
         return {}
-    probes = [select(TermRow.raw).where(TermRow.field == fld, TermRow.term == value)
-              .limit(1).scalar_subquery() for fld, value in wanted]
-    row = session.execute(select(*probes)).one()
+    # plain SQL text: building one SQLAlchemy subquery a value cost more than running them
+    probes = ", ".join(f"(SELECT raw FROM query_terms WHERE field = :f{i} AND term = :t{i} "
+                       "LIMIT 1)" for i in range(len(wanted)))
+    params = {k: v for i, (fld, value) in enumerate(wanted)
+              for k, v in ((f"f{i}", fld), (f"t{i}", value))}
+    row = session.execute(text(f"SELECT {probes}"), params).one()
     return dict(zip(wanted, row, strict=True))
