@@ -121,8 +121,9 @@ FACET_SIZE = 20
 TRACK_TOTAL = 10_000
 #: facets count every match up to this many matches, and the top this many
 #: hits (in the search's order) past it: a facet count costs an index probe
-#: per record and facet field, about 16 ms a thousand records on SQLite
-FACET_HITS = 1_000
+#: per record and facet field (at 100,000 records on SQLite, the median search
+#: of ``benchmarks/bench_search.py`` took 64 ms with 1,000, 55 ms with 500)
+FACET_HITS = 500
 #: queries with more leaves than this run without SQLAlchemy's compiled cache
 CACHED_LEAVES = 16
 

@@ -15,7 +15,7 @@ from typing import Any
 from flask import Blueprint, Response
 
 from repository_core.outbox import DOI_STATES
-from repository_core.search import FACETS, MAX_SIZE, SORTS, TRACK_TOTAL
+from repository_core.search import FACET_HITS, FACETS, MAX_SIZE, SORTS, TRACK_TOTAL
 
 from ..current import current_services
 from ..pages.rendering import Site, render
@@ -124,13 +124,12 @@ def _components() -> dict[str, Any]:
                     "total_relation": {"type": "string", "enum": ["eq", "gte"],
                                        "description": (
                         "in a search: `eq` when `total` is exact, `gte` when more "
-                        f"records match (the facets then count the top {TRACK_TOTAL:,} hits "
-                        "in the search's order)")}}},
+                        "records match")}}},
                 "sort": {"type": "string", "enum": list(SORTS)},
                 "links": links,
                 "aggregations": {"type": "object", "description": (
-                    f"facet counts over every match, or over the top {TRACK_TOTAL:,} hits "
-                    "when more match (`hits.total_relation` `gte`)"),
+                    f"facet counts over every match when at most {FACET_HITS:,} match, "
+                    f"else over the top {FACET_HITS:,} hits in the search's order"),
                     "additionalProperties": {
                     "type": "object", "properties": {"buckets": {"type": "array", "items": {
                         "type": "object", "properties": {

@@ -19,8 +19,8 @@ With statistics on, every hit carries its ``stats`` (one query for the page).
 ``hits.total`` is exact up to ``TRACK_TOTAL`` (10,000) matches
 (``hits.total_relation`` ``eq``); past that it is 10,000 and
 ``total_relation`` is ``gte`` (as Elasticsearch's ``track_total_hits``
-reports it), and the facet counts are those of the top 10,000 hits in the
-search's order, not of every match.
+reports it). The facets count every match when at most ``FACET_HITS``
+(500) match, and the top 500 hits in the search's order when more do.
 
 Errors are domain errors (``InvalidQuery`` -> 400 naming the position,
 ``InvalidRecord`` for a bad ``size``); the app turns them into problems.
