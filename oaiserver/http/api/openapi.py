@@ -119,8 +119,9 @@ def _components() -> dict[str, Any]:
                 "hits": {"type": "object", "properties": {
                     "hits": {"type": "array", "items": _ref("schemas", "Record")},
                     "total": {"type": "integer", "description": (
-                        f"matching records; in a search, exact up to {TRACK_TOTAL:,} (then "
-                        f"{TRACK_TOTAL:,}, a lower bound: see `total_relation`)")},
+                        f"matching records; in a search of the embedded engine, exact up to "
+                        f"{TRACK_TOTAL:,} (then {TRACK_TOTAL:,}, a lower bound: see "
+                        "`total_relation`)")},
                     "total_relation": {"type": "string", "enum": ["eq", "gte"],
                                        "description": (
                         "in a search: `eq` when `total` is exact, `gte` when more "
@@ -129,7 +130,8 @@ def _components() -> dict[str, Any]:
                 "links": links,
                 "aggregations": {"type": "object", "description": (
                     f"facet counts over every match when at most {FACET_HITS:,} match, "
-                    f"else over the top {FACET_HITS:,} hits in the search's order"),
+                    f"else over the top {FACET_HITS:,} hits in the search's order (the "
+                    "embedded engine; Elasticsearch / OpenSearch counts every match)"),
                     "additionalProperties": {
                     "type": "object", "properties": {"buckets": {"type": "array", "items": {
                         "type": "object", "properties": {
