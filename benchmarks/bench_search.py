@@ -6,12 +6,15 @@ Run::
     .venv/bin/python benchmarks/bench_search.py --records 10000    # a quick run
     .venv/bin/python benchmarks/bench_search.py --records 1000000
     .venv/bin/python benchmarks/bench_search.py --database postgresql+psycopg://postgres@127.0.0.1:5432/test
+    .venv/bin/python benchmarks/bench_search.py --keep /tmp/search100k.db   # fill once, query again later
 
 Fills a scratch database with ``--records`` records of the synthetic
 generator (:mod:`fixtures.synthetic`), in bulk, with the rows the record
 service writes for each (the record, its ``query_terms`` rows, its
 full-text document): ``executemany`` on SQLite, ``COPY`` on PostgreSQL, the
-term and full-text indexes built once at the end. Then it sends every query
+term and full-text indexes built once at the end; two worker processes
+make the rows (each chunk of records from a seed of its own) while the
+main process writes them. Then it sends every query
 of ``--queries`` (``benchmarks/search_queries.txt``: terms, fields,
 phrases, ranges, wildcards, booleans, a query matching most records, some
 matching none) through the real Flask application (its test client: the
