@@ -6,7 +6,7 @@ Run::
     .venv/bin/python benchmarks/bench_search.py --records 10000    # a quick run
     .venv/bin/python benchmarks/bench_search.py --records 1000000
     .venv/bin/python benchmarks/bench_search.py --database postgresql+psycopg://postgres@127.0.0.1:5432/test
-    .venv/bin/python benchmarks/bench_search.py --keep /tmp/search100k.db   # fill once, query again later
+    .venv/bin/python benchmarks/bench_search.py --keep search100k.db   # fill once, query again later
 
 Fills a scratch database with ``--records`` records of the synthetic
 generator (:mod:`fixtures.synthetic`), in bulk, with the rows the record
