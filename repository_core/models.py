@@ -52,6 +52,10 @@ class RecordRow(Base):
     __table_args__ = (
         Index("ix_records_datestamp_id", "datestamp", "id"),
         Index("ix_records_concept_version", "concept_id", "version_index", unique=True),
+        # searches by creation, counting live records, and a match's
+        # flags and time without its row (0007)
+        Index("ix_records_deleted_created_id", "deleted", "created", "id", "is_latest"),
+        Index("ix_records_id_deleted_created", "id", "deleted", "created", "is_latest"),
     )
 
 

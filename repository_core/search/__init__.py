@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from .backend import EmbeddedSearch, SearchBackend
 from .embedded import (
+    FACET_HITS,
     FACETS,
     MAX_SIZE,
     SORTS,
+    TRACK_TOTAL,
     FacetValue,
     SearchDocumentRow,
     SearchResult,
@@ -30,8 +32,10 @@ from .embedded import (
 
 __all__ = [
     "FACETS",
+    "FACET_HITS",
     "MAX_SIZE",
     "SORTS",
+    "TRACK_TOTAL",
     "EmbeddedSearch",
     "FacetValue",
     "SearchBackend",

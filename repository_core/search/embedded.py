@@ -91,8 +91,10 @@ from .budget import budget_exhausted
 
 __all__ = [
     "FACETS",
+    "FACET_HITS",
     "MAX_SIZE",
     "SORTS",
+    "TRACK_TOTAL",
     "FacetValue",
     "SearchDocumentRow",
     "SearchResult",
@@ -116,6 +118,14 @@ FACETS: Mapping[str, str] = {
 SORTS = ("relevance", "newest", "oldest", "title", "mostviewed")
 MAX_SIZE = 100
 FACET_SIZE = 20
+#: matches counted exactly: past it, ``total`` is this number and ``total_exact``
+#: is False (Elasticsearch's ``track_total_hits`` default)
+TRACK_TOTAL = 10_000
+#: facets count every match up to this many matches, and the top this many
+#: hits (in the search's order) past it: a facet count costs an index probe
+#: per record and facet field (at 100,000 records on SQLite, the median search
+#: of ``benchmarks/bench_search.py`` took 64 ms with 1,000, 55 ms with 500)
+FACET_HITS = 500
 #: queries with more leaves than this run without SQLAlchemy's compiled cache
 CACHED_LEAVES = 16
 
@@ -225,10 +235,14 @@ class FacetValue:
 @dataclass
 class SearchResult:
     hits: list[Record]
+    #: matching records; at most the search's ``track_total``
     total: int
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     next_cursor: str | None = None
     scores: list[float | None] = field(default_factory=list)
+    #: False when more records match than ``total`` says (``total`` is then a
+    #: lower bound)
+    total_exact: bool = True
 
 
 def _encode(payload: list[Any]) -> str:
@@ -303,9 +317,14 @@ def _rank_subquery(session: Session, words: list[str]) -> Any:
             .subquery("rank"))
 
 
+#: what a sorted match carries: the record is read for the page's hits only, so
+#: a sort over many matches moves ids, not every match's metadata
+_KEY = (RecordRow.id, RecordRow.created)
+
+
 def _by_score(scores: Any, score: Any, where: list[Any], after: tuple[Any, str] | None) -> Any:
     """Records joined to a ``record_id -> score`` subquery, best first, keyset-paged after ``after``."""
-    stmt = (select(RecordRow, score.label("score"))
+    stmt = (select(*_KEY, score.label("score"))
             .outerjoin(scores, scores.c.record_id == RecordRow.id).where(*where))
     if after is not None:
         value, after_id = after
@@ -320,12 +339,34 @@ def _by_title(where: list[Any], after: tuple[Any, str] | None) -> Any:
     so this is an inner join whose order the ``(field, term, record_id)`` index holds.
     """
     titles = aliased(TermRow)
-    stmt = (select(RecordRow, titles.term.label("score"))
+    stmt = (select(*_KEY, titles.term.label("score"))
             .join(titles, and_(titles.record_id == RecordRow.id, titles.field == TITLE_SORT))
             .where(*where))
     if after is not None:
         stmt = stmt.where(tuple_(titles.term, titles.record_id) > tuple_(*after))
     return stmt.order_by(titles.term, titles.record_id)
+
+
+def _ordered(session: Session, sort_key: str, words: list[str], where: list[Any],
+             after: tuple[Any, str] | None) -> Any:
+    """The matching records (and each one's sort position) in the order of ``sort_key``."""
+    if sort_key == "relevance":
+        rank = _rank_subquery(session, words)
+        return _by_score(rank, func.coalesce(rank.c.score, 0.0), where, after)
+    if sort_key == "mostviewed":
+        views_table = views_subquery()
+        return _by_score(views_table, func.coalesce(views_table.c.views, 0), where, after)
+    if sort_key == "title":
+        return _by_title(where, after)
+    newest = sort_key == "newest"
+    stmt = select(*_KEY, literal(None).label("score")).where(*where)
+    if after is not None:
+        created, after_id = after
+        op_before = RecordRow.created < created if newest else RecordRow.created > created
+        stmt = stmt.where(or_(op_before,
+                              and_(RecordRow.created == created, RecordRow.id > after_id)))
+    return stmt.order_by(RecordRow.created.desc() if newest else RecordRow.created,
+                         RecordRow.id)
 
 
 def search(
@@ -338,14 +379,29 @@ def search(
     filters: Mapping[str, Sequence[str]] | None = None,
     facets: bool = True,
     all_versions: bool = False,
+    track_total: int | None = None,
+    facet_hits: int | None = None,
 ) -> SearchResult:
     """One page of live records matching ``q`` (None or blank: everything).
 
     Only the latest version of each concept matches, unless ``all_versions``
-    (facets count what matches, so they follow the same rule)."""
+    (facets count what matches, so they follow the same rule).
+    ``total`` counts the matches up to ``track_total`` (None:
+    :data:`TRACK_TOTAL`); past it the result says ``total_exact=False``.
+    Facets count every match when at most ``facet_hits`` (None:
+    :data:`FACET_HITS`) match, and the top ``facet_hits`` hits in the
+    search's order (the first pages' records) when more do.
+    """
     if sort not in SORTS:
         raise InvalidQuery(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
     size = max(1, min(int(size), MAX_SIZE))
+    track_total = TRACK_TOTAL if track_total is None else track_total
+    if session.get_bind().dialect.name == "postgresql":
+        # a phrase's recursive walk is estimated dear enough to be compiled to
+        # machine code first, which took 320 of its 585 ms (measured at 100,000
+        # records); no statement of a search runs long enough to repay that
+        session.execute(text("SET LOCAL jit = off"))
+    facet_hits = min(track_total, FACET_HITS if facet_hits is None else facet_hits)
     nodes: list[Node] = []
     tree: Node | None = parse_query(q) if q and q.strip() else None
     if tree is not None:
@@ -364,10 +420,6 @@ def search(
     if nodes:
         where.append(to_sql(nodes[0] if len(nodes) == 1 else And(tuple(nodes))))
 
-    total = int(session.execute(
-        select(func.count()).select_from(RecordRow).where(*where),
-        execution_options=opts).scalar_one())
-
     words = sorted(set(positive_words(tree))) if tree is not None else []
     if sort == "relevance" and not words:
         sort_key = "newest"
@@ -375,34 +427,44 @@ def search(
         sort_key = sort
     after = _decode(cursor, sort_key) if cursor else None
 
-    stmt: Any
-    if sort_key == "relevance":
-        rank = _rank_subquery(session, words)
-        stmt = _by_score(rank, func.coalesce(rank.c.score, 0.0), where, after)
-    elif sort_key == "mostviewed":
-        views_table = views_subquery()
-        stmt = _by_score(views_table, func.coalesce(views_table.c.views, 0), where, after)
-    elif sort_key == "title":
-        stmt = _by_title(where, after)
+    # the top hits are found once: the first page is their head, the facets
+    # count them when more than ``facet_hits`` match, and fewer of them than
+    # asked is the exact total without a count
+    top: list[Any] | None = None
+    if after is None or facets:
+        top = list(session.execute(
+            _ordered(session, sort_key, words, where, None).limit(max(facet_hits, size + 1)),
+            execution_options=opts).all())
+    if top is not None and len(top) < max(facet_hits, size + 1):
+        found = len(top)
     else:
-        newest = sort_key == "newest"
-        stmt = select(RecordRow, literal(None).label("score")).where(*where)
-        if after is not None:
-            created, after_id = after
-            op_before = RecordRow.created < created if newest else RecordRow.created > created
-            stmt = stmt.where(or_(op_before,
-                                  and_(RecordRow.created == created, RecordRow.id > after_id)))
-        stmt = stmt.order_by(RecordRow.created.desc() if newest else RecordRow.created,
-                             RecordRow.id)
-    rows = session.execute(stmt.limit(size + 1), execution_options=opts).all()
+        # counting stops past ``track_total``: an exact count of a broad match
+        # would read every match, where a page reads twenty of them (a search
+        # that narrows nothing counts every live record: the store's size)
+        matching = select(RecordRow.id).where(*where)
+        found = int(session.execute(
+            select(func.count()).select_from(
+                (matching.limit(track_total + 1) if nodes else matching).subquery()),
+            execution_options=opts).scalar_one())
+    total_exact = found <= track_total or not nodes
+    total = found if total_exact else track_total
+
+    rows: list[Any]
+    if after is None and top is not None:
+        rows = top[:size + 1]
+    else:
+        rows = list(session.execute(_ordered(session, sort_key, words, where, after)
+                                    .limit(size + 1), execution_options=opts).all())
     more = len(rows) > size
     rows = rows[:size]
-    hits = [row_to_record(r[0]) for r in rows]
-    scores = [None if r[1] is None or sort_key == "title" else float(r[1]) for r in rows]
+    stored = {row.id: row for row in session.execute(
+        select(RecordRow).where(RecordRow.id.in_([r.id for r in rows]))).scalars()}
+    hits = [row_to_record(stored[r.id]) for r in rows]
+    scores = [None if r.score is None or sort_key == "title" else float(r.score) for r in rows]
 
     next_cursor = None
     if more and rows:
-        last, last_score = rows[-1][0], rows[-1][1]
+        last, last_score = rows[-1], rows[-1].score
         key: Any
         if sort_key == "relevance":
             key = float(last_score)
@@ -414,8 +476,13 @@ def search(
             key = last.created.isoformat()
         next_cursor = _encode([sort_key, key, last.id])
 
-    facet_values = _facets_within_budget(session, where, total, opts) if facets else {}
-    return SearchResult(hits, total, facet_values, next_cursor, scores)
+    facet_values: dict[str, list[FacetValue]] = {}
+    if facets and top is not None:
+        # every match when at most ``facet_hits`` match, else the top hits
+        top_ids = [r.id for r in top[:facet_hits]]
+        facet_values = _facets_within_budget(session, [RecordRow.id.in_(top_ids)],
+                                             len(top_ids), opts)
+    return SearchResult(hits, total, facet_values, next_cursor, scores, total_exact)
 
 
 def _facets_within_budget(session: Session, where: list[Any], total: int,
@@ -452,11 +519,10 @@ def _facet_values(session: Session, where: list[Any], total: int,
       deleted ones and the rest): a search of everything costs a scan of
       the facet indexes, not a lookup per record.
     """
-    stored = int(session.execute(select(func.count()).select_from(RecordRow)).scalar_one())
     counts: dict[str, dict[Any, int]]
     if total == 0:
         counts = {fld: {} for fld in FACETS.values()}
-    elif total <= stored - total:
+    elif _stored_at_least(session, 2 * total):
         counts = _facet_counts(session, and_(*where), opts)
     else:
         everything = _facet_counts(session, None, opts)
@@ -464,17 +530,29 @@ def _facet_values(session: Session, where: list[Any], total: int,
         counts = {fld: {v: n - others[fld].get(v, 0) for v, n in found.items()}
                   for fld, found in everything.items()}
     out: dict[str, list[FacetValue]] = {}
+    tops: dict[str, list[tuple[Any, int]]] = {}
     for name, fld in FACETS.items():
         found = [(v, n) for v, n in counts[fld].items() if n > 0]
         if FIELDS[fld].type == "number":
             found.sort(key=lambda vn: (-vn[1], -vn[0]))
-            out[name] = [FacetValue(str(v), str(v), n) for v, n in found[:FACET_SIZE]]
         else:
             found.sort(key=lambda vn: (-vn[1], vn[0]))
-            top = found[:FACET_SIZE]
-            labels = _labels(session, fld, [v for v, _ in top])
-            out[name] = [FacetValue(v, labels.get(v) or v, n) for v, n in top]
+        tops[name] = found[:FACET_SIZE]
+    labels = _labels(session, [(FACETS[name], v) for name, top in tops.items()
+                               if FIELDS[FACETS[name]].type != "number" for v, _ in top])
+    for name, top in tops.items():
+        fld = FACETS[name]
+        if FIELDS[fld].type == "number":
+            out[name] = [FacetValue(str(v), str(v), n) for v, n in top]
+        else:
+            out[name] = [FacetValue(v, labels.get((fld, v)) or v, n) for v, n in top]
     return out
+
+
+def _stored_at_least(session: Session, n: int) -> bool:
+    """Whether at least ``n`` records are stored (reading at most ``n`` index entries)."""
+    some = select(RecordRow.id).limit(n).subquery()
+    return int(session.execute(select(func.count()).select_from(some)).scalar_one()) >= n
 
 
 def _facet_counts(session: Session, among: Any, opts: dict[str, Any]
@@ -505,11 +583,18 @@ def _facet_counts(session: Session, among: Any, opts: dict[str, Any]
     return out
 
 
-def _labels(session: Session, fld: str, values: list[str]) -> dict[str, str | None]:
-    """A value as written for each normalised value (the first stored row's)."""
-    out: dict[str, str | None] = {}
-    for value in values:
-        out[value] = session.execute(
-            select(TermRow.raw).where(TermRow.field == fld, TermRow.term == value).limit(1)
-        ).scalar_one_or_none()
-    return out
+def _labels(session: Session, wanted: list[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
+    """A value as written for each (field, normalised value): the first stored row's.
+
+    One statement for all of them (a scalar subquery each, one index probe),
+    where a statement each cost a round trip and a compilation.
+    """
+    if not wanted:
+        return {}
+    # plain SQL text: building one SQLAlchemy subquery a value cost more than running them
+    probes = ", ".join(f"(SELECT raw FROM query_terms WHERE field = :f{i} AND term = :t{i} "
+                       "LIMIT 1)" for i in range(len(wanted)))
+    params = {k: v for i, (fld, value) in enumerate(wanted)
+              for k, v in ((f"f{i}", fld), (f"t{i}", value))}
+    row = session.execute(text(f"SELECT {probes}"), params).one()
+    return dict(zip(wanted, row, strict=True))

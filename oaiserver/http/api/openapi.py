@@ -15,7 +15,7 @@ from typing import Any
 from flask import Blueprint, Response
 
 from repository_core.outbox import DOI_STATES
-from repository_core.search import FACETS, MAX_SIZE, SORTS
+from repository_core.search import FACET_HITS, FACETS, MAX_SIZE, SORTS, TRACK_TOTAL
 
 from ..current import current_services
 from ..pages.rendering import Site, render
@@ -137,10 +137,21 @@ def _components() -> dict[str, Any]:
             "properties": {
                 "hits": {"type": "object", "properties": {
                     "hits": {"type": "array", "items": _ref("schemas", "Record")},
-                    "total": {"type": "integer"}}},
+                    "total": {"type": "integer", "description": (
+                        f"matching records; in a search of the embedded engine, exact up to "
+                        f"{TRACK_TOTAL:,} (then {TRACK_TOTAL:,}, a lower bound: see "
+                        "`total_relation`)")},
+                    "total_relation": {"type": "string", "enum": ["eq", "gte"],
+                                       "description": (
+                        "in a search: `eq` when `total` is exact, `gte` when more "
+                        "records match")}}},
                 "sort": {"type": "string", "enum": list(SORTS)},
                 "links": links,
-                "aggregations": {"type": "object", "additionalProperties": {
+                "aggregations": {"type": "object", "description": (
+                    f"facet counts over every match when at most {FACET_HITS:,} match, "
+                    f"else over the top {FACET_HITS:,} hits in the search's order (the "
+                    "embedded engine; Elasticsearch / OpenSearch counts every match)"),
+                    "additionalProperties": {
                     "type": "object", "properties": {"buckets": {"type": "array", "items": {
                         "type": "object", "properties": {
                             "key": {"type": "string"}, "label": {"type": "string"},

@@ -18,6 +18,12 @@ present. Arguments:
 
 With statistics on, every hit carries its ``stats`` (one query for the page).
 
+``hits.total`` is exact up to ``TRACK_TOTAL`` (10,000) matches
+(``hits.total_relation`` ``eq``); past that it is 10,000 and
+``total_relation`` is ``gte`` (as Elasticsearch's ``track_total_hits``
+reports it). The facets count every match when at most ``FACET_HITS``
+(500) match, and the top 500 hits in the search's order when more do.
+
 Errors are domain errors (``InvalidQuery`` -> 400 naming the position,
 ``InvalidRecord`` for a bad ``size``); the app turns them into problems.
 """
@@ -109,7 +115,8 @@ def search_records(backend: SearchBackend, args: Mapping[str, Any], *,
         "hits": {"hits": [record_document(r, base, shown.get(r.id),
                                           concept_doi=dois.get(r.concept_id or ""))
                           for r in result.hits],
-                 "total": result.total},
+                 "total": result.total,
+                 "total_relation": "eq" if result.total_exact else "gte"},
         "sort": sort,
         "links": links,
     }

@@ -119,3 +119,72 @@ def test_facet_counts_are_exact_over_narrow_and_broad_matches(loaded: Engine,
         got = {f.key: f.count for f in result.facets[name]}
         assert got == {k: n for k, n in expected.items() if k in got}, name
         assert len(got) == min(len(expected), 20), name
+
+
+def _facet_counts_of(ids: list[str]) -> dict[str, dict[str, int]]:
+    from collections import Counter
+
+    from repository_core.query import extract
+    from repository_core.search import FACETS
+
+    by_id = {r.id: r for r in CORPUS}
+    out: dict[str, dict[str, int]] = {}
+    for name, fld in FACETS.items():
+        counted: Counter[str] = Counter()
+        for record_id in ids:
+            counted.update({str(v) for v in extract(by_id[record_id]).get(fld, ())})
+        out[name] = dict(counted)
+    return out
+
+
+@pytest.mark.parametrize(("q", "sort"), [("*", "newest"), ("climate OR ocean", "relevance"),
+                                         ("_exists_:titles.title", "title"),
+                                         ("NOT nothing-matches-this", "oldest")])
+def test_a_total_past_track_total_is_a_lower_bound_and_facets_count_the_top_hits(
+        loaded: Engine, q: str | None, sort: str) -> None:
+    """Past ``track_total`` matches the total stops there (``total_exact`` False)
+    and the facets are those of the top ``track_total`` hits, in the search's order."""
+    svc = service(loaded)
+    matching = _all_ids(loaded, q, sort, size=50)
+    assert len(matching) > 3
+    with svc.reading() as s:
+        capped = search(s, q, sort=sort, size=2, track_total=3)
+        exact = search(s, q, sort=sort, size=2, track_total=len(matching))
+    assert (capped.total, capped.total_exact) == (3, False)
+    assert (exact.total, exact.total_exact) == (len(matching), True)
+    assert [h.id for h in capped.hits] == matching[:2]  # the page itself is unchanged
+    assert capped.next_cursor is not None
+    expected = _facet_counts_of(matching[:3])
+    for name, values in capped.facets.items():
+        assert {f.key: f.count for f in values} == expected[name], name
+    everything = _facet_counts_of(matching)
+    assert {name: {f.key: f.count for f in values}
+            for name, values in exact.facets.items()} == {
+        name: counts for name, counts in everything.items()}
+
+
+def test_an_unnarrowed_search_counts_every_record(loaded: Engine) -> None:
+    """Nothing asked, nothing narrowed: the total is the store's live records, exactly
+    (the home page shows it), whatever ``track_total`` says."""
+    svc = service(loaded)
+    with svc.reading() as s:
+        result = search(s, None, sort="newest", size=1, facets=False, track_total=2)
+    live = [r for r in CORPUS if not r.deleted]
+    assert (result.total, result.total_exact) == (len(live), True)
+
+
+@pytest.mark.parametrize(("q", "sort"), [("*", "oldest"), ("climate OR ocean", "relevance")])
+def test_facets_count_the_top_facet_hits_while_the_total_stays_exact(
+        loaded: Engine, q: str, sort: str) -> None:
+    svc = service(loaded)
+    matching = _all_ids(loaded, q, sort, size=50)
+    with svc.reading() as s:
+        result = search(s, q, sort=sort, size=1, facet_hits=2)
+        later = search(s, q, sort=sort, size=1, facet_hits=2, cursor=result.next_cursor)
+    assert (result.total, result.total_exact) == (len(matching), True)
+    expected = _facet_counts_of(matching[:2])
+    for name, values in result.facets.items():
+        assert {f.key: f.count for f in values} == expected[name], name
+    assert later.facets == result.facets  # the query's top hits, whatever the page
+    assert later.total == result.total
+    assert [h.id for h in later.hits] == matching[1:2]
