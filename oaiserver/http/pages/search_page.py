@@ -84,6 +84,8 @@ class SearchView:
     filters: dict[str, list[str]]
     error: QueryError | None = None
     total: int = 0
+    #: False when ``total`` is a lower bound (a broad match is counted up to a cap)
+    total_exact: bool = True
     start: int = 0
     hits: list[dict[str, Any]] = field(default_factory=list)
     facets: list[tuple[str, str, list[FacetLink]]] = field(default_factory=list)
@@ -212,6 +214,7 @@ def run_search(backend: SearchBackend, args: Mapping[str, Any], *,
         return view
 
     view.total = result.total
+    view.total_exact = result.total_exact
     view.start = start if cursor else 0
     view.hits = [hit_summary(r) for r in result.hits]
     for name, heading in FACET_LABELS.items():

@@ -46,3 +46,12 @@ def test_past_the_bound_the_total_is_a_lower_bound_and_facets_count_the_top_hits
         "2002", "2003", "2004"]
     everything = client.get("/api/records?sort=newest&size=2").get_json()
     assert (everything["hits"]["total"], everything["hits"]["total_relation"]) == (5, "eq")
+
+
+def test_the_search_page_says_a_capped_total_is_a_lower_bound(
+        client, monkeypatch: pytest.MonkeyPatch) -> None:
+    exact = client.get("/search?q=ocean").get_data(as_text=True)
+    assert '<span class="total">5</span> records' in exact
+    monkeypatch.setattr(embedded, "TRACK_TOTAL", 3)
+    capped = client.get("/search?q=ocean&sort=newest").get_data(as_text=True)
+    assert '<span class="total">More than 3</span> records' in capped
