@@ -359,9 +359,13 @@ def record_linkset(record_id: str) -> Response:
     if refused is not None:
         return refused
     assert record is not None
-    body = json.dumps(linkset(record, ctx, FORMATS.negotiable(record)), indent=2)
+    versions = _versions_shown(record)
+    body = json.dumps(linkset(record, ctx, FORMATS.negotiable(record),
+                              _version_links(record, ctx, versions)), indent=2)
     response = Response(body, content_type=LINKSET_MEDIA_TYPE)
-    return _finish(response, record, "linkset")
+    # the version links change when another version is published: part of the validator
+    return _finish(response, record, "linkset",
+                   {"versions": versions.validator() if versions else ""})
 
 
 @bp.get("/doi/<path:doi>")

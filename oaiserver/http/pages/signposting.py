@@ -93,12 +93,14 @@ def link_header(links: Sequence[Link]) -> str:
     return " , ".join(link.header_value() for link in links)
 
 
-def linkset(record: Record, ctx: ExportContext, formats: Iterable[Format]) -> dict[str, Any]:
-    """The level-2 linkset (RFC 9264 JSON) of a record."""
+def linkset(record: Record, ctx: ExportContext, formats: Iterable[Format],
+            extra: Sequence[Link] = ()) -> dict[str, Any]:
+    """The level-2 linkset (RFC 9264 JSON) of a record; ``extra``: more links of the
+    landing page (the versions' RFC 5829 links)."""
     formats = list(formats)
     anchor = ctx.landing_url(record.id)
     context: dict[str, Any] = {"anchor": anchor}
-    for link in record_links(record, ctx, formats):
+    for link in [*record_links(record, ctx, formats), *extra]:
         if link.rel == "linkset":
             continue
         target: dict[str, str] = {"href": link.href}

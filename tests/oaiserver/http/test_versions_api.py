@@ -258,3 +258,30 @@ def test_a_draft_concept_doi_is_for_token_holders_only(client, engine):
     html = client.get(f"/records/{first['id']}", headers={"Accept": "text/html"})
     assert "draft.all" not in html.get_data(as_text=True)
     assert client.get("/doi/10.5072/draft.all").status_code == 404
+
+
+def test_the_linkset_names_the_versions_and_changes_when_one_is_published(client):
+    first = _create(client, title="Linked versions")
+    rid = first["id"]
+    alone = client.get(f"/records/{rid}/linkset")
+    assert alone.status_code == 200
+    context = alone.get_json()["linkset"][0]
+    assert context["version-history"] == [{"href": f"{BASE}/api/records/{rid}/versions",
+                                           "type": "application/json"}]
+    assert "latest-version" not in context and "successor-version" not in context
+
+    second = _new_version(client, rid, {"from": rid})
+    again = client.get(f"/records/{rid}/linkset", headers={"If-None-Match": alone.headers["ETag"]})
+    assert again.status_code == 200  # a newer version: the old validator no longer holds
+    context = again.get_json()["linkset"][0]
+    assert context["anchor"] == f"{BASE}/records/{rid}"
+    assert context["latest-version"] == [{"href": f"{BASE}/records/{second['id']}"}]
+    assert context["successor-version"] == [{"href": f"{BASE}/records/{second['id']}"}]
+    newest = client.get(f"/records/{second['id']}/linkset").get_json()["linkset"][0]
+    assert newest["predecessor-version"] == [{"href": f"{BASE}/records/{rid}"}]
+    assert "latest-version" not in newest
+    # the link header of the landing page and the linkset say the same
+    page = client.get(f"/records/{second['id']}", headers={"Accept": "text/html"})
+    assert f'<{BASE}/records/{rid}> ; rel="predecessor-version"' in page.headers["Link"]
+    unchanged = client.get(f"/records/{rid}/linkset", headers={"If-None-Match": again.headers["ETag"]})
+    assert unchanged.status_code == 304
