@@ -168,6 +168,13 @@ def _busy(seconds: int) -> Response:
     return response
 
 
+#: zlib level 3, not the default 6: on a list page of 100 records (260 kB of
+#: ``oai_dc``) it compresses in 1.6 ms instead of 3.8 ms, to 16% of the page
+#: instead of 12%; the 2 ms saved outweigh the extra bytes on any link faster
+#: than about 30 Mbit/s, and the page's own assembly takes about 4 ms.
+COMPRESS_LEVEL = 3
+
+
 def _encoded(body: bytes) -> Response:
     """The response, gzip- or deflate-coded when the harvester accepts it."""
     accepted = request.accept_encodings
@@ -176,9 +183,9 @@ def _encoded(body: bytes) -> Response:
     response.vary.add("Accept-Encoding")
     if accepted[coding] > 0:
         if coding == "gzip":
-            body = gzip.compress(body, compresslevel=6, mtime=0)
+            body = gzip.compress(body, compresslevel=COMPRESS_LEVEL, mtime=0)
         else:
-            body = zlib.compress(body, 6)
+            body = zlib.compress(body, COMPRESS_LEVEL)
         response.content_encoding = coding
     response.set_data(body)
     return response
