@@ -96,7 +96,7 @@ def _as_draft7(schema: Any, defs: dict[str, Any] | None = None) -> Any:
 
 @cache
 def _compiled_check() -> Callable[[Any], Any]:
-    return fastjsonschema.compile(_as_draft7(metadata_schema()))  # type: ignore[no-any-return]
+    return fastjsonschema.compile(_as_draft7(metadata_schema()))
 
 
 #: the schema's ``minContains`` (a polygon has at least four ``polygonPoint`` entries)
