@@ -281,7 +281,7 @@ def _normalize(
 ) -> dict[str, Any]:
     if not isinstance(attributes, dict):
         raise _Refusal(pointer, "DataCite JSON must be an object")
-    md = {k: copy.deepcopy(v) for k, v in _camel_keys(attributes, pointer).items()
+    md = {k: _copy_json(v) for k, v in _camel_keys(attributes, pointer).items()
           if v is not None and k not in IGNORED_REST_ATTRIBUTES}
     known = set(metadata_schema()["properties"]) | {"identifiers", "id", "container"}
     unknown = sorted(set(md) - known)
@@ -351,6 +351,24 @@ def _resource_id(md: dict[str, Any], pointer: str) -> None:
         raise _Refusal(f"{pointer}/id", f"{resource_id!r} contradicts doi {doi!r}")
 
 
+def _copy_json(value: Any) -> Any:
+    """A deep copy of parsed JSON (what the steps below change in place is
+    the copy); several times faster than ``copy.deepcopy`` on such trees."""
+    if isinstance(value, dict):
+        return {k: _copy_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy_json(v) for v in value]
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    return copy.deepcopy(value)
+
+
+_SPACE_RUN = re.compile(r"[ \t\r\n]+")
+_MAY_SQUISH = re.compile(r"[\t\r\n]|  |^ | $")
+_AROUND_BREAK = re.compile(r"[ \t\r]*([\n\u2028])[ \t\r]*")
+_SPACE_RUN_KEEP_BREAKS = re.compile(r"[ \t\r]+")
+
+
 def normalize_whitespace(value: Any, key: str = "") -> Any:
     """Whitespace as DataCite normalises it: runs collapsed to one space, ends stripped.
 
@@ -366,9 +384,11 @@ def normalize_whitespace(value: Any, key: str = "") -> Any:
     if not isinstance(value, str):
         return value
     if key == "description":
-        text = re.sub(r"[ \t\r]*([\n\u2028])[ \t\r]*", r"\1", value)
-        return re.sub(r"[ \t\r]+", " ", text).strip(" \t\r\n")
-    return re.sub(r"[ \t\r\n]+", " ", value).strip(" ")
+        text = _AROUND_BREAK.sub(r"\1", value)
+        return _SPACE_RUN_KEEP_BREAKS.sub(" ", text).strip(" \t\r\n")
+    if not _MAY_SQUISH.search(value):
+        return value  # most values: nothing to squish
+    return _SPACE_RUN.sub(" ", value).strip(" ")
 
 
 def _container(md: dict[str, Any], pointer: str, warnings: list[str], source: str) -> None:
