@@ -48,9 +48,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any, Literal
 
 __all__ = [
@@ -188,8 +189,15 @@ _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise(text: str) -> str:
-    """NFKC, case-folded, whitespace collapsed: how keyword values compare."""
+    """NFKC, case-folded, whitespace collapsed: how keyword values compare.
+
+    Kept for the last 65,536 texts: records repeat many values (types,
+    schemes, names), and loading computes this for every value of every field.
+    """
+    if text.isascii():  # NFKC leaves ASCII as it is, and folds it as lower() does
+        return " ".join(text.lower().split())
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
     return _SPACE.sub(" ", folded).strip()
 
@@ -286,17 +294,19 @@ def number_interval(text: str) -> tuple[int, int] | None:
 Document = Mapping[str, tuple[Any, ...]]
 
 
-def _walk(value: Any, path: tuple[str, ...]) -> Iterator[Any]:
+def _walk(value: Any, path: tuple[str, ...], depth: int, out: list[Any]) -> list[Any]:
+    """Append to ``out`` the values at ``path[depth:]`` under ``value`` (lists flattened)."""
     if isinstance(value, list):
         for item in value:
-            yield from _walk(item, path)
-        return
-    if not path:
+            _walk(item, path, depth, out)
+    elif depth == len(path):
         if value is not None:
-            yield value
-        return
-    if isinstance(value, Mapping):
-        yield from _walk(value.get(path[0]), path[1:])
+            out.append(value)
+    elif type(value) is dict or isinstance(value, Mapping):
+        child = value.get(path[depth])
+        if child is not None:
+            _walk(child, path, depth + 1, out)
+    return out
 
 
 def _raw_values(field: Field, record: Any) -> Iterable[Any]:
@@ -310,7 +320,7 @@ def _raw_values(field: Field, record: Any) -> Iterable[Any]:
     metadata = record.metadata
     if not isinstance(metadata, Mapping) or field.path[0] not in metadata:
         return ()
-    return _walk(metadata, field.path)
+    return _walk(metadata, field.path, 0, [])
 
 
 def _scalar_text(value: Any) -> str | None:
@@ -322,8 +332,13 @@ def _scalar_text(value: Any) -> str | None:
 
 
 def _field_values(field: Field, record: Any) -> tuple[Any, ...]:
+    return _converted(field, _raw_values(field, record))
+
+
+def _converted(field: Field, raws: Iterable[Any]) -> tuple[Any, ...]:
+    """A field's raw values as the index keeps them (see :data:`Document`)."""
     out: list[Any] = []
-    for raw in _raw_values(field, record):
+    for raw in raws:
         if field.type == "date":
             if isinstance(raw, datetime):
                 out.append(to_micros(raw))
@@ -355,17 +370,58 @@ def _field_values(field: Field, record: Any) -> tuple[Any, ...]:
     return tuple(out)
 
 
+def _path_tree() -> dict[Any, Any]:
+    """The metadata fields' paths as a tree: key -> subtree; None -> the fields ending here."""
+    tree: dict[Any, Any] = {}
+    for field in _FIELD_LIST:
+        if field.envelope is None and field.name != FULL_TEXT:
+            node = tree
+            for part in field.path:
+                node = node.setdefault(part, {})
+            node.setdefault(None, []).append(field.name)
+    return tree
+
+
+_PATH_TREE = _path_tree()
+
+
+def _gather(value: Any, node: dict[Any, Any], out: dict[str, list[Any]]) -> None:
+    """Every metadata field's raw values in one walk of the record (what
+    :func:`_raw_values` gives field by field, in the same order)."""
+    if isinstance(value, list):
+        for item in value:
+            _gather(item, node, out)
+        return
+    names = node.get(None)
+    if names is not None:
+        for name in names:
+            out.setdefault(name, []).append(value)
+    if type(value) is dict or isinstance(value, Mapping):
+        for key, child in node.items():
+            if key is not None:
+                inner = value.get(key)
+                if inner is not None:
+                    _gather(inner, child, out)
+
+
 def extract(record: Any) -> dict[str, tuple[Any, ...]]:
     """Every field's values for a record (``Record`` or anything shaped like it).
 
     Fields without values are absent. ``_text`` holds the tokens of each
     value of the :data:`FULL_TEXT_SOURCES`, one entry a value.
     """
+    raws: dict[str, list[Any]] = {}
+    if isinstance(record.metadata, Mapping):
+        _gather(record.metadata, _PATH_TREE, raws)
     doc: dict[str, tuple[Any, ...]] = {}
     for field in _FIELD_LIST:
         if field.name == FULL_TEXT:
             continue
-        values = _field_values(field, record)
+        if field.envelope is not None:
+            values = _field_values(field, record)
+        else:
+            found = raws.get(field.name)
+            values = _converted(field, found) if found else ()
         if values:
             doc[field.name] = values
     text: list[tuple[str, ...]] = []
