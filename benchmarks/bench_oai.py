@@ -9,10 +9,14 @@ Measures, in one run on one database:
   the list), page 2 and page 1,000 (by resumption token): keyset paging
   should make page 1,000 cost what page 2 costs.
 
+* the process's resident memory (now and peak) after filling and after
+  each harvest: the harvest should keep it flat.
+
 Usage::
 
     python benchmarks/bench_oai.py                 # 100,000 records, SQLite
     python benchmarks/bench_oai.py --records 20000
+    python benchmarks/bench_oai.py --records 1000000 --formats oai_dc
     python benchmarks/bench_oai.py --database postgresql+psycopg://postgres@127.0.0.1/test
 
 Records are inserted in bulk (not through the record service: that is not
@@ -117,7 +121,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--page-size", type=int, default=100)
     parser.add_argument("--database", default="", help="SQLAlchemy URL (default: temp SQLite)")
+    parser.add_argument("--formats", default="oai_dc,oai_datacite,oai_openaire",
+                        help="the metadata prefixes to harvest, comma-separated")
     options = parser.parse_args(argv)
+    prefixes = [p for p in options.formats.split(",") if p]
 
     with scratch_database(options.database, "bench_oai") as (engine, folder):
         import repository_core.migrate
@@ -127,7 +134,7 @@ def main(argv: list[str] | None = None) -> None:
         t = time.perf_counter()
         populate(engine, options.records)
         print(f"inserted {options.records} records in {time.perf_counter() - t:.1f} s "
-              f"({engine.dialect.name})")
+              f"({engine.dialect.name}); {memory()}")
 
         # rate limits off: this measures harvesting, from one client, as fast as it goes
         config = Config(data_dir=str(folder), secret_key="bench", oai_page_size=options.page_size,
@@ -139,15 +146,15 @@ def main(argv: list[str] | None = None) -> None:
         deep = min(1000, pages)
         rates = {}
         token_deep = None
-        for prefix in ("oai_dc", "oai_datacite", "oai_openaire"):
+        for prefix in prefixes:
             count, seconds, kept = harvest(client, prefix, keep_token_of_page=deep)
             assert count == options.records, (prefix, count)
             token_deep = token_deep or kept
             rates[prefix] = count / seconds
             print(f"ListRecords {prefix:13s} {count} records in {seconds:7.1f} s: "
-                  f"{rates[prefix]:8.0f} records/s")
-        print(f"oai_datacite / oai_dc throughput: {rates['oai_datacite'] / rates['oai_dc']:.2f}")
-        print(f"oai_openaire / oai_dc throughput: {rates['oai_openaire'] / rates['oai_dc']:.2f}")
+                  f"{rates[prefix]:8.0f} records/s; {memory()}")
+        for prefix in prefixes[1:]:
+            print(f"{prefix} / {prefixes[0]} throughput: {rates[prefix] / rates[prefixes[0]]:.2f}")
 
         first = latency(client, {"verb": "ListRecords", "metadataPrefix": "oai_dc"})
         _, _, token2 = harvest_first_token(client)
@@ -159,6 +166,18 @@ def main(argv: list[str] | None = None) -> None:
             print(f"page {deep} (token):        {deep_t * 1000:7.1f} ms")
             print(f"ratio page {deep} / page 2: {deep_t / second:.2f}")
             print(f"ratio page {deep} / page 1: {deep_t / first:.2f}")
+        print(f"ratio page 1 / page 2:    {first / second:.2f}")
+
+
+def memory() -> str:
+    """This process's resident memory now and at its peak (Linux)."""
+    fields = {}
+    with open("/proc/self/status") as status:
+        for line in status:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                fields[key] = int(value.split()[0]) // 1024
+    return f"RSS {fields.get('VmRSS', 0)} MB, peak {fields.get('VmHWM', 0)} MB"
 
 
 def harvest_first_token(client: Any) -> tuple[int, float, str]:
