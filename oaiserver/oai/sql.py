@@ -149,30 +149,33 @@ class SQLRepository:
                                until is not None, require_doi, fp is not None, limit)
             sql, names, defaults = _page_statement(dialect, shape)
             params = {**defaults, **values}
-            rows = conn.exec_driver_sql(
+            rows: Sequence[Any] = conn.exec_driver_sql(
                 sql, tuple(params[n] for n in names) if names is not None else params
             ).fetchall()
 
             from_db = _datetime_from_db(dialect)
             drafts = {row[6] for row in rows if row[13]}
+            if fp is None:  # no payload columns: None in their place
+                rows = [(*row[:14], None, None, row[14]) for row in rows]
             page: list[tuple[Record, datetime, bool, bytes | None, str | None]] = []
-            for row in rows:
-                (stamp, member, rid, created, rds, revision, doi, deleted, harvest_source,
+            for (stamp, member, rid, created, rds, revision, doi, deleted, harvest_source,
                  concept_id, version_index, is_latest, collections, _draft,
-                 payload, p_doi, specs) = row if fp is not None else (*row[:14], None, None, row[14])
+                 payload, p_doi, specs) in rows:
                 shown = None if doi in drafts else doi
                 if payload is not None and p_doi != shown:
                     payload = None  # rendered before DataCite confirmed the DOI (or since)
+                datestamp = from_db(rds)
                 record = Record(  # the public DOI once the metadata is known (_with_metadata)
-                    id=rid, metadata={}, created=from_db(created), datestamp=from_db(rds),
+                    id=rid, metadata={}, created=from_db(created), datestamp=datestamp,
                     revision=revision, doi=doi if payload is None else shown,
                     deleted=bool(deleted), collections=_collections(collections),
                     harvest_source=harvest_source, concept_id=concept_id,
                     version_index=version_index, is_latest=bool(is_latest),
                 )
-                if payload is not None and not isinstance(payload, bytes):
+                if payload is not None and type(payload) is not bytes:
                     payload = bytes(payload)
-                page.append((record, from_db(stamp), bool(member), payload, specs))
+                page.append((record, datestamp if stamp == rds else from_db(stamp),
+                             bool(member), payload, specs))
             missing = [r.id for r, _, _, payload, _ in page if payload is None]
             metadata = self._metadata_of(conn, missing) if missing else {}
             records = [r if payload is not None else _with_metadata(r, metadata[r.id], drafts)
