@@ -18,7 +18,10 @@ One run, on one machine, side by side:
 * page 1 (the snapshot bound and the count), page 2 and page 1,000 latency
   over HTTP, and the server's resident memory (now and peak) after the harvests.
 
-Printed: records/s of each, the ratios ours / reference and HTTP / in-process.
+Printed: records/s of each, the ratios ours / reference and HTTP / in-process,
+and each server's CPU time per page (user + system, from ``/proc``): on a
+shared machine the wall-clock rates move with the load, the CPU time much
+less.
 
 Usage::
 
@@ -130,6 +133,12 @@ def start(args: list[str]) -> tuple[subprocess.Popen[bytes], int]:
     return proc, port
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far, seconds (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> tuple[float, float]:
     """(current, peak) resident set size of a process, MB (Linux)."""
     found = {}
@@ -239,7 +248,7 @@ def main(argv: list[str] | None = None) -> None:
         ref, ref_port = start(["--serve-reference", "--records", str(options.records),
                                "--page-size", str(options.page_size)])
         try:
-            run(options, services, ours, our_port, ref_port)
+            run(options, services, ours, our_port, ref, ref_port)
         finally:
             for proc in (ours, ref):
                 proc.terminate()
@@ -247,36 +256,49 @@ def main(argv: list[str] | None = None) -> None:
     print(f"load average after: {os.getloadavg()}")
 
 
-def run(options: Any, services: Any, ours: Any, our_port: int, ref_port: int) -> None:
+def run(options: Any, services: Any, ours: Any, our_port: int, ref: Any, ref_port: int) -> None:
     n = options.records
     pages = -(-n // options.page_size)
     deep = min(1000, pages)
     deep_token = None
     rates: dict[tuple[str, str], float] = {}
+    # the server's own CPU time per page too: wall-clock rates on a shared
+    # machine move with its load, a server's CPU time much less
+    cpu: dict[tuple[str, str], float] = {}
     for encoding in ("identity", "gzip"):
+        before = cpu_seconds(ref.pid)
         ref_count, ref_s, _ = harvest(Client(ref_port, encoding).get, "oai_dc")
+        cpu[("reference", encoding)] = (cpu_seconds(ref.pid) - before) / pages * 1000
         assert ref_count == n, ref_count
         rates[("reference", encoding)] = n / ref_s
-        print(f"reference oai_dc       {encoding:8s} {n / ref_s:9.0f} records/s")
+        print(f"reference oai_dc       {encoding:8s} {n / ref_s:9.0f} records/s   "
+              f"server CPU {cpu[('reference', encoding)]:5.2f} ms/page")
         for prefix in FORMATS:
+            before = cpu_seconds(ours.pid)
             count, seconds, kept = harvest(Client(our_port, encoding).get, prefix, keep=deep)
+            cpu[(prefix, encoding)] = (cpu_seconds(ours.pid) - before) / pages * 1000
             assert count == n, (prefix, count)
             deep_token = deep_token or kept
             rates[(prefix, encoding)] = n / seconds
             print(f"ours      {prefix:12s} {encoding:8s} {n / seconds:9.0f} records/s   "
-                  f"x{n / seconds / rates[('reference', encoding)]:.2f} the reference")
+                  f"x{n / seconds / rates[('reference', encoding)]:.2f} the reference; "
+                  f"server CPU {cpu[(prefix, encoding)]:5.2f} ms/page, "
+                  f"x{cpu[('reference', encoding)] / cpu[(prefix, encoding)]:.2f} the reference's")
     now, peak = rss_mb(ours.pid)
     print(f"server RSS after the harvests: {now:.0f} MB (peak {peak:.0f} MB)")
 
     endpoint = services.oai
     for prefix in FORMATS:
+        before = time.process_time()
         count, seconds, _ = harvest(
             lambda p: endpoint.respond({k: [v] for k, v in p.items()}), prefix)
+        spent = (time.process_time() - before) / pages * 1000
         assert count == n
         inproc = n / seconds
         print(f"in-process {prefix:12s}          {inproc:9.0f} records/s   "
               f"HTTP identity x{rates[(prefix, 'identity')] / inproc:.2f}, "
-              f"gzip x{rates[(prefix, 'gzip')] / inproc:.2f} of in-process")
+              f"gzip x{rates[(prefix, 'gzip')] / inproc:.2f} of in-process; "
+              f"CPU {spent:5.2f} ms/page (with the client's counting)")
 
     get = Client(our_port, "identity").get
     first = median_ms(get, {"verb": "ListRecords", "metadataPrefix": "oai_dc"})

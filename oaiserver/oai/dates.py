@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
-from .namespaces import DATESTAMP_FORMAT
-
 __all__ = ["LAST_MOMENT", "Granularity", "UTCDate", "format_datestamp", "parse_utc_date"]
 
 # fullmatch (no trailing newline); ASCII digits only: ``\d`` alone would take
@@ -75,5 +73,12 @@ def parse_utc_date(text: str) -> UTCDate:
 
 
 def format_datestamp(value: datetime) -> str:
-    """A datestamp in the repository's granularity (seconds), in UTC."""
-    return value.astimezone(UTC).strftime(DATESTAMP_FORMAT)
+    """A datestamp in the repository's granularity (seconds), in UTC.
+
+    ``isoformat`` rather than ``strftime(DATESTAMP_FORMAT)``: the same text
+    for every year from 1000 on, a third of the time (a list page writes one
+    per record), and four digits for earlier years too, as the schema wants.
+    """
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="seconds")[:19] + "Z"

@@ -21,16 +21,19 @@ and :class:`SQLPayloadCache`, which keeps rendered payloads
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, and_, case, exists, func, null, select, text, true
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, and_, bindparam, case, exists, func, select, text, true, tuple_
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session, aliased
 
 from repository_core.datestamps import serve_bound
-from repository_core.db import write_engine
+from repository_core.db import UTCDateTime, write_engine
 from repository_core.harvest.sources import provenance_of
 from repository_core.models import MembershipRow, PayloadRow, RecordRow, SetRow
 from repository_core.paging import keyset_range
@@ -110,69 +113,110 @@ class SQLRepository:
         """A page of entries; with ``payload_format``, each record's kept payload in it
         where still valid (``Entry.payload``), and then its metadata is not read.
 
-        One statement selects the envelope columns (no ORM object per row) and,
-        joined, the kept payloads; a second reads the metadata of the rows
-        without a valid payload, the only ones that need it.
+        One statement (:func:`_page_statement`: compiled once per shape, run as
+        the driver's SQL) selects the envelope columns, the record's current
+        set specs and, joined, the kept payloads; a second reads the metadata of
+        the rows without a valid payload, the only ones that need it.
         """
         fp = self.payloads.fingerprint if payload_format and self.payloads else None
-        with self._session() as s, s.begin():
-            if set_spec is None:
-                stmt = select(
-                    RecordRow.datestamp.label("ds"), true().label("member"), *_envelope()
-                ).where(*keyset_range(RecordRow.datestamp, RecordRow.id, after=after,
-                                      since=since, until=until))
-                if require_doi:
-                    stmt = stmt.where(has_public_doi())
-                stmt = stmt.order_by(RecordRow.datestamp, RecordRow.id)
-            else:
-                stmt = self._set_select(s, set_spec, require_doi)
-                ds, rid = stmt.selected_columns.ds, stmt.selected_columns.rid
-                stmt = stmt.where(*keyset_range(ds, rid, after=after, since=since, until=until))
-                stmt = stmt.order_by(ds, rid)
-            p = PayloadRow
-            if fp is not None:  # kept at this revision and datestamp, in this configuration
-                stmt = stmt.add_columns(p.payload, p.doi).outerjoin(
-                    p, and_(p.record_id == RecordRow.id, p.format == payload_format,
-                            p.fingerprint == fp, p.revision == RecordRow.revision,
-                            p.datestamp == RecordRow.datestamp))
-            else:
-                stmt = stmt.add_columns(null(), null())
-            rows = s.execute(stmt.limit(limit)).all()
-            drafts = {row.doi for row in rows if row.draft}
-            page: list[tuple[Record, datetime, bool, bytes | None]] = []
-            for row in rows:
-                (stamp, member, rid, created, rds, revision, doi, deleted, harvest_source,
+        dialect = self.engine.dialect
+        # keyset_range's clauses: after the cursor, its datestamp folded into the lower bound
+        lower = since
+        if after is not None:
+            lower = after.datestamp if since is None else max(since, after.datestamp)
+        values: dict[str, Any] = {}
+        with self.engine.connect() as conn, conn.begin():
+            below: list[str] = []
+            if set_spec is not None:
+                values["spec"] = set_spec
+                defined = conn.exec_driver_sql(
+                    *_driver(dialect, "SELECT spec FROM oai_sets WHERE spec = ?", (set_spec,)))
+                if defined.first() is None:
+                    with Session(bind=conn) as s:
+                        below = _topmost_below(s, set_spec)
+                    values.update((f"below_{i}", spec) for i, spec in enumerate(below))
+            to_db = _datetime_to_db(dialect)
+            if after is not None:
+                values["after_ds"], values["after_id"] = to_db(after.datestamp), after.id
+            if lower is not None:
+                values["lower"] = to_db(lower)
+            if until is not None:
+                values["until"] = to_db(until)
+            if fp is not None:
+                values["fmt"], values["fp"] = payload_format, fp
+            kind = "all" if set_spec is None else "set" if not below else "below"
+            shape = _PageShape(kind, len(below), after is not None, lower is not None,
+                               until is not None, require_doi, fp is not None, limit)
+            sql, names, defaults = _page_statement(dialect, shape)
+            params = {**defaults, **values}
+            rows: Sequence[Any] = conn.exec_driver_sql(
+                sql, tuple(params[n] for n in names) if names is not None else params
+            ).fetchall()
+
+            from_db = _datetime_from_db(dialect)
+            drafts = {row[6] for row in rows if row[13]}
+            if fp is None:  # no payload columns: None in their place
+                rows = [(*row[:14], None, None, row[14]) for row in rows]
+            page: list[tuple[Record, datetime, bool, bytes | None, str | None]] = []
+            for (stamp, member, rid, created, rds, revision, doi, deleted, harvest_source,
                  concept_id, version_index, is_latest, collections, _draft,
-                 payload, p_doi) = row
+                 payload, p_doi, specs) in rows:
                 shown = None if doi in drafts else doi
-                if p_doi != shown:  # rendered before DataCite confirmed the DOI (or since)
-                    payload = None
+                if payload is not None and p_doi != shown:
+                    payload = None  # rendered before DataCite confirmed the DOI (or since)
+                datestamp = from_db(rds)
                 record = Record(  # the public DOI once the metadata is known (_with_metadata)
-                    id=rid, metadata={}, created=created, datestamp=rds, revision=revision,
-                    doi=doi if payload is None else shown, deleted=deleted, collections=tuple(collections or ()),
+                    id=rid, metadata={}, created=from_db(created), datestamp=datestamp,
+                    revision=revision, doi=doi if payload is None else shown,
+                    deleted=bool(deleted), collections=_collections(collections),
                     harvest_source=harvest_source, concept_id=concept_id,
-                    version_index=version_index, is_latest=is_latest,
+                    version_index=version_index, is_latest=bool(is_latest),
                 )
-                page.append((record, stamp, bool(member), payload))
-            metadata = self._metadata_of(s, [r.id for r, _, _, payload in page if payload is None])
+                if payload is not None and type(payload) is not bytes:
+                    payload = bytes(payload)
+                page.append((record, datestamp if stamp == rds else from_db(stamp),
+                             bool(member), payload, specs))
+            missing = [r.id for r, _, _, payload, _ in page if payload is None]
+            metadata = self._metadata_of(conn, missing) if missing else {}
             records = [r if payload is not None else _with_metadata(r, metadata[r.id], drafts)
-                       for r, _, _, payload in page]
-            sets = self._sets_of(s, [r.id for r in records])
-            origins = provenance_of(s, [r.id for r in records if r.harvested])
+                       for r, _, _, payload, _ in page]
+            sets = self._specs_with_ancestors(conn, {r.id: specs for r, _, _, _, specs in page})
+            harvested = [r.id for r in records if r.harvested]
+            origins = {}
+            if harvested:
+                with Session(bind=conn) as s:
+                    origins = provenance_of(s, harvested)
         return [
             Entry(r, stamp, r.deleted or not member, sets.get(r.id, ()), origins.get(r.id),
                   payload)
-            for r, (_, stamp, member, payload) in zip(records, page, strict=True)
+            for r, (_, stamp, member, payload, _) in zip(records, page, strict=True)
         ]
 
     @staticmethod
-    def _metadata_of(s: Session, record_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    def _metadata_of(conn: Any, record_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         if not record_ids:
             return {}
-        rows = s.execute(
+        rows = conn.execute(
             select(RecordRow.id, RecordRow.metadata_json).where(RecordRow.id.in_(record_ids))
         )
         return {rid: metadata for rid, metadata in rows}
+
+    @staticmethod
+    def _specs_with_ancestors(
+        conn: Any, specs_of: Mapping[str, str | None]
+    ) -> dict[str, tuple[str, ...]]:
+        """Each record's current sets (the page's aggregated column), with the defined
+        sets above them, as :meth:`_sets_of` gives them."""
+        found = {rid: set(specs.split(" ")) for rid, specs in specs_of.items() if specs}
+        ancestors = {a for specs in found.values() for spec in specs for a in spec_ancestors(spec)}
+        defined: set[str] = set()
+        if ancestors:
+            defined = set(conn.execute(
+                select(SetRow.spec).where(SetRow.spec.in_(sorted(ancestors)))).scalars())
+        return {
+            rid: tuple(sorted(specs | {a for sp in specs for a in spec_ancestors(sp)} & defined))
+            for rid, specs in found.items()
+        }
 
     def count_records(
         self,
@@ -368,3 +412,114 @@ def _topmost_below(s: Session, spec: str) -> list[str]:
     return sorted(
         d for d in below if not any(a in below for a in list(spec_ancestors(d))[depth:])
     )
+
+
+class _PageShape(NamedTuple):
+    """What a list page's statement looks like, apart from its values."""
+
+    #: "all" records, one defined "set", or the sets "below" a spec that is not defined
+    kind: str
+    below: int
+    after: bool
+    lower: bool
+    until: bool
+    require_doi: bool
+    payload: bool
+    limit: int
+
+
+@lru_cache(maxsize=256)
+def _page_statement(
+    dialect: Dialect, shape: _PageShape
+) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
+    """A list page's SELECT for ``shape``, compiled once: (SQL, the order of its
+    parameters for a positional driver or None, the values of the constant ones).
+
+    Columns: ds, member, :func:`_envelope`, then the payload and the DOI it was
+    rendered with (with ``shape.payload``), then the record's current set specs
+    joined by spaces (no setSpec holds one), aggregated in a correlated subquery.
+    Values bound by name: spec, below_0 ..., after_ds, after_id, lower, until,
+    fmt, fp (datetimes as the driver stores them: :func:`_datetime_to_db`).
+    """
+    m = MembershipRow
+    ds: Any
+    rid: Any
+    if shape.kind == "all":
+        stmt = select(RecordRow.datestamp.label("ds"), true().label("member"), *_envelope())
+        ds, rid = RecordRow.datestamp, RecordRow.id
+    else:
+        if shape.kind == "set":
+            stmt = (
+                select(m.datestamp.label("ds"), m.member.label("member"), *_envelope(m.record_id))
+                .join(RecordRow, RecordRow.id == m.record_id)
+                .where(m.set_spec == bindparam("spec"))
+            )
+        else:
+            grouped = (
+                select(
+                    m.record_id.label("rid"),
+                    func.max(m.datestamp).label("ds"),
+                    func.max(case((m.member.is_(True), 1), else_=0)).label("member"),
+                )
+                .where(m.set_spec.in_([bindparam(f"below_{i}") for i in range(shape.below)]))
+                .group_by(m.record_id)
+                .subquery()
+            )
+            stmt = select(
+                grouped.c.ds, grouped.c.member, *_envelope(grouped.c.rid)
+            ).join(RecordRow, RecordRow.id == grouped.c.rid)
+        ds, rid = stmt.selected_columns.ds, stmt.selected_columns.rid
+    if shape.require_doi:
+        stmt = stmt.where(has_public_doi())
+    # repository_core.paging.keyset_range, with its values bound by name
+    if shape.after:
+        stmt = stmt.where(tuple_(ds, rid) > tuple_(bindparam("after_ds"), bindparam("after_id")))
+    if shape.lower:
+        stmt = stmt.where(ds >= bindparam("lower"))
+    if shape.until:
+        stmt = stmt.where(ds <= bindparam("until"))
+    if shape.payload:  # kept at this revision and datestamp, in this configuration
+        p = PayloadRow
+        stmt = stmt.add_columns(p.payload, p.doi).outerjoin(
+            p, and_(p.record_id == RecordRow.id, p.format == bindparam("fmt"),
+                    p.fingerprint == bindparam("fp"), p.revision == RecordRow.revision,
+                    p.datestamp == RecordRow.datestamp))
+    ms = aliased(MembershipRow, name="current_sets")
+    joined = (func.group_concat(ms.set_spec, " ") if dialect.name == "sqlite"
+              else func.string_agg(ms.set_spec, " "))
+    specs = (select(joined).where(ms.record_id == RecordRow.id, ms.member.is_(True))
+             .correlate(RecordRow).scalar_subquery())
+    stmt = stmt.add_columns(specs).order_by(ds, rid).limit(shape.limit)
+    compiled = stmt.compile(dialect=dialect)
+    sql = compiled.string
+    if "POSTCOMPILE" in sql:  # pragma: no cover - a programming error
+        raise AssertionError(f"a list page's statement must compile to plain SQL: {sql}")
+    names = tuple(compiled.positiontup or ()) if compiled.positional else None
+    defaults = {k: v for k, v in compiled.params.items() if v is not None}
+    return sql, names, defaults
+
+
+def _driver(dialect: Dialect, sql: str, params: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
+    """A small statement written with ``?`` placeholders, in the driver's own style."""
+    return (sql if dialect.paramstyle == "qmark" else sql.replace("?", "%s")), params
+
+
+@lru_cache(maxsize=16)
+def _datetime_to_db(dialect: Dialect) -> Callable[[datetime], Any]:
+    """An aware datetime as the driver stores a :class:`UTCDateTime` column (SQLite: text)."""
+    process = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    return process if process is not None else (lambda value: value)
+
+
+@lru_cache(maxsize=16)
+def _datetime_from_db(dialect: Dialect) -> Callable[[Any], Any]:
+    """A :class:`UTCDateTime` column's value as the driver hands it, read aware."""
+    process = UTCDateTime().dialect_impl(dialect).result_processor(dialect, None)
+    return process if process is not None else (lambda value: value)
+
+
+def _collections(raw: Any) -> tuple[str, ...]:
+    """The ``collections`` column as the driver hands it (SQLite: JSON text; psycopg: a list)."""
+    if not raw or raw == "[]":
+        return ()
+    return tuple(json.loads(raw) if isinstance(raw, str | bytes) else raw)

@@ -183,7 +183,8 @@ def _attr(value: str) -> str:
 
 def _header_text(header: Header) -> str:
     status = ' status="deleted"' if header.deleted else ""
-    sets = "".join(f"<setSpec>{escape(spec)}</setSpec>" for spec in header.sets)
+    sets = ("".join([f"<setSpec>{escape(spec)}</setSpec>" for spec in header.sets])
+            if header.sets else "")
     return (f"<header{status}><identifier>{escape(header.identifier)}</identifier>"
             f"<datestamp>{format_datestamp(header.datestamp)}</datestamp>{sets}</header>")
 
