@@ -9,10 +9,11 @@ phrase:
 * the words travel as one JSON array parameter, unpacked into a small
   ``(k, token)`` table (``json_each`` on SQLite,
   ``jsonb_array_elements_text`` on PostgreSQL);
-* the walk starts at every position of word 0 (the ``(field, term)``
-  index) and steps to position + 1 of the same value while the token there
-  is word k + 1 (the primary key ``(record, field, ord, pos)``), so most
-  starts end after one step;
+* the walk starts at every position of its rarest word (the ``(field,
+  term, record_id, ord, pos)`` index, read alone) and checks the other
+  words one at a time, each at its offset from the start in the same value
+  (one probe of that index with every column given: no read of the table),
+  so most starts end after one step;
 * a record matches when a walk reaches the last word.
 
 Same meaning as :func:`.memory._phrase_in` (consecutive tokens inside one

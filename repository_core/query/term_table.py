@@ -36,6 +36,6 @@ class TermRow(Base):
     raw: Mapped[str | None] = mapped_column(String(600), nullable=True)
 
     __table_args__ = (
-        Index("ix_query_terms_field_term", "field", "term", "record_id"),
+        Index("ix_query_terms_field_term_pos", "field", "term", "record_id", "ord", "pos"),
         Index("ix_query_terms_field_num", "field", "num", "record_id"),
     )

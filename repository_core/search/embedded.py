@@ -431,12 +431,27 @@ def search(
     # count them when more than ``facet_hits`` match, and fewer of them than
     # asked is the exact total without a count
     top: list[Any] | None = None
+    # ranked by relevance, every match is read to order them: the statement
+    # counts them too (a window over the match), where a count of its own
+    # evaluated the whole query a second time (a phrase's walk, a broad word's
+    # postings)
+    counted = sort_key == "relevance"
     if after is None or facets:
-        top = list(session.execute(
-            _ordered(session, sort_key, words, where, None).limit(max(facet_hits, size + 1)),
-            execution_options=opts).all())
+        ordered = _ordered(session, sort_key, words, where, None)
+        if counted:
+            # the score is computed inside (OFFSET 0 keeps PostgreSQL from
+            # flattening it), so the window holds ids and scores, not the
+            # full-text vectors the score was computed from
+            matches = ordered.order_by(None).offset(0).subquery("matches")
+            ordered = (select(matches.c.id, matches.c.created, matches.c.score,
+                              func.count().over().label("matched"))
+                       .order_by(matches.c.score.desc(), matches.c.id))
+        top = list(session.execute(ordered.limit(max(facet_hits, size + 1)),
+                                   execution_options=opts).all())
     if top is not None and len(top) < max(facet_hits, size + 1):
         found = len(top)
+    elif top and counted:
+        found = int(top[0].matched)
     else:
         # counting stops past ``track_total``: an exact count of a broad match
         # would read every match, where a page reads twenty of them (a search
