@@ -431,11 +431,14 @@ def search(
     # count them when more than ``facet_hits`` match, and fewer of them than
     # asked is the exact total without a count
     top: list[Any] | None = None
-    # ranked by relevance, every match is read to order them: the statement
-    # counts them too (a window over the match), where a count of its own
-    # evaluated the whole query a second time (a phrase's walk, a broad word's
-    # postings)
-    counted = sort_key == "relevance"
+    # ranked by relevance, every match is read to order them: on SQLite the
+    # statement counts them too (a window over the match), where a count of
+    # its own evaluated the whole query a second time (a phrase's walk, a
+    # broad word's postings). Not on PostgreSQL: there the time budget is per
+    # statement, and ranking and counting a word in most records together
+    # (``of``: 750-820 ms under load) came close to it and was refused, where
+    # the count of its own stops at ``track_total``
+    counted = sort_key == "relevance" and _is_sqlite(session)
     if after is None or facets:
         ordered = _ordered(session, sort_key, words, where, None)
         if counted:
