@@ -36,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from ..bulk import insert_rows
 from ..models import RecordRow
 from ..write_hooks import batch_form
 from .fields import (
@@ -283,12 +284,15 @@ def term_rows(record: Any, doc: Any = None) -> list[dict[str, Any]]:
 
 
 def index_terms_many(session: Session, records: Sequence[Any], extracted: Sequence[Any]) -> None:
-    """The batch form of :func:`index_record_terms` for new records: one executemany."""
-    rows: list[dict[str, Any]] = []
+    """The batch form of :func:`index_record_terms` for new records: the rows of
+    the batch in one bulk insert (``COPY`` on PostgreSQL)."""
+    rows: list[tuple[Any, ...]] = []
     for record, doc in zip(records, extracted, strict=True):
-        rows.extend(term_rows(record, doc))
-    if rows:
-        session.execute(cast(Table, TermRow.__table__).insert(), rows)
+        rows.extend(tuple(r[c] for c in _TERM_COLUMNS) for r in term_rows(record, doc))
+    insert_rows(session, cast(Table, TermRow.__table__), _TERM_COLUMNS, rows)
+
+
+_TERM_COLUMNS = ("record_id", "field", "ord", "pos", "term", "num", "raw")
 
 
 @batch_form(index_terms_many)
