@@ -328,13 +328,14 @@ class RecordService:
         taken = set(given)
         accepted: builtins.list[int] = []
         ids: dict[int, str] = {}
+        ids_used: set[str] = set()
         for i, p in enumerate(prepared):
             if not p.ok:
                 answers[i] = InvalidRecord(p.problems or [Problem("/metadata", "not prepared")])
                 continue
             given_id = p.record_id
             if given_id is not None:
-                if given_id in stored_ids or given_id in ids.values():
+                if given_id in stored_ids or given_id in ids_used:
                     error = AlreadyStored if given_id in stored_ids else InvalidRecord
                     answers[i] = error([Problem("/id", f"a record with id {given_id!r} exists")])
                     continue
@@ -343,6 +344,7 @@ class RecordService:
                                                                "concept (all versions of a record)")])
                     continue
                 ids[i] = given_id
+                ids_used.add(given_id)
             accepted.append(i)
         fresh = self._free_ids(session, len(accepted) * 2, taken)
         holders = dict(stored_dois)

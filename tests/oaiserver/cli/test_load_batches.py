@@ -287,3 +287,31 @@ def test_a_killed_load_keeps_whole_batches_and_a_rerun_finishes(database_url: st
         services.close()
     finally:
         engine.dispose()
+
+
+def test_an_error_that_hits_the_whole_batch_costs_only_its_record(engine, tmp_path: Path) -> None:
+    """A hook without a batch form refuses one record: its batch is loaded again
+    record by record, each in a savepoint, and only that record fails."""
+    from repository_core.errors import InvalidRecord, Problem
+
+    documents = list(generate(10, seed=9))
+    refused_doi = documents[3]["metadata"]["doi"].lower()
+
+    def refuse_one(session: Any, record: Any, previous: Any) -> None:
+        if record.doi == refused_doi:
+            raise InvalidRecord([Problem("/metadata", "refused by a hook")])
+
+    services = _services(engine)
+    try:
+        services.records.hooks.append(refuse_one)
+        path = _write_lines(tmp_path / "records.jsonl", documents)
+        report = LoadReport()
+        load_source(services.records, str(path), report=report, batch_size=5)
+        assert report.failures == [(f"{path}:4", f"{path}:4: /metadata: refused by a hook")]
+        assert report.created == 9
+        rows = _rows(engine)
+        assert sorted(r[0] for r in rows["records"]) == sorted(
+            d["metadata"]["doi"].lower() for d in documents if d["metadata"]["doi"].lower() != refused_doi)
+        assert len({t[0] for t in rows["terms"]}) == 9 and len(rows["documents"]) == 9
+    finally:
+        services.close()
