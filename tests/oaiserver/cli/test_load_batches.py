@@ -315,3 +315,16 @@ def test_an_error_that_hits_the_whole_batch_costs_only_its_record(engine, tmp_pa
         assert len({t[0] for t in rows["terms"]}) == 9 and len(rows["documents"]) == 9
     finally:
         services.close()
+
+
+def test_a_progress_line_unless_quiet(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module("oaiserver.cli.load"), "PROGRESS_EVERY", 0.0)
+    path = _write_lines(env / "records.jsonl", list(generate(6, seed=12)))
+    shown = CliRunner().invoke(cli, ["load", "--batch-size", "2", str(path)])
+    assert shown.exit_code == 0, shown.stderr
+    assert "loading: 4 record(s) read, " in shown.stderr and " records/s" in shown.stderr
+    quiet = CliRunner().invoke(cli, ["load", "-q", "--update-existing", str(path)])
+    assert quiet.exit_code == 0 and "loading:" not in quiet.stderr
+    assert "loaded 6 record(s): 0 created, 0 updated, 6 unchanged" in quiet.stderr
