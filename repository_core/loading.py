@@ -43,12 +43,15 @@ from .models import RecordRow
 from .service import AlreadyStored, PreparedRecord, RecordService
 from .store import row_to_record
 
-__all__ = ["DEFAULT_BATCH_SIZE", "RECORD_SUFFIXES", "FileRejected", "LoadReport", "expand_paths",
+__all__ = ["DEFAULT_BATCH_SIZE", "MAX_BATCH_SIZE", "RECORD_SUFFIXES", "FileRejected", "LoadReport", "expand_paths",
            "load_source"]
 
 RECORD_SUFFIXES = {".xml", ".json", ".jsonl", ".ndjson"}
 JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
 DEFAULT_BATCH_SIZE = 500
+#: a batch's ids and DOIs go into one IN list each (PostgreSQL takes at most
+#: 65,535 parameters a statement, SQLite 32,766)
+MAX_BATCH_SIZE = 10_000
 
 
 class FileRejected(RepositoryError):
@@ -432,7 +435,8 @@ def load_source(
     read_warnings: list[str] = []
     count = 0
     try:
-        for items in _batches(_items(source, stream, read_warnings), max(1, batch_size)):
+        for items in _batches(_items(source, stream, read_warnings),
+                                min(max(1, batch_size), MAX_BATCH_SIZE)):
             count += len(items)
             pending = [p for item in items if (p := loader.check(item)) is not None]
             loader.load_batch(pending)

@@ -293,8 +293,8 @@ class RecordService:
         the answer is, for each in order, the stored ``Record`` or the
         ``InvalidRecord`` saying why (``AlreadyStored`` when its id or DOI
         names a stored record). The clock is locked once; the given ids and
-        DOIs are checked with one query each; generated ids are checked
-        together; the datestamps come from one clock update; concepts and
+        DOIs are checked with one query (and the ids against concepts with
+        one more); generated ids are checked together; the datestamps come from one clock update; concepts and
         records are inserted with one executemany each; a hook with a batch
         form (``many``, see :mod:`.write_hooks`) is called once for the
         batch, the others record by record, in the order of ``hooks``.
@@ -416,9 +416,12 @@ class RecordService:
                 if c not in avoid and c not in found:
                     candidates.add(c)
             wanted = sorted(candidates)
-            used = set(session.execute(
-                select(RecordRow.id).where(RecordRow.id.in_(wanted))
-                .union_all(select(ConceptRow.id).where(ConceptRow.id.in_(wanted)))).scalars())
+            used: set[str] = set()
+            for start in range(0, len(wanted), 5000):  # within the databases' parameter limits
+                chunk = wanted[start:start + 5000]
+                used.update(session.execute(
+                    select(RecordRow.id).where(RecordRow.id.in_(chunk))
+                    .union_all(select(ConceptRow.id).where(ConceptRow.id.in_(chunk)))).scalars())
             found |= candidates - used
         return sorted(found)
 

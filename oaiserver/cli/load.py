@@ -15,6 +15,7 @@ from oaiserver.services import Services
 from repository_core.errors import RepositoryError
 from repository_core.loading import (
     DEFAULT_BATCH_SIZE,
+    MAX_BATCH_SIZE,
     FileRejected,
     LoadReport,
     expand_paths,
@@ -87,7 +88,7 @@ def load_paths(
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("-q", "--quiet", is_flag=True, help="No progress line.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=DEFAULT_BATCH_SIZE,
+@click.option("--batch-size", type=click.IntRange(1, MAX_BATCH_SIZE), default=DEFAULT_BATCH_SIZE,
               show_default=True, metavar="N",
               help="Records stored per transaction; each committed batch is kept.")
 @click.option("--lenient-identifiers", is_flag=True,
