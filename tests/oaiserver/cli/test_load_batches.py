@@ -328,3 +328,19 @@ def test_a_progress_line_unless_quiet(env: Path, monkeypatch: pytest.MonkeyPatch
     quiet = CliRunner().invoke(cli, ["load", "-q", "--update-existing", str(path)])
     assert quiet.exit_code == 0 and "loading:" not in quiet.stderr
     assert "loaded 6 record(s): 0 created, 0 updated, 6 unchanged" in quiet.stderr
+
+
+def test_next_datestamps_are_strictly_increasing_after_every_bound(engine) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy.orm import Session
+
+    from repository_core.datestamps import next_datestamp, next_datestamps, serve_bound
+
+    with Session(engine) as session, session.begin():
+        first = next_datestamp(session)
+        bound = serve_bound(session, now=first + timedelta(seconds=10))
+        stamps = next_datestamps(session, 5, now=first)
+        assert stamps == sorted(set(stamps)) and stamps[0] > bound
+        assert next_datestamps(session, 0) == []
+        assert next_datestamp(session, now=first) > stamps[-1]
