@@ -31,9 +31,11 @@ from repository_core.outbox import outbox_hook
 from repository_core.payloads import forget_payloads
 from repository_core.query import index_record_terms
 from repository_core.search import EmbeddedSearch, SearchBackend, index_search_document
+from repository_core.search.embedded import index_search_documents_many
 from repository_core.service import RecordService
 from repository_core.sets import SetMembershipHook, SetService
 from repository_core.stats import UsageRecorder
+from repository_core.write_hooks import WithBatchForm
 from serializers.context import ExportContext
 
 from .config import Config
@@ -91,11 +93,14 @@ def build_services(config: Config, *, engine: Engine | None = None) -> Services:
     membership, the DOI outbox, dropping the kept OAI payloads, the
     Elasticsearch queue (if configured),
     then (auto mode) minting a DOI for a new record, which updates the
-    record and so runs the hooks once more.
+    record and so runs the hooks once more. The hooks with a batch form
+    (``repository_core.write_hooks``) write a batch of new records at once
+    (``RecordService.create_many``); the others are called record by record.
     """
     engine = engine or make_engine(config.effective_database_url)
     records = RecordService(engine, hooks=[
-        index_record_terms, index_search_document, SetMembershipHook(), outbox_hook,
+        index_record_terms, WithBatchForm(index_search_document, index_search_documents_many),
+        SetMembershipHook(), outbox_hook,
         forget_payloads,
     ])
     sets = SetService(records)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from .models import ClockRow
 
-__all__ = ["EPOCH", "ceil_second", "lock_clock", "next_datestamp", "serve_bound", "utcnow"]
+__all__ = ["EPOCH", "ceil_second", "lock_clock", "next_datestamp", "next_datestamps", "serve_bound", "utcnow"]
 
 TICK = timedelta(microseconds=1)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -57,6 +57,19 @@ def next_datestamp(session: Session, now: datetime | None = None) -> datetime:
     stamp = max(now or utcnow(), row.last_datestamp + TICK, row.served_until + TICK)
     row.last_datestamp = stamp
     return stamp
+
+
+def next_datestamps(session: Session, n: int, now: datetime | None = None) -> list[datetime]:
+    """``n`` datestamps for the writes of a batch in this transaction, from one
+    clock update: strictly increasing, each after every datestamp given or
+    served before (the guarantees of :func:`next_datestamp`, ``n`` times)."""
+    row = _clock(session)
+    if n <= 0:
+        return []
+    first = max(now or utcnow(), row.last_datestamp + TICK, row.served_until + TICK)
+    stamps = [first + i * TICK for i in range(n)]
+    row.last_datestamp = stamps[-1]
+    return stamps
 
 
 def ceil_second(value: datetime) -> datetime:

@@ -1,37 +1,61 @@
-"""Loading files of records into the store, one transaction per file.
+"""Loading files of records into the store, in batches, record by record.
 
-A file either loads whole or not at all (nothing half-written); a broken
-file is reported with its path and reason and the others go on.
+Records are read as a stream (JSON lines line by line; a file holding one
+XML or JSON document, or a JSON array, is read whole: such files are small)
+and stored ``batch_size`` at a time, one transaction a batch. Each record is
+stored whole or not at all; every committed batch is kept, so a load that
+is killed keeps what it committed, and running it again with
+``update_existing`` finishes the job without a duplicate.
 
-Loading again is safe with ``update_existing``: a record of a file whose
-record id or DOI is already stored updates that record (a new revision, the
-datestamp moves, so harvesters see the change), or, when its normalised
-metadata and collections equal the stored ones, is skipped and counted as
-unchanged. A record that carries neither an id nor a DOI cannot be matched
-and is created again. Within one run a DOI (or id) names one record: a
-second record carrying it, in the same file or another, is refused, so two
-files never silently overwrite each other.
+A bad record (one that does not parse, normalise or validate, or whose DOI
+or id was already loaded in this run) is reported with where it is
+(``FILE:LINE`` for JSON lines, ``FILE`` or ``FILE (record N)`` otherwise)
+and the JSON pointer of each problem in the record document, and skipped:
+the records around it load. A database error that hits a whole batch
+(unexpected) loads that batch again one record at a time, each in a
+savepoint, so a bad row costs only itself.
+
+Loading again is safe with ``update_existing``: a record whose record id or
+DOI is already stored updates that record (a new revision, the datestamp
+moves, so harvesters see the change), or, when its normalised metadata and
+collections equal the stored ones, is skipped and counted as unchanged.
+Without it, such a record fails (and only it). A record that carries neither
+an id nor a DOI cannot be matched and is created again. Within one run a DOI
+(or id) names one record: a second record carrying it, in the same file or
+another, is refused, so two records never silently overwrite each other.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import json
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .dois import doi_key
-from .errors import InvalidRecord, Problem, RepositoryError, UnreadableInput
-from .service import RecordService
-from .store import RecordStore
+from sqlalchemy import or_, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
-__all__ = ["RECORD_SUFFIXES", "FileRejected", "LoadReport", "expand_paths", "load_source"]
+from .datestamps import lock_clock
+from .errors import InvalidRecord, Problem, RepositoryError, UnreadableInput
+from .models import RecordRow
+from .service import AlreadyStored, PreparedRecord, RecordService
+from .store import row_to_record
+
+__all__ = ["DEFAULT_BATCH_SIZE", "MAX_BATCH_SIZE", "RECORD_SUFFIXES", "FileRejected", "LoadReport", "expand_paths",
+           "load_source"]
 
 RECORD_SUFFIXES = {".xml", ".json", ".jsonl", ".ndjson"}
+JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
+DEFAULT_BATCH_SIZE = 500
+#: a batch's ids and DOIs go into one IN list each (PostgreSQL takes at most
+#: 65,535 parameters a statement, SQLite 32,766)
+MAX_BATCH_SIZE = 10_000
 
 
 class FileRejected(RepositoryError):
-    """A record in a file is invalid: the file is not loaded; says which and why.
+    """A record in a file is invalid; says which and why.
 
     ``stored``: the record's id or DOI names a record already in the store
     (loading with ``update_existing`` would update it).
@@ -40,8 +64,11 @@ class FileRejected(RepositoryError):
     def __init__(self, source: str, index: int | None, error: InvalidRecord, *, stored: bool = False):
         self.source, self.index, self.error, self.stored = source, index, error, stored
         where = source if index is None else f"{source} (record {index + 1})"
-        reasons = "; ".join(f"{p.pointer or '/'}: {p.message}" for p in error.problems)
-        super().__init__(f"{where}: {reasons}")
+        super().__init__(f"{where}: {_reasons(error.problems)}")
+
+
+def _reasons(problems: Iterable[Problem]) -> str:
+    return "; ".join(f"{p.pointer or '/'}: {p.message}" for p in problems)
 
 
 @dataclass
@@ -51,10 +78,13 @@ class LoadReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    #: (file, reason): one a record that failed (or a file that could not be read)
     failures: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     #: "DOI <key>" / "id <id>" -> where it was loaded from in this run
     claimed: dict[str, str] = field(default_factory=dict)
+    #: appended to the reason of a record refused because its id or DOI is stored
+    stored_hint: str = ""
 
     @property
     def loaded(self) -> int:
@@ -62,12 +92,17 @@ class LoadReport:
         return self.created + self.updated + self.unchanged
 
     @property
+    def failed(self) -> int:
+        """Records that failed (a file that could not be read counts as one)."""
+        return len(self.failures)
+
+    @property
     def ok(self) -> bool:
         return not self.failures
 
     def summary(self) -> str:
         return (f"loaded {self.loaded} record(s): {self.created} created, {self.updated} updated, "
-                f"{self.unchanged} unchanged; {len(self.failures)} file(s) failed")
+                f"{self.unchanged} unchanged; {self.failed} record(s) failed")
 
 
 def expand_paths(paths: Iterable[str]) -> Iterator[str]:
@@ -85,33 +120,288 @@ def expand_paths(paths: Iterable[str]) -> Iterator[str]:
             yield raw
 
 
-def _documents(data: bytes, source: str, warnings: list[str]) -> list[dict[str, Any]]:
+# -- reading -------------------------------------------------------------------------
+
+
+@dataclass
+class _Item:
+    """One record as read: where it is, and its document or why it could not be read."""
+
+    where: str
+    document: dict[str, Any] | None = None
+    error: str | None = None
+
+
+def _line_items(lines: Iterable[tuple[int, bytes]], source: str,
+                warnings: list[str]) -> Iterator[_Item]:
     from repository_core.metadata.importing import read_records
 
-    # JSON lines: by suffix, or (stdin) top-level objects starting at column 0 of several lines
+    for number, line in lines:
+        if not line.strip():
+            continue
+        where = f"{source}:{number}"
+        try:
+            documents = read_records(line, source=source, warnings=warnings)
+        except UnreadableInput as exc:
+            yield _Item(where, error=str(exc).split(": ", 1)[-1])
+            continue
+        for k, document in enumerate(documents):
+            yield _Item(where if len(documents) == 1 else f"{where} (record {k + 1})", document)
+
+
+def _whole_items(data: bytes, source: str, warnings: list[str]) -> Iterator[_Item]:
+    from repository_core.metadata.importing import read_records
+
+    documents = read_records(data, source=source, warnings=warnings)  # UnreadableInput: the file
+    for index, document in enumerate(documents):
+        yield _Item(source if len(documents) == 1 else f"{source} (record {index + 1})", document)
+
+
+def _looks_like_json_lines(data: bytes) -> bool:
+    """Top-level objects starting at column 0 of several lines."""
     stripped = data.strip()
-    if source.endswith((".jsonl", ".ndjson")) or (
-        stripped.startswith(b"{") and b"\n{" in stripped
-    ):
-        documents: list[dict[str, Any]] = []
-        for number, line in enumerate(data.splitlines(), start=1):
-            if line.strip():
-                try:
-                    documents.extend(read_records(line, source=source, warnings=warnings))
-                except UnreadableInput as exc:
-                    raise UnreadableInput(str(exc).split(": ", 1)[-1], source=source,
-                                          line=number) from None
-        return documents
-    return read_records(data, source=source, warnings=warnings)
+    return stripped.startswith(b"{") and b"\n{" in stripped
 
 
-def _identifier_warnings(
-    service: RecordService, source: str, index: int, metadata: Any
-) -> list[str]:
+def _stream_items(stream: BinaryIO, source: str, warnings: list[str]) -> Iterator[_Item]:
+    """Records of a stream of unknown shape (stdin): JSON lines are streamed
+    when the first line is a whole JSON object and more follows; else read whole."""
+    first = stream.readline()
+    while first and not first.strip():
+        first = stream.readline()
+    if first.lstrip().startswith(b"{"):
+        try:
+            whole_line = isinstance(json.loads(first), dict)
+        except (ValueError, RecursionError):
+            whole_line = False
+        if whole_line:
+            second = stream.readline()
+            if second.strip():
+                yield from _line_items(_numbered([first, second], stream), source, warnings)
+                return
+            rest = stream.read()
+            if rest.strip():  # blank lines, then more lines
+                data = first + second + rest
+                yield from _line_items(enumerate(data.splitlines(), start=1), source, warnings)
+                return
+            yield from _whole_items(first, source, warnings)
+            return
+    data = first + stream.read()
+    if _looks_like_json_lines(data):
+        yield from _line_items(enumerate(data.splitlines(), start=1), source, warnings)
+    else:
+        yield from _whole_items(data, source, warnings)
+
+
+def _numbered(head: list[bytes], rest: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
+    number = 0
+    for chunk in (head, rest):
+        for line in chunk:
+            number += 1
+            yield number, line
+
+
+def _items(source: str, stream: BinaryIO | None, warnings: list[str]) -> Iterator[_Item]:
+    if stream is not None:
+        yield from _stream_items(stream, source, warnings)
+        return
+    try:
+        if source.lower().endswith(JSON_LINES_SUFFIXES):
+            with open(source, "rb") as handle:
+                yield from _line_items(enumerate(handle, start=1), source, warnings)
+            return
+        data = Path(source).read_bytes()
+    except OSError as exc:
+        raise UnreadableInput(exc.strerror or "cannot read", source=source) from None
+    if _looks_like_json_lines(data):
+        yield from _line_items(enumerate(data.splitlines(), start=1), source, warnings)
+    else:
+        yield from _whole_items(data, source, warnings)
+
+
+def _batches(items: Iterator[_Item], size: int) -> Iterator[list[_Item]]:
+    batch: list[_Item] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+# -- writing -------------------------------------------------------------------------
+
+
+@dataclass
+class _Pending:
+    """A record that passed the checks outside the transaction."""
+
+    where: str
+    prepared: PreparedRecord
+    collections_given: bool
+    keys: list[str]
+
+
+class _Loader:
+    def __init__(self, service: RecordService, report: LoadReport, *, lenient: bool,
+                 update_existing: bool):
+        self.service, self.report = service, report
+        self.lenient, self.update_existing = lenient, update_existing
+        self.notes: list[str] = []
+
+    def fail(self, where: str, reason: str) -> None:
+        self.report.failures.append((where, f"{where}: {reason}"))
+
+    def check(self, item: _Item) -> _Pending | None:
+        """Parse, normalise and validate once; refuse a DOI or id claimed in this run."""
+        if item.error is not None or item.document is None:
+            self.fail(item.where, item.error or "no record")
+            return None
+        document = item.document
+        prepared = self.service.prepare(
+            document.get("metadata"), collections=document.get("collections") or (),
+            record_id=document.get("id"), check_identifiers=not self.lenient)
+        if not prepared.ok:
+            self.fail(item.where, _reasons(prepared.problems))
+            return None
+        keys = {"/id": f"id {prepared.record_id}"} if prepared.record_id else {}
+        if prepared.doi:
+            keys["/doi"] = f"DOI {prepared.doi}"
+        for pointer, key in keys.items():
+            earlier = self.report.claimed.get(key)
+            if earlier is not None:
+                self.fail(item.where, f"{pointer}: {key} was loaded from {earlier} in this run; "
+                                      "one record per DOI")
+                return None
+        for key in keys.values():
+            self.report.claimed[key] = item.where
+        if self.lenient:
+            self.notes += _identifier_warnings(self.service, item.where, prepared.metadata)
+        return _Pending(item.where, prepared, bool(document.get("collections")),
+                        list(keys.values()))
+
+    def refuse(self, pending: _Pending, error: InvalidRecord | str) -> None:
+        for key in pending.keys:  # not loaded: a later record may carry it
+            if self.report.claimed.get(key) == pending.where:
+                del self.report.claimed[key]
+        if isinstance(error, str):
+            self.fail(pending.where, error)
+            return
+        reason = _reasons(error.problems)
+        if isinstance(error, AlreadyStored):
+            reason += self.report.stored_hint
+        self.fail(pending.where, reason)
+
+    def write(self, session: Session, batch: list[_Pending], counts: dict[str, int]) -> None:
+        """Store a batch in ``session``: updates one by one, new records together."""
+        new = batch
+        if self.update_existing:
+            lock_clock(session)
+            existing = self._existing(session, batch)
+            new = []
+            for pending in batch:
+                p = pending.prepared
+                row = existing.get(f"id {p.record_id}") if p.record_id else None
+                if row is None and p.doi:
+                    row = existing.get(f"DOI {p.doi}")
+                if row is None:
+                    new.append(pending)
+                    continue
+                self._update(session, pending, row, counts)
+        if not new:
+            return
+        answers = self.service.create_many([p.prepared for p in new], session)
+        for pending, answer in zip(new, answers, strict=True):
+            if isinstance(answer, InvalidRecord):
+                self.refuse(pending, answer)
+            else:
+                counts["created"] += 1
+
+    @staticmethod
+    def _existing(session: Session, batch: list[_Pending]) -> dict[str, RecordRow]:
+        ids = sorted({p.prepared.record_id for p in batch if p.prepared.record_id})
+        dois = sorted({d for p in batch if (d := p.prepared.doi)})
+        clauses = []
+        if ids:
+            clauses.append(RecordRow.id.in_(ids))
+        if dois:
+            clauses.append(RecordRow.doi.in_(dois))
+        if not clauses:
+            return {}
+        found: dict[str, RecordRow] = {}
+        for row in session.execute(select(RecordRow).where(or_(*clauses))).scalars():
+            found[f"id {row.id}"] = row
+            if row.doi:
+                found[f"DOI {row.doi}"] = row
+        return found
+
+    def _update(self, session: Session, pending: _Pending, row: RecordRow,
+                counts: dict[str, int]) -> None:
+        p = pending.prepared
+        existing = row_to_record(row)
+        collections = list(p.collections) if pending.collections_given else None
+        if existing.metadata == p.metadata and not existing.deleted and (
+            collections is None or collections == list(existing.collections)
+        ):
+            counts["unchanged"] += 1
+            return
+        try:
+            with session.begin_nested():
+                assert p.metadata is not None
+                self.service.update(existing.id, p.metadata, collections=collections,
+                                    session=session, check_identifiers=not self.lenient)
+        except InvalidRecord as exc:
+            self.refuse(pending, exc)
+            return
+        except RepositoryError as exc:
+            self.refuse(pending, str(exc))
+            return
+        counts["updated"] += 1
+
+    def load_batch(self, batch: list[_Pending]) -> None:
+        """One transaction for the batch; on an unexpected error, one savepoint a record."""
+        if not batch:
+            return
+        counts = {"created": 0, "updated": 0, "unchanged": 0}
+        failures = len(self.report.failures)
+        try:
+            with self.service.transaction() as session:
+                self.write(session, batch, counts)
+        except (SQLAlchemyError, RepositoryError):
+            del self.report.failures[failures:]
+            for pending in batch:  # as they were claimed before the batch was tried
+                for key in pending.keys:
+                    self.report.claimed[key] = pending.where
+            counts = {"created": 0, "updated": 0, "unchanged": 0}
+            with self.service.transaction() as session:
+                for pending in batch:
+                    one = {"created": 0, "updated": 0, "unchanged": 0}
+                    try:
+                        with session.begin_nested():
+                            self.write(session, [pending], one)
+                    except (SQLAlchemyError, RepositoryError) as exc:
+                        self.refuse(pending, _short(exc))
+                        continue
+                    for key, value in one.items():
+                        counts[key] += value
+        self.report.created += counts["created"]
+        self.report.updated += counts["updated"]
+        self.report.unchanged += counts["unchanged"]
+
+
+def _short(exc: Exception) -> str:
+    if isinstance(exc, InvalidRecord):
+        return _reasons(exc.problems)
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _identifier_warnings(service: RecordService, where: str, metadata: Any) -> list[str]:
     """What the identifier checks would have refused, said as warnings."""
     strict = set(service.validate(metadata, check_identifiers=True))
     lenient = set(service.validate(metadata, check_identifiers=False))
-    return [f"{source} (record {index + 1}): /metadata{p.pointer}: {p.message} (kept as given)"
+    return [f"{where}: /metadata{p.pointer}: {p.message} (kept as given)"
             for p in sorted(strict - lenient, key=lambda p: p.pointer)]
 
 
@@ -124,77 +414,34 @@ def load_source(
     warnings: list[str] | None = None,
     update_existing: bool = False,
     report: LoadReport | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Load every record of one file (or stdin) in one transaction; return the count.
+    """Load the records of one file (or stdin), ``batch_size`` a transaction;
+    return how many records were read (failed ones included).
 
-    ``lenient_identifiers`` keeps identifiers that fail their checksum or
-    syntax check (legacy data), and appends a warning for each to ``warnings``
-    (``report.warnings`` when a report is given), as it does for what the
-    reader dropped. ``update_existing``: see the module docstring. The
-    counts go to ``report`` once the file is committed.
+    Failed records go to ``report.failures`` and the others load; a file
+    that cannot be read at all raises ``UnreadableInput`` (what was
+    committed before stays). ``lenient_identifiers`` keeps identifiers that
+    fail their checksum or syntax check (legacy data), and appends a
+    warning for each to ``warnings`` (``report.warnings`` when a report is
+    given), as it does for what the reader dropped. ``update_existing``: see
+    the module docstring. ``progress`` is called with the number of records
+    read so far after each committed batch.
     """
     report = report if report is not None else LoadReport()
     warnings = warnings if warnings is not None else report.warnings
-    if stream is not None:
-        data = stream.read()
-    else:
-        try:
-            data = Path(source).read_bytes()
-        except OSError as exc:
-            raise UnreadableInput(exc.strerror or "cannot read", source=source) from None
+    loader = _Loader(service, report, lenient=lenient_identifiers, update_existing=update_existing)
     read_warnings: list[str] = []
-    documents = _documents(data, source, read_warnings)
-    counts = {"created": 0, "updated": 0, "unchanged": 0}
-    claimed: dict[str, str] = {}
-    notes: list[str] = []
-    with service.transaction() as session:
-        for index, document in enumerate(documents):
-            where = source if len(documents) == 1 else f"{source} (record {index + 1})"
-            stored = False
-            try:
-                metadata = service.normalize(document["metadata"])
-                record_id = document.get("id")
-                doi = metadata.get("doi") if isinstance(metadata, dict) else None
-                keys = {"/id": f"id {record_id}"} if record_id else {}
-                if isinstance(doi, str) and doi:
-                    keys["/doi"] = f"DOI {doi_key(doi)}"
-                for pointer, key in keys.items():
-                    earlier = claimed.get(key) or report.claimed.get(key)
-                    if earlier is not None:
-                        raise InvalidRecord([Problem(pointer, f"{key} was loaded from {earlier} in this run; "
-                                                              "one record per DOI")])
-                    claimed[key] = where
-                store = RecordStore(session)
-                existing = (store.get(record_id) if record_id else None) or (
-                    store.get_by_doi(doi) if isinstance(doi, str) and doi else None)
-                stored = existing is not None
-                if existing is not None and update_existing:
-                    collections = document.get("collections") or None
-                    if existing.metadata == metadata and not existing.deleted and (
-                        collections is None or list(collections) == list(existing.collections)
-                    ):
-                        counts["unchanged"] += 1
-                        continue
-                    service.update(existing.id, metadata, collections=collections, session=session,
-                                   check_identifiers=not lenient_identifiers)
-                    counts["updated"] += 1
-                else:
-                    service.create(
-                        metadata,
-                        collections=document.get("collections") or (),
-                        record_id=record_id,
-                        session=session,
-                        check_identifiers=not lenient_identifiers,
-                    )
-                    counts["created"] += 1
-                if lenient_identifiers:
-                    notes += _identifier_warnings(service, source, index, metadata)
-            except InvalidRecord as exc:
-                raise FileRejected(source, index if len(documents) > 1 else None, exc,
-                                   stored=stored and not update_existing) from None
-    report.created += counts["created"]
-    report.updated += counts["updated"]
-    report.unchanged += counts["unchanged"]
-    report.claimed.update(claimed)
-    warnings += read_warnings + notes
-    return len(documents)
+    count = 0
+    try:
+        for items in _batches(_items(source, stream, read_warnings),
+                                min(max(1, batch_size), MAX_BATCH_SIZE)):
+            count += len(items)
+            pending = [p for item in items if (p := loader.check(item)) is not None]
+            loader.load_batch(pending)
+            if progress is not None:
+                progress(count)
+    finally:
+        warnings += read_warnings + loader.notes
+    return count

@@ -28,7 +28,7 @@ When not to use: nothing here talks HTTP or decides DOIs (that is
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -40,6 +40,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     and_,
     func,
@@ -56,6 +57,7 @@ from .db import Base, UTCDateTime
 from .errors import InvalidRecord, Problem
 from .models import ConceptRow, InstanceSettingRow, RecordRow
 from .records import Record
+from .write_hooks import batch_form
 
 __all__ = [
     "DOI_STATES",
@@ -207,6 +209,34 @@ def _concept_changes(record: Record, previous: Record | None) -> bool:
             or record.doi != previous.doi or record.deleted != previous.deleted)
 
 
+def outbox_many(session: Session, records: Sequence[Record], extracted: Sequence[Any] = ()) -> None:
+    """The batch form of :func:`outbox_hook` for new records: one query for the
+    registrations of the batch's concepts, one for those of its DOIs, one insert."""
+    concepts = sorted({r.concept_id for r in records if r.concept_id is not None})
+    concept_dois = dict(session.execute(
+        select(ConceptDOIRegistrationRow.concept_id, ConceptDOIRegistrationRow.doi)
+        .where(ConceptDOIRegistrationRow.concept_id.in_(concepts))).all()) if concepts else {}
+    dois = sorted({r.doi for r in records if r.doi})
+    holders = dict(session.execute(
+        select(DOIRegistrationRow.doi, DOIRegistrationRow.record_id)
+        .where(DOIRegistrationRow.doi.in_(dois))).all()) if dois else {}
+    if not concept_dois and not holders:
+        return
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    for record in records:
+        common = {"revision": record.revision, "state": "pending", "attempts": 0,
+                  "not_before": now, "created": now}
+        if record.concept_id in concept_dois:
+            rows.append({"doi": concept_dois[record.concept_id], "record_id": record.concept_id,
+                         "reason": "concept", **common})
+        if record.doi and holders.get(record.doi) == record.id:
+            rows.append({"doi": record.doi, "record_id": record.id, "reason": "create", **common})
+    if rows:
+        session.execute(cast(Table, OutboxRow.__table__).insert(), rows)
+
+
+@batch_form(outbox_many)
 def outbox_hook(session: Session, record: Record, previous: Record | None) -> None:
     """``WriteHook``: queue a sync of the record's DOI, if it is one we manage, and
     of its concept's DOI, if the write changes what that holds.

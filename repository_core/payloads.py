@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from .db import is_sqlite
 from .models import PayloadRow
 from .records import Record
+from .write_hooks import batch_form
 
 __all__ = ["forget_many", "forget_payloads", "keep_payloads", "valid_payloads"]
 
@@ -115,6 +116,11 @@ def keep_payloads(
     return True
 
 
+def _forget_none(session: Session, records: Sequence[Record], extracted: Sequence[Any]) -> None:
+    """The batch form of :func:`forget_payloads`: new records have no payloads."""
+
+
+@batch_form(_forget_none)
 def forget_payloads(session: Session, record: Record, previous: Record | None) -> None:
     """Write hook: a written record's kept payloads go (a new record has none yet)."""
     if previous is None:

@@ -17,13 +17,14 @@ import re
 import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol, cast
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Table, or_, select
 from sqlalchemy.orm import Session
 
 from .concepts import Concept, concept_by_doi, get_concept
-from .datestamps import lock_clock, next_datestamp
+from .datestamps import lock_clock, next_datestamp, next_datestamps
 from .db import write_engine
 from .dois import doi_key
 from .errors import (
@@ -44,12 +45,14 @@ from .version_relations import (
     concept_view,
     contradictions,
     derived_relations,
+    single_version_view,
     with_relations,
     without_relations_here,
 )
 from .versions import id_taken, new_free_id, next_version_index, resolve_latest
 
-__all__ = ["Normalizer", "RecordService", "Validator", "WriteHook", "check_record_id", "new_record_id"]
+__all__ = ["AlreadyStored", "Normalizer", "PreparedRecord", "RecordService", "Validator",
+           "WriteHook", "check_record_id", "new_record_id"]
 
 # validate(metadata, *, check_identifiers) -> problems, pointers relative to the metadata
 Validator = Callable[..., list[Problem]]
@@ -64,6 +67,33 @@ class WriteHook(Protocol):
     """Called inside the write's transaction, after the record row is written."""
 
     def __call__(self, session: Session, record: Record, previous: Record | None) -> None: ...
+
+
+class AlreadyStored(InvalidRecord):
+    """A new record's id or DOI names a record already stored (an update would do)."""
+
+
+@dataclass
+class PreparedRecord:
+    """A new record normalised and validated once, outside any transaction
+    (:meth:`RecordService.prepare`): the input of :meth:`RecordService.create_many`."""
+
+    #: the normalised metadata (None when normalising failed)
+    metadata: dict[str, Any] | None
+    collections: tuple[str, ...] = ()
+    record_id: str | None = None
+    #: what is wrong with it, located in the record document (``/metadata/...``)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.metadata is not None
+
+    @property
+    def doi(self) -> str | None:
+        """The DOI as stored (``doi_key``), if the metadata has one."""
+        doi = self.metadata.get("doi") if self.metadata is not None else None
+        return doi_key(str(doi)) if doi else None
 
 
 def new_record_id() -> str:
@@ -228,6 +258,172 @@ class RecordService:
             if metadata.get("relatedIdentifiers"):  # a new concept: nothing else to derive
                 self._relate(s, row, check=True)
             return self._after_write(s, row, None)
+
+    def prepare(
+        self,
+        metadata: Any,
+        *,
+        collections: Any = (),
+        record_id: Any = None,
+        check_identifiers: bool = True,
+    ) -> PreparedRecord:
+        """Normalise and validate a new record once, with no database access:
+        what :meth:`create` checks before it writes, for :meth:`create_many`."""
+        try:
+            normalised = self.normalize(metadata)
+        except InvalidRecord as exc:
+            return PreparedRecord(None, (), None, list(exc.problems))
+        collections = collections or ()
+        problems = self._problems(normalised, collections, check_identifiers)
+        if record_id is not None:
+            problems += (check_record_id(record_id) if isinstance(record_id, str)
+                         else [Problem("/id", "an id is a string")])
+        if problems or not isinstance(normalised, Mapping):
+            return PreparedRecord(None, (), None, problems)
+        return PreparedRecord(dict(normalised), tuple(collections), record_id, [])
+
+    def create_many(
+        self, prepared: Sequence[PreparedRecord], session: Session
+    ) -> builtins.list[Record | InvalidRecord]:
+        """Store many new records in the caller's transaction, with a few statements a batch.
+
+        Each of ``prepared`` (from :meth:`prepare`, without problems) is stored
+        as :meth:`create` would store it (version 1 of a concept of its own,
+        the same rows in every table the hooks write), or refused on its own:
+        the answer is, for each in order, the stored ``Record`` or the
+        ``InvalidRecord`` saying why (``AlreadyStored`` when its id or DOI
+        names a stored record). The clock is locked once; the given ids and
+        DOIs are checked with one query (and the ids against concepts with
+        one more); generated ids are checked together; the datestamps come from one clock update; concepts and
+        records are inserted with one executemany each; a hook with a batch
+        form (``many``, see :mod:`.write_hooks`) is called once for the
+        batch, the others record by record, in the order of ``hooks``.
+        A record written again by a hook (auto DOI) is answered as first stored.
+        """
+        from .query.fields import extract
+
+        answers: builtins.list[Record | InvalidRecord | None] = [None] * len(prepared)
+        if not prepared:
+            return []
+        lock_clock(session)  # serialises the id and DOI checks below with every other writer
+        given = sorted({p.record_id for p in prepared if p.record_id})
+        dois = sorted({d for p in prepared if (d := p.doi)})
+        stored_ids: set[str] = set()
+        stored_dois: dict[str, str] = {}
+        if given or dois:
+            clauses = []
+            if given:
+                clauses.append(RecordRow.id.in_(given))
+            if dois:
+                clauses.append(RecordRow.doi.in_(dois))
+            for rid, rdoi in session.execute(select(RecordRow.id, RecordRow.doi)
+                                             .where(or_(*clauses))).all():
+                stored_ids.add(rid)
+                if rdoi:
+                    stored_dois[rdoi] = rid
+        concept_ids = set(session.execute(
+            select(ConceptRow.id).where(ConceptRow.id.in_(given))).scalars()) if given else set()
+
+        # ids: the given ones, then generated ones that name nothing stored
+        taken = set(given)
+        accepted: builtins.list[int] = []
+        ids: dict[int, str] = {}
+        ids_used: set[str] = set()
+        for i, p in enumerate(prepared):
+            if not p.ok:
+                answers[i] = InvalidRecord(p.problems or [Problem("/metadata", "not prepared")])
+                continue
+            given_id = p.record_id
+            if given_id is not None:
+                if given_id in stored_ids or given_id in ids_used:
+                    error = AlreadyStored if given_id in stored_ids else InvalidRecord
+                    answers[i] = error([Problem("/id", f"a record with id {given_id!r} exists")])
+                    continue
+                if given_id in concept_ids:
+                    answers[i] = InvalidRecord([Problem("/id", f"{given_id!r} is the id of a "
+                                                               "concept (all versions of a record)")])
+                    continue
+                ids[i] = given_id
+                ids_used.add(given_id)
+            accepted.append(i)
+        fresh = self._free_ids(session, len(accepted) * 2, taken)
+        holders = dict(stored_dois)
+        rows: builtins.list[dict[str, Any]] = []
+        concepts: builtins.list[dict[str, Any]] = []
+        kept: builtins.list[int] = []
+        for i in accepted:
+            p = prepared[i]
+            assert p.metadata is not None
+            rid = ids.get(i) or fresh.pop()
+            concept_id = fresh.pop()
+            doi = p.doi
+            if doi is not None and doi in holders:
+                error = AlreadyStored if doi in stored_dois else InvalidRecord
+                answers[i] = error([Problem("/doi", f"DOI {doi} belongs to record {holders[doi]!r}")])
+                continue
+            metadata = p.metadata
+            if metadata.get("relatedIdentifiers"):  # a new concept: nothing else to derive
+                view = single_version_view(concept_id, rid, doi)
+                problems = contradictions(metadata, view, [])
+                if problems:
+                    answers[i] = InvalidRecord(problems)
+                    continue
+                related = with_relations(metadata, view, [])
+                if related != metadata:
+                    metadata = related
+            if doi is not None:
+                holders[doi] = rid
+            kept.append(i)
+            rows.append({"id": rid, "doi": doi, "metadata": dict(metadata),
+                         "collections": list(p.collections), "revision": 1, "deleted": False,
+                         "harvest_source": None, "concept_id": concept_id, "version_index": 1,
+                         "is_latest": True})
+            concepts.append({"id": concept_id, "doi": None, "latest_id": rid, "deleted": False})
+        if not rows:
+            return cast(builtins.list[Record | InvalidRecord], answers)
+        stamps = next_datestamps(session, len(rows))
+        for row, concept, stamp in zip(rows, concepts, stamps, strict=True):
+            row["created"] = row["datestamp"] = concept["created"] = stamp
+        session.flush()
+        session.execute(cast(Table, ConceptRow.__table__).insert(), concepts)
+        session.execute(cast(Table, RecordRow.__table__).insert(), rows)
+        records = [Record(id=r["id"], metadata=r["metadata"], created=r["created"],
+                          datestamp=r["datestamp"], revision=1, doi=r["doi"], deleted=False,
+                          collections=tuple(r["collections"]), harvest_source=None,
+                          concept_id=r["concept_id"], version_index=1, is_latest=True)
+                   for r in rows]
+        extracted = [extract(r) for r in records]
+        for hook in self.hooks:
+            many = getattr(hook, "many", None)
+            if many is not None:
+                many(session, records, extracted)
+            else:
+                for record in records:
+                    hook(session, record, None)
+        for i, record in zip(kept, records, strict=True):
+            answers[i] = record
+        return cast(builtins.list[Record | InvalidRecord], answers)
+
+    @staticmethod
+    def _free_ids(session: Session, n: int, avoid: set[str]) -> builtins.list[str]:
+        """``n`` distinct generated ids naming no record and no concept (checked
+        together, collisions generated again), none of them in ``avoid``."""
+        found: set[str] = set()
+        while len(found) < n:
+            candidates: set[str] = set()
+            while len(candidates) < n - len(found):
+                c = new_record_id()
+                if c not in avoid and c not in found:
+                    candidates.add(c)
+            wanted = sorted(candidates)
+            used: set[str] = set()
+            for start in range(0, len(wanted), 5000):  # within the databases' parameter limits
+                chunk = wanted[start:start + 5000]
+                used.update(session.execute(
+                    select(RecordRow.id).where(RecordRow.id.in_(chunk))
+                    .union_all(select(ConceptRow.id).where(ConceptRow.id.in_(chunk)))).scalars())
+            found |= candidates - used
+        return sorted(found)
 
     def new_version(
         self,

@@ -265,6 +265,31 @@ class SetMembershipHook:
             ])
 
 
+    def many(self, session: Session, records: Sequence[Record], extracted: Sequence[Any]) -> None:
+        """The batch form for new records: the set list read once, each query
+        parsed once (cached), matched in memory; one executemany of the rows."""
+        defined = session.execute(select(SetRow.spec, SetRow.query)).all()
+        if not defined:
+            return
+        specs = {spec for spec, _ in defined}
+        trees = [(spec, set_query_tree(query)) for spec, query in defined]
+        ancestors = {spec: [a for a in spec_ancestors(spec) if a in specs] for spec in specs}
+        rows: list[dict[str, Any]] = []
+        for record, doc in zip(records, extracted, strict=True):
+            if record.deleted:
+                continue
+            prepared = prepare(doc)
+            member: set[str] = set()
+            for spec, tree in trees:
+                if matches(tree, prepared):
+                    member.add(spec)
+                    member.update(ancestors[spec])
+            rows.extend({"set_spec": s, "record_id": record.id, "datestamp": record.datestamp,
+                         "member": True} for s in sorted(member))
+        if rows:
+            session.execute(cast(Table, MembershipRow.__table__).insert(), rows)
+
+
 # -- set changes -------------------------------------------------------------------
 
 def _effective_tree(session: Session, spec: str) -> Node | None:

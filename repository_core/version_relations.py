@@ -56,6 +56,7 @@ __all__ = [
     "derived_relations",
     "public_concept_dois",
     "relation",
+    "single_version_view",
     "with_relations",
     "without_relations_here",
 ]
@@ -124,6 +125,14 @@ def concept_view(session: Session, concept_id: str) -> ConceptView | None:
                               r.doi if r.doi and r.doi not in drafts else None) for r in rows)
     public = concept.doi if concept.doi and concept.doi not in drafts else None
     return ConceptView(concept_id, concept.doi, versions, public)
+
+
+def single_version_view(concept_id: str, record_id: str, doi: str | None) -> ConceptView:
+    """A new concept (no DOI) whose one version is a new record: what
+    :func:`concept_view` reads right after such a record is stored, without reading it.
+
+    (Its derivation depends on no draft state: one version has no neighbours.)"""
+    return ConceptView(concept_id, None, (_Version(record_id, 1, doi, False, doi),), None)
 
 
 def _drafts(session: Session, dois: Sequence[str], concept_doi: str | None) -> set[str]:

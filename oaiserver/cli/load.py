@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -11,7 +13,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from oaiserver.services import Services
 from repository_core.errors import RepositoryError
-from repository_core.loading import FileRejected, LoadReport, expand_paths, load_source
+from repository_core.loading import (
+    DEFAULT_BATCH_SIZE,
+    MAX_BATCH_SIZE,
+    FileRejected,
+    LoadReport,
+    expand_paths,
+    load_source,
+)
 from repository_core.migrate import upgrade
 
 from .context import pass_services
@@ -20,52 +29,80 @@ from .load_version import load_new_version
 __all__ = ["UPDATE_HINT", "load", "load_paths"]
 
 
-#: Appended to the error of a file whose record is stored already.
+#: Appended to the error of a record whose id or DOI is stored already.
 UPDATE_HINT = "; to update the stored record, load with --update-existing"
+
+#: seconds between two progress lines
+PROGRESS_EVERY = 5.0
+
+
+class _Progress:
+    """A line on stderr every few seconds: records read, the rate, the file."""
+
+    def __init__(self, quiet: bool, files: int):
+        self.quiet, self.files = quiet, files
+        self.start = self.last = time.monotonic()
+        self.done = 0  # records of the files finished
+        self.file = 0
+
+    def report(self, count: int, *, source: str) -> None:
+        now = time.monotonic()
+        if self.quiet or now - self.last < PROGRESS_EVERY:
+            return
+        self.last = now
+        total = self.done + count
+        rate = total / max(now - self.start, 1e-9)
+        where = f" (file {self.file} of {self.files}: {Path(source).name})" if self.files > 1 else ""
+        click.echo(f"loading: {total:,} record(s) read, {rate:,.0f} records/s{where}", err=True)
 
 
 def load_paths(
     services: Services, paths: Sequence[str], *, quiet: bool = False, lenient: bool = False,
-    update_existing: bool = False,
+    update_existing: bool = False, batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> LoadReport:
-    """Load every file under ``paths`` (``-``: standard input), with a progress bar."""
-    report = LoadReport()
+    """Load every file under ``paths`` (``-``: standard input), ``batch_size``
+    records a transaction, with a progress line every few seconds."""
+    report = LoadReport(stored_hint=UPDATE_HINT)
     sources = list(expand_paths(paths))
-    with click.progressbar(sources, label="loading", file=sys.stderr,
-                           hidden=quiet or len(sources) < 2,
-                           item_show_func=lambda s: s and Path(s).name) as bar:
-        for source in bar:
-            try:
-                stream = sys.stdin.buffer if source == "-" else None
-                load_source(
-                    services.records, "<stdin>" if source == "-" else source, stream,
-                    lenient_identifiers=lenient, update_existing=update_existing, report=report,
-                )
-            except (RepositoryError, SQLAlchemyError) as exc:
-                name = "<stdin>" if source == "-" else source
-                reason = str(exc)
-                if not reason.startswith(name):
-                    reason = f"{name}: {reason}"
-                if isinstance(exc, FileRejected) and exc.stored:
-                    reason += UPDATE_HINT
-                report.failures.append((name, reason))
+    progress = _Progress(quiet, len(sources))
+    for source in sources:
+        name = "<stdin>" if source == "-" else source
+        progress.file += 1
+        try:
+            stream = sys.stdin.buffer if source == "-" else None
+            progress.done += load_source(
+                services.records, name, stream, lenient_identifiers=lenient,
+                update_existing=update_existing, report=report, batch_size=batch_size,
+                progress=functools.partial(progress.report, source=name),
+            )
+        except (RepositoryError, SQLAlchemyError) as exc:
+            reason = str(exc)
+            if not reason.startswith(name):
+                reason = f"{name}: {reason}"
+            if isinstance(exc, FileRejected) and exc.stored:
+                reason += UPDATE_HINT
+            report.failures.append((name, reason))
     return report
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress line.")
+@click.option("--batch-size", type=click.IntRange(1, MAX_BATCH_SIZE), default=DEFAULT_BATCH_SIZE,
+              show_default=True, metavar="N",
+              help="Records stored per transaction; each committed batch is kept.")
 @click.option("--lenient-identifiers", is_flag=True,
               help="Keep identifiers that fail their checksum or syntax check "
                    "(legacy records), with a warning for each.")
 @click.option("--update-existing", is_flag=True,
               help="A record whose id or DOI is stored updates it (unchanged ones "
-                   "are skipped and counted); without it such a file fails.")
+                   "are skipped and counted); without it such a record fails. "
+                   "Run again with it to finish a load that was interrupted.")
 @click.option("--new-version-of", "new_version_of", metavar="ID",
               help="Store the one record of the one file given as the next version "
                    "of record ID (any of its versions).")
 @pass_services
-def load(services: Services, paths: tuple[str, ...], quiet: bool,
+def load(services: Services, paths: tuple[str, ...], quiet: bool, batch_size: int,
          lenient_identifiers: bool, update_existing: bool,
          new_version_of: str | None) -> None:
     """Load records from files, folders (recursively) or '-' (stdin).
@@ -74,7 +111,13 @@ def load(services: Services, paths: tuple[str, ...], quiet: bool,
     attributes it lets through but does not define are dropped with a
     warning), DataCite JSON (attributes, a REST API document, or the older
     shapes DataCite has published), this server's record JSON, or JSON
-    lines. Each file loads whole or not at all; one DOI, one record per run.
+    lines (read as a stream). Records are stored N at a time (--batch-size),
+    one transaction a batch: each record is stored whole, and a committed
+    batch is kept even if the load is killed; run it again with
+    --update-existing to finish. A bad record is reported with its file and
+    line (and the JSON pointer of each problem) and skipped; the others
+    load, and the exit status is 1. One DOI, one record per run. A progress
+    line (records read, rate) goes to stderr every 5 s unless -q.
     """
     upgrade(services.engine)
     if new_version_of is not None:
@@ -83,7 +126,7 @@ def load(services: Services, paths: tuple[str, ...], quiet: bool,
                    f"{record.concept_id}", err=True)
         return
     report = load_paths(services, paths, quiet=quiet, lenient=lenient_identifiers,
-                        update_existing=update_existing)
+                        update_existing=update_existing, batch_size=batch_size)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     for _name, reason in report.failures:

@@ -15,7 +15,7 @@ The clause does not filter deleted records: callers add
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, cast
@@ -36,7 +36,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from ..bulk import insert_rows
 from ..models import RecordRow
+from ..write_hooks import batch_form
 from .fields import (
     FIELDS,
     FULL_TEXT,
@@ -63,7 +65,7 @@ from .tree import (
     Wildcard,
 )
 
-__all__ = ["TITLE_SORT", "backfill_fields", "index_record_terms", "reindex_terms", "term_rows",
+__all__ = ["TITLE_SORT", "backfill_fields", "index_record_terms", "index_terms_many", "reindex_terms", "term_rows",
            "to_sql"]
 
 #: keyword fields whose values as written are kept (facet labels)
@@ -242,10 +244,11 @@ def _successor(prefix: str) -> str | None:
 
 # -- the term index ---------------------------------------------------------
 
-def term_rows(record: Any) -> list[dict[str, Any]]:
-    """The ``query_terms`` rows for a record (envelope dates live in ``records``)."""
+def term_rows(record: Any, doc: Any = None) -> list[dict[str, Any]]:
+    """The ``query_terms`` rows for a record (envelope dates live in ``records``);
+    ``doc``: its :func:`.fields.extract`, if already computed."""
     rows: list[dict[str, Any]] = []
-    doc = extract(record)
+    doc = extract(record) if doc is None else doc
     # every record has one (empty without a title): the sort is an inner join
     # that the (field, term, record_id) index can deliver in order
     rows.append({"record_id": record.id, "field": TITLE_SORT, "ord": 0, "pos": 0,
@@ -280,6 +283,19 @@ def term_rows(record: Any) -> list[dict[str, Any]]:
     return rows
 
 
+def index_terms_many(session: Session, records: Sequence[Any], extracted: Sequence[Any]) -> None:
+    """The batch form of :func:`index_record_terms` for new records: the rows of
+    the batch in one bulk insert (``COPY`` on PostgreSQL)."""
+    rows: list[tuple[Any, ...]] = []
+    for record, doc in zip(records, extracted, strict=True):
+        rows.extend(tuple(r[c] for c in _TERM_COLUMNS) for r in term_rows(record, doc))
+    insert_rows(session, cast(Table, TermRow.__table__), _TERM_COLUMNS, rows)
+
+
+_TERM_COLUMNS = ("record_id", "field", "ord", "pos", "term", "num", "raw")
+
+
+@batch_form(index_terms_many)
 def index_record_terms(session: Session, record: Any, previous: Any = None) -> None:
     """Write hook: replace the record's rows in ``query_terms``."""
     session.flush()

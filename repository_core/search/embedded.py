@@ -616,3 +616,33 @@ def _labels(session: Session, wanted: list[tuple[str, str]]) -> dict[tuple[str, 
               for k, v in ((f"f{i}", fld), (f"t{i}", value))}
     row = session.execute(text(f"SELECT {probes}"), params).one()
     return dict(zip(wanted, row, strict=True))
+
+
+# -- batch indexing (new records) -----------------------------------------------
+
+def index_search_documents_many(session: Session, records: Sequence[Record],
+                                extracted: Sequence[Any] = ()) -> None:
+    """The batch form of :func:`index_search_document` for new records: the
+    full-text rows of the batch with one executemany (and, on SQLite, the
+    FTS5 rows with another): the rows the hook writes called record by record."""
+    from sqlalchemy import bindparam
+
+    live = [r for r in records if not r.deleted]
+    if not live:
+        return
+    table = typing.cast(Table, SearchDocumentRow.__table__)
+    bodies = [document_body(r) for r in live]
+    if _is_sqlite(session):
+        doc_ids = session.execute(
+            table.insert().returning(table.c.doc_id, sort_by_parameter_order=True),
+            [{"record_id": r.id, "body": b, "tsv": None} for r, b in zip(live, bodies, strict=True)],
+        ).scalars().all()
+        session.execute(text("INSERT INTO search_fts(rowid, body) VALUES (:d, :b)"),
+                        [{"d": d, "b": b} for d, b in zip(doc_ids, bodies, strict=True)])
+        return
+    session.execute(
+        table.insert().values(
+            record_id=bindparam("p_record"), body=bindparam("p_body"),
+            tsv=func.to_tsvector(literal("simple").cast(_REGCONFIG), bindparam("p_body"))),
+        [{"p_record": r.id, "p_body": b} for r, b in zip(live, bodies, strict=True)],
+    )

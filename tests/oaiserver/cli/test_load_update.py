@@ -58,12 +58,12 @@ def test_loading_a_folder_twice_reports_every_file_unchanged(folder: Path) -> No
     files = len(list(folder.iterdir()))
     first = run("load", "--lenient-identifiers", "--update-existing", str(folder))
     assert first.exit_code == 0, first.stderr
-    assert f"loaded {files} record(s): {files} created, 0 updated, 0 unchanged; 0 file(s) failed" in first.stderr
+    assert f"loaded {files} record(s): {files} created, 0 updated, 0 unchanged; 0 record(s) failed" in first.stderr
     before = stored()
 
     second = run("load", "--lenient-identifiers", "--update-existing", str(folder))
     assert second.exit_code == 0, second.stderr
-    assert f"loaded {files} record(s): 0 created, 0 updated, {files} unchanged; 0 file(s) failed" in second.stderr
+    assert f"loaded {files} record(s): 0 created, 0 updated, {files} unchanged; 0 record(s) failed" in second.stderr
     assert stored() == before  # no new revision, no datestamp moved
 
 
@@ -83,7 +83,7 @@ def test_a_changed_file_updates_its_record_with_a_new_revision_and_datestamp(fol
     path.write_bytes(path.read_bytes().replace(b"<publicationYear>2022", b"<publicationYear>2023"))
     result = run("load", "--update-existing", str(path))
     assert result.exit_code == 0, result.stderr
-    assert "loaded 1 record(s): 0 created, 1 updated, 0 unchanged; 0 file(s) failed" in result.stderr
+    assert "loaded 1 record(s): 0 created, 1 updated, 0 unchanged; 0 record(s) failed" in result.stderr
     [(same_id, (new_revision, new_datestamp))] = stored().items()
     assert same_id == record_id and new_revision == revision + 1
     assert new_datestamp > datestamp  # type: ignore[operator]
@@ -112,4 +112,4 @@ def test_two_records_with_one_doi_in_one_file_are_refused(env: Path) -> None:
     assert result.exit_code == 1
     assert ("twice.json (record 2): /doi: DOI 10.1234/same was loaded from "
             f"{path} (record 1) in this run") in result.stderr
-    assert stored() == {}
+    assert len(stored()) == 1  # the first one

@@ -1,0 +1,151 @@
+"""Benchmark: ``oaiserver load`` of a JSON-lines file, as a user runs it.
+
+Run::
+
+    .venv/bin/python benchmarks/bench_ingest.py                        # 10,000 records, SQLite
+    .venv/bin/python benchmarks/bench_ingest.py --database postgresql
+    .venv/bin/python benchmarks/bench_ingest.py --baseline             # and with --batch-size 1
+    .venv/bin/python benchmarks/bench_ingest.py --records 1000 --sets 0 --batch-size 100
+
+Generates ``--records`` synthetic records (``fixtures.synthetic``) into a
+JSON-lines file, defines ``--sets`` query-defined OAI sets first (by
+publication year, resourceTypeGeneral, title word and creator name, in
+turn), then runs the real command ``oaiserver load`` as a process of its
+own and reports records/s (the process's wall time, start-up and the
+migration check included), its peak RSS, and the ratio against the
+targets of issue 11: 2,000 records/s on SQLite, 1,000 on PostgreSQL.
+``--baseline`` loads the same file again into a fresh database with
+``--batch-size 1`` (a transaction a record, close to loading before
+batches) and prints the ratio batched / one by one.
+
+``--database``: ``sqlite`` (a file in a temporary folder, the default),
+``postgresql`` (the local server, database ``test``) or any URL. PostgreSQL
+runs in a schema of its own, dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import Engine, func, select, text
+
+from benchmarks.scratch_database import scratch_database
+from fixtures.synthetic import RESOURCE_TYPES_GENERAL, generate
+from oaiserver.config import load_config
+from oaiserver.services import build_services
+from repository_core.migrate import upgrade
+from repository_core.models import RecordRow
+
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+TARGETS = {"sqlite": 2000.0, "postgresql": 1000.0}
+TITLE_WORDS = ["arctic", "ocean", "climate", "data", "model", "river", "soil", "gene", "survey",
+               "analysis", "revisited", "measurements", "supplementary", "software", "study"]
+CREATOR_NAMES = ["campbell", "smith", "garcia", "muller", "wang", "kim", "novak", "rossi",
+                 "connor", "olivia", "mary", "priya", "ivanov", "sato", "kumar"]
+
+
+def set_queries(count: int) -> dict[str, str]:
+    """``count`` set specs and queries: year, resource type, title word, creator, in turn."""
+    kinds = [
+        [(f"year-{y}", f"publicationYear:{y}") for y in range(2025, 1899, -1)],
+        [(f"type-{t.lower()}", f"types.resourceTypeGeneral:{t}") for t in RESOURCE_TYPES_GENERAL],
+        [(f"title-{w}", f"titles.title:{w}") for w in TITLE_WORDS],
+        [(f"creator-{n}", f"creators.name:{n}") for n in CREATOR_NAMES],
+    ]
+    found: dict[str, str] = {}
+    i = 0
+    while len(found) < count and any(kinds):
+        kind = kinds[i % len(kinds)]
+        if kind:
+            spec, query = kind.pop(0)
+            found[spec] = query
+        i += 1
+    return found
+
+
+def database_url(url: str, engine: Engine, folder: Path) -> str:
+    """The URL the load process uses: the scratch SQLite file or the scratch schema."""
+    if not url:
+        return f"sqlite:///{folder / 'bench.db'}"
+    with engine.connect() as conn:
+        schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+    joiner = "&" if "?" in url else "?"
+    return f"{url}{joiner}options=-csearch_path%3D{schema}"
+
+
+def load_once(url: str, args: argparse.Namespace, path: Path, batch_size: int,
+              ) -> tuple[float, float, int, str]:
+    """(seconds, peak RSS in MB, records stored, summary line) of one ``oaiserver load``."""
+    with scratch_database(url, "bench_ingest") as (engine, folder):
+        upgrade(engine)
+        services = build_services(load_config({"ratelimit_enabled": False}, environ={}),
+                                  engine=engine)
+        for spec, query in set_queries(args.sets).items():
+            services.sets.create(spec, name=spec, query=query)
+        env = {**os.environ, "OAISERVER_DATABASE_URL": database_url(url, engine, folder)}
+        env.pop("OAISERVER_CONFIG", None)
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "oaiserver", "load", "-q", "--batch-size", str(batch_size),
+             str(path)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        assert process.stderr is not None
+        err = process.stderr.read().decode()
+        _pid, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            raise SystemExit(f"oaiserver load failed ({process.returncode}):\n{err[-2000:]}")
+        with engine.connect() as conn:
+            stored = int(conn.execute(select(func.count()).select_from(RecordRow)).scalar_one())
+        services.close()
+    summary = err.strip().splitlines()[-1] if err.strip() else ""
+    return seconds, usage.ru_maxrss / 1024, stored, summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--records", type=int, default=10_000)
+    parser.add_argument("--sets", type=int, default=100)
+    parser.add_argument("--database", default="sqlite",
+                        help="sqlite, postgresql, or a database URL")
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--baseline", action="store_true",
+                        help="also load with --batch-size 1 and print the ratio")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    url = {"sqlite": "", "postgresql": POSTGRES}.get(args.database, args.database)
+    kind = "sqlite" if not url or url.startswith("sqlite") else "postgresql"
+    target = TARGETS[kind]
+
+    with tempfile.TemporaryDirectory(prefix="bench_ingest_") as folder:
+        path = Path(folder) / "records.jsonl"
+        with path.open("w") as out:
+            for record in generate(args.records, seed=args.seed):
+                out.write(json.dumps(record) + "\n")
+        print(f"{args.records:,} records ({path.stat().st_size / 1e6:.1f} MB of JSON lines), "
+              f"{args.sets} sets, {kind}")
+        runs = [("batched", args.batch_size)] + ([("one by one", 1)] if args.baseline else [])
+        rates = {}
+        for label, size in runs:
+            seconds, rss, stored, summary = load_once(url, args, path, size)
+            rate = stored / seconds
+            rates[label] = rate
+            print(f"{label:>10} (--batch-size {size}): {stored:,} records in {seconds:.1f} s = "
+                  f"{rate:,.0f} records/s, peak RSS {rss:.0f} MB; "
+                  f"{rate / target:.2f} x the target of {target:,.0f}/s")
+            print(f"{'':>12}{summary}")
+        if args.baseline:
+            print(f"batched / one by one: {rates['batched'] / rates['one by one']:.1f} x")
+
+
+if __name__ == "__main__":
+    main()
