@@ -16,7 +16,9 @@ migration check included), its peak RSS, and the ratio against the
 targets of issue 11: 2,000 records/s on SQLite, 1,000 on PostgreSQL.
 ``--baseline`` loads the same file again into a fresh database with
 ``--batch-size 1`` (a transaction a record, close to loading before
-batches) and prints the ratio batched / one by one.
+batches) and prints the ratio batched / one by one. The load renders the
+records' OAI payloads after each batch, as ``oaiserver load`` does by
+default; ``--defer-payloads`` measures it without.
 
 ``--database``: ``sqlite`` (a file in a temporary folder, the default),
 ``postgresql`` (the local server, database ``test``) or any URL. PostgreSQL
@@ -96,7 +98,7 @@ def load_once(url: str, args: argparse.Namespace, path: Path, batch_size: int,
         started = time.perf_counter()
         process = subprocess.Popen(
             [sys.executable, "-m", "oaiserver", "load", "-q", "--batch-size", str(batch_size),
-             str(path)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+             *(["--defer-payloads"] if args.defer_payloads else []), str(path)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         assert process.stderr is not None
         err = process.stderr.read().decode()
         _pid, status, usage = os.wait4(process.pid, 0)
@@ -121,6 +123,8 @@ def main() -> None:
     parser.add_argument("--baseline", action="store_true",
                         help="also load with --batch-size 1 and print the ratio")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--defer-payloads", action="store_true",
+                        help="load with --defer-payloads (no OAI payloads rendered per batch)")
     args = parser.parse_args()
     url = {"sqlite": "", "postgresql": POSTGRES}.get(args.database, args.database)
     kind = "sqlite" if not url or url.startswith("sqlite") else "postgresql"
@@ -132,7 +136,8 @@ def main() -> None:
             for record in generate(args.records, seed=args.seed):
                 out.write(json.dumps(record) + "\n")
         print(f"{args.records:,} records ({path.stat().st_size / 1e6:.1f} MB of JSON lines), "
-              f"{args.sets} sets, {kind}")
+              f"{args.sets} sets, {kind}, OAI payloads "
+              f"{'deferred' if args.defer_payloads else 'rendered per batch'}")
         runs = [("batched", args.batch_size)] + ([("one by one", 1)] if args.baseline else [])
         rates = {}
         for label, size in runs:

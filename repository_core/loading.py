@@ -249,6 +249,8 @@ class _Loader:
         self.service, self.report = service, report
         self.lenient, self.update_existing = lenient, update_existing
         self.notes: list[str] = []
+        #: ids of the records written by the batch being loaded (created or updated)
+        self.written: list[str] = []
 
     def fail(self, where: str, reason: str) -> None:
         self.report.failures.append((where, f"{where}: {reason}"))
@@ -317,6 +319,7 @@ class _Loader:
                 self.refuse(pending, answer)
             else:
                 counts["created"] += 1
+                self.written.append(answer.id)
 
     @staticmethod
     def _existing(session: Session, batch: list[_Pending]) -> dict[str, RecordRow]:
@@ -358,6 +361,7 @@ class _Loader:
             self.refuse(pending, str(exc))
             return
         counts["updated"] += 1
+        self.written.append(existing.id)
 
     def load_batch(self, batch: list[_Pending]) -> None:
         """One transaction for the batch; on an unexpected error, one savepoint a record."""
@@ -365,6 +369,7 @@ class _Loader:
             return
         counts = {"created": 0, "updated": 0, "unchanged": 0}
         failures = len(self.report.failures)
+        self.written = []
         try:
             with self.service.transaction() as session:
                 self.write(session, batch, counts)
@@ -374,6 +379,7 @@ class _Loader:
                 for key in pending.keys:
                     self.report.claimed[key] = pending.where
             counts = {"created": 0, "updated": 0, "unchanged": 0}
+            self.written = []
             with self.service.transaction() as session:
                 for pending in batch:
                     one = {"created": 0, "updated": 0, "unchanged": 0}
@@ -416,6 +422,7 @@ def load_source(
     report: LoadReport | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
+    committed: Callable[[list[str]], None] | None = None,
 ) -> int:
     """Load the records of one file (or stdin), ``batch_size`` a transaction;
     return how many records were read (failed ones included).
@@ -427,7 +434,8 @@ def load_source(
     warning for each to ``warnings`` (``report.warnings`` when a report is
     given), as it does for what the reader dropped. ``update_existing``: see
     the module docstring. ``progress`` is called with the number of records
-    read so far after each committed batch.
+    read so far after each committed batch; ``committed`` with the ids of
+    the records the batch wrote (to render their payloads, say).
     """
     report = report if report is not None else LoadReport()
     warnings = warnings if warnings is not None else report.warnings
@@ -440,6 +448,8 @@ def load_source(
             count += len(items)
             pending = [p for item in items if (p := loader.check(item)) is not None]
             loader.load_batch(pending)
+            if committed is not None and loader.written:
+                committed(loader.written)
             if progress is not None:
                 progress(count)
     finally:

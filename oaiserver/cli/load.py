@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import sys
 import time
 from collections.abc import Sequence
@@ -32,6 +33,8 @@ __all__ = ["UPDATE_HINT", "load", "load_paths"]
 #: Appended to the error of a record whose id or DOI is stored already.
 UPDATE_HINT = "; to update the stored record, load with --update-existing"
 
+log = logging.getLogger(__name__)
+
 #: seconds between two progress lines
 PROGRESS_EVERY = 5.0
 
@@ -59,10 +62,17 @@ class _Progress:
 def load_paths(
     services: Services, paths: Sequence[str], *, quiet: bool = False, lenient: bool = False,
     update_existing: bool = False, batch_size: int = DEFAULT_BATCH_SIZE,
+    render_payloads: bool = True,
 ) -> LoadReport:
     """Load every file under ``paths`` (``-``: standard input), ``batch_size``
-    records a transaction, with a progress line every few seconds."""
+    records a transaction, with a progress line every few seconds.
+
+    ``render_payloads``: after each committed batch, its records' OAI
+    payloads (``oai_dc``, ``oai_datacite``, ``datacite``) are rendered and
+    kept, so the first harvest reads them; other formats render on their
+    first request. Off, every payload waits for its first request."""
     report = LoadReport(stored_hint=UPDATE_HINT)
+    committed = functools.partial(_render, services) if render_payloads else None
     sources = list(expand_paths(paths))
     progress = _Progress(quiet, len(sources))
     for source in sources:
@@ -74,6 +84,7 @@ def load_paths(
                 services.records, name, stream, lenient_identifiers=lenient,
                 update_existing=update_existing, report=report, batch_size=batch_size,
                 progress=functools.partial(progress.report, source=name),
+                committed=committed,
             )
         except (RepositoryError, SQLAlchemyError) as exc:
             reason = str(exc)
@@ -83,6 +94,17 @@ def load_paths(
                 reason += UPDATE_HINT
             report.failures.append((name, reason))
     return report
+
+
+def _render(services: Services, record_ids: list[str]) -> None:
+    """Render and keep a committed batch's OAI payloads; a failure only logs
+    (the payloads render on their first request instead)."""
+    from oaiserver.oai.sql import render_records
+
+    try:
+        render_records(services.engine, services.export_context, record_ids)
+    except SQLAlchemyError as exc:
+        log.warning("payloads of a batch not rendered ahead: %s", exc.__class__.__name__)
 
 
 @click.command()
@@ -98,12 +120,15 @@ def load_paths(
               help="A record whose id or DOI is stored updates it (unchanged ones "
                    "are skipped and counted); without it such a record fails. "
                    "Run again with it to finish a load that was interrupted.")
+@click.option("--defer-payloads", is_flag=True,
+              help="Do not render the records' OAI payloads after each batch "
+                   "(faster loading; each renders on its first harvest instead).")
 @click.option("--new-version-of", "new_version_of", metavar="ID",
               help="Store the one record of the one file given as the next version "
                    "of record ID (any of its versions).")
 @pass_services
 def load(services: Services, paths: tuple[str, ...], quiet: bool, batch_size: int,
-         lenient_identifiers: bool, update_existing: bool,
+         lenient_identifiers: bool, update_existing: bool, defer_payloads: bool,
          new_version_of: str | None) -> None:
     """Load records from files, folders (recursively) or '-' (stdin).
 
@@ -117,7 +142,9 @@ def load(services: Services, paths: tuple[str, ...], quiet: bool, batch_size: in
     --update-existing to finish. A bad record is reported with its file and
     line (and the JSON pointer of each problem) and skipped; the others
     load, and the exit status is 1. One DOI, one record per run. A progress
-    line (records read, rate) goes to stderr every 5 s unless -q.
+    line (records read, rate) goes to stderr every 5 s unless -q. After
+    each batch the records' OAI payloads (oai_dc, oai_datacite, datacite)
+    are rendered and kept for harvesting, unless --defer-payloads.
     """
     upgrade(services.engine)
     if new_version_of is not None:
@@ -126,7 +153,8 @@ def load(services: Services, paths: tuple[str, ...], quiet: bool, batch_size: in
                    f"{record.concept_id}", err=True)
         return
     report = load_paths(services, paths, quiet=quiet, lenient=lenient_identifiers,
-                        update_existing=update_existing, batch_size=batch_size)
+                        update_existing=update_existing, batch_size=batch_size,
+                        render_payloads=not defer_payloads)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     for _name, reason in report.failures:

@@ -344,3 +344,54 @@ def test_next_datestamps_are_strictly_increasing_after_every_bound(engine) -> No
         assert stamps == sorted(set(stamps)) and stamps[0] > bound
         assert next_datestamps(session, 0) == []
         assert next_datestamp(session, now=first) > stamps[-1]
+
+
+# -- payloads rendered after each batch --------------------------------------------
+
+
+def _payload_rows(path: Path) -> list[Any]:
+    from repository_core.models import PayloadRow
+
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(select(PayloadRow.record_id, PayloadRow.format,
+                                            PayloadRow.payload, PayloadRow.fingerprint)).all())
+    finally:
+        engine.dispose()
+
+
+def test_a_load_renders_the_oai_payloads_a_harvest_then_serves(env: Path) -> None:
+    from lxml import etree
+
+    from oaiserver.http.app import create_app
+
+    path = _write_lines(env / "records.jsonl", list(generate(12, seed=8)))
+    result = CliRunner().invoke(cli, ["load", "-q", "--batch-size", "5", str(path)])
+    assert result.exit_code == 0, result.stderr
+    kept = _payload_rows(env / "cli.db")
+    assert sorted({row.format for row in kept}) == ["datacite", "oai_datacite", "oai_dc"]
+    assert len(kept) == 36
+    services = build_services(load_config({"ratelimit_enabled": False}))
+    try:
+        client = create_app(services=services).test_client()
+        body = client.get("/oai?verb=ListRecords&metadataPrefix=oai_dc").data
+    finally:
+        services.close()
+    ns = {"o": "http://www.openarchives.org/OAI/2.0/"}
+    served = etree.fromstring(body).findall("o:ListRecords/o:record/o:metadata/*", ns)
+    assert len(served) == 12
+    dc = {row.record_id: row.payload for row in kept if row.format == "oai_dc"}
+    # the harvest read the kept payloads: none was rendered again or replaced
+    # (a payload kept under another configuration fingerprint would have been)
+    assert sorted(_payload_rows(env / "cli.db")) == sorted(kept)
+    texts = {etree.tostring(e, method="c14n", exclusive=True) for e in served}
+    stored = {etree.tostring(etree.fromstring(p), method="c14n", exclusive=True) for p in dc.values()}
+    assert texts == stored
+
+
+def test_defer_payloads_leaves_them_to_the_first_harvest(env: Path) -> None:
+    path = _write_lines(env / "records.jsonl", list(generate(4, seed=9)))
+    result = CliRunner().invoke(cli, ["load", "-q", "--defer-payloads", str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert _payload_rows(env / "cli.db") == []
