@@ -243,33 +243,13 @@ class SQLRepository:
 
     def _set_select(self, s: Session, spec: str, require_doi: bool) -> Any:
         """SELECT ds, member, then :func:`_envelope` for the members (past and present) of ``spec``."""
-        m = MembershipRow
         # A defined set has rows of its own for its descendants' members too
         # (repository_core.sets materialises them): one index range scan.
         # A parent that is not defined has none: gather the rows of its
         # topmost defined descendants (which hold those of theirs), each an
         # equality on set_spec, so the index serves it under any collation.
         below = [] if s.get(SetRow, spec) is not None else _topmost_below(s, spec)
-        if not below:
-            stmt = (
-                select(m.datestamp.label("ds"), m.member.label("member"), *_envelope(m.record_id))
-                .join(RecordRow, RecordRow.id == m.record_id)
-                .where(m.set_spec == spec)
-            )
-        else:
-            grouped = (
-                select(
-                    m.record_id.label("rid"),
-                    func.max(m.datestamp).label("ds"),
-                    func.max(case((m.member.is_(True), 1), else_=0)).label("member"),
-                )
-                .where(m.set_spec.in_(below))
-                .group_by(m.record_id)
-                .subquery()
-            )
-            stmt = select(
-                grouped.c.ds, grouped.c.member, *_envelope(grouped.c.rid)
-            ).join(RecordRow, RecordRow.id == grouped.c.rid)
+        stmt = _members_select(spec, below)
         if require_doi:
             stmt = stmt.where(has_public_doi())
         return stmt
@@ -414,6 +394,32 @@ def _topmost_below(s: Session, spec: str) -> list[str]:
     )
 
 
+def _members_select(spec: Any, below: Sequence[Any]) -> Any:
+    """SELECT ds, member, then :func:`_envelope`, for the members (past and
+    present) of the defined set ``spec`` or, when ``below`` names sets (values
+    or bound parameters), of those sets together, one row a record."""
+    m = MembershipRow
+    if not below:
+        return (
+            select(m.datestamp.label("ds"), m.member.label("member"), *_envelope(m.record_id))
+            .join(RecordRow, RecordRow.id == m.record_id)
+            .where(m.set_spec == spec)
+        )
+    grouped = (
+        select(
+            m.record_id.label("rid"),
+            func.max(m.datestamp).label("ds"),
+            func.max(case((m.member.is_(True), 1), else_=0)).label("member"),
+        )
+        .where(m.set_spec.in_(list(below)))
+        .group_by(m.record_id)
+        .subquery()
+    )
+    return select(
+        grouped.c.ds, grouped.c.member, *_envelope(grouped.c.rid)
+    ).join(RecordRow, RecordRow.id == grouped.c.rid)
+
+
 class _PageShape(NamedTuple):
     """What a list page's statement looks like, apart from its values."""
 
@@ -441,33 +447,15 @@ def _page_statement(
     Values bound by name: spec, below_0 ..., after_ds, after_id, lower, until,
     fmt, fp (datetimes as the driver stores them: :func:`_datetime_to_db`).
     """
-    m = MembershipRow
     ds: Any
     rid: Any
     if shape.kind == "all":
         stmt = select(RecordRow.datestamp.label("ds"), true().label("member"), *_envelope())
         ds, rid = RecordRow.datestamp, RecordRow.id
     else:
-        if shape.kind == "set":
-            stmt = (
-                select(m.datestamp.label("ds"), m.member.label("member"), *_envelope(m.record_id))
-                .join(RecordRow, RecordRow.id == m.record_id)
-                .where(m.set_spec == bindparam("spec"))
-            )
-        else:
-            grouped = (
-                select(
-                    m.record_id.label("rid"),
-                    func.max(m.datestamp).label("ds"),
-                    func.max(case((m.member.is_(True), 1), else_=0)).label("member"),
-                )
-                .where(m.set_spec.in_([bindparam(f"below_{i}") for i in range(shape.below)]))
-                .group_by(m.record_id)
-                .subquery()
-            )
-            stmt = select(
-                grouped.c.ds, grouped.c.member, *_envelope(grouped.c.rid)
-            ).join(RecordRow, RecordRow.id == grouped.c.rid)
+        below: list[Any] = ([] if shape.kind == "set"
+                             else [bindparam(f"below_{i}") for i in range(shape.below)])
+        stmt = _members_select(bindparam("spec"), below)
         ds, rid = stmt.selected_columns.ds, stmt.selected_columns.rid
     if shape.require_doi:
         stmt = stmt.where(has_public_doi())
