@@ -5,6 +5,7 @@ Run::
     .venv/bin/python benchmarks/bench_ingest.py                        # 10,000 records, SQLite
     .venv/bin/python benchmarks/bench_ingest.py --database postgresql
     .venv/bin/python benchmarks/bench_ingest.py --baseline             # and with --batch-size 1
+    .venv/bin/python benchmarks/bench_ingest.py --compare-ahead        # and in one process
     .venv/bin/python benchmarks/bench_ingest.py --records 1000 --sets 0 --batch-size 100
 
 Generates ``--records`` synthetic records (``fixtures.synthetic``) into a
@@ -16,7 +17,9 @@ migration check included), its peak RSS, and the ratio against the
 targets of issue 11: 2,000 records/s on SQLite, 1,000 on PostgreSQL.
 ``--baseline`` loads the same file again into a fresh database with
 ``--batch-size 1`` (a transaction a record, close to loading before
-batches) and prints the ratio batched / one by one. The load renders the
+batches) and prints the ratio batched / one by one. ``--compare-ahead`` loads it again with
+``--no-prepare-ahead`` (parsing and validating in the writing process, not
+a batch ahead in a second one) and prints that ratio. The load renders the
 records' OAI payloads after each batch, as ``oaiserver load`` does by
 default; ``--defer-payloads`` measures it without.
 
@@ -85,7 +88,7 @@ def database_url(url: str, engine: Engine, folder: Path) -> str:
 
 
 def load_once(url: str, args: argparse.Namespace, path: Path, batch_size: int,
-              ) -> tuple[float, float, int, str]:
+              ahead: bool = True) -> tuple[float, float, int, str]:
     """(seconds, peak RSS in MB, records stored, summary line) of one ``oaiserver load``."""
     with scratch_database(url, "bench_ingest") as (engine, folder):
         upgrade(engine)
@@ -98,7 +101,8 @@ def load_once(url: str, args: argparse.Namespace, path: Path, batch_size: int,
         started = time.perf_counter()
         process = subprocess.Popen(
             [sys.executable, "-m", "oaiserver", "load", "-q", "--batch-size", str(batch_size),
-             *(["--defer-payloads"] if args.defer_payloads else []), str(path)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+             *(["--defer-payloads"] if args.defer_payloads else []),
+             *([] if ahead and not args.no_prepare_ahead else ["--no-prepare-ahead"]), str(path)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         assert process.stderr is not None
         err = process.stderr.read().decode()
         _pid, status, usage = os.wait4(process.pid, 0)
@@ -125,6 +129,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--defer-payloads", action="store_true",
                         help="load with --defer-payloads (no OAI payloads rendered per batch)")
+    parser.add_argument("--no-prepare-ahead", action="store_true",
+                        help="load with --no-prepare-ahead (everything in one process)")
+    parser.add_argument("--compare-ahead", action="store_true",
+                        help="also load with --no-prepare-ahead and print the ratio")
     args = parser.parse_args()
     url = {"sqlite": "", "postgresql": POSTGRES}.get(args.database, args.database)
     kind = "sqlite" if not url or url.startswith("sqlite") else "postgresql"
@@ -138,10 +146,12 @@ def main() -> None:
         print(f"{args.records:,} records ({path.stat().st_size / 1e6:.1f} MB of JSON lines), "
               f"{args.sets} sets, {kind}, OAI payloads "
               f"{'deferred' if args.defer_payloads else 'rendered per batch'}")
-        runs = [("batched", args.batch_size)] + ([("one by one", 1)] if args.baseline else [])
+        runs = [("batched", args.batch_size, True)]
+        runs += [("one process", args.batch_size, False)] if args.compare_ahead else []
+        runs += [("one by one", 1, True)] if args.baseline else []
         rates = {}
-        for label, size in runs:
-            seconds, rss, stored, summary = load_once(url, args, path, size)
+        for label, size, ahead in runs:
+            seconds, rss, stored, summary = load_once(url, args, path, size, ahead)
             rate = stored / seconds
             rates[label] = rate
             print(f"{label:>10} (--batch-size {size}): {stored:,} records in {seconds:.1f} s = "
@@ -150,6 +160,9 @@ def main() -> None:
             print(f"{'':>12}{summary}")
         if args.baseline:
             print(f"batched / one by one: {rates['batched'] / rates['one by one']:.1f} x")
+        if args.compare_ahead:
+            print(f"prepared ahead / in one process: "
+                  f"{rates['batched'] / rates['one process']:.2f} x")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -40,7 +41,16 @@ from sqlalchemy.orm import Session
 from .datestamps import lock_clock
 from .errors import InvalidRecord, Problem, RepositoryError, UnreadableInput
 from .models import RecordRow
-from .service import AlreadyStored, PreparedRecord, RecordService
+from .prepare_ahead import PrepareAhead
+from .query.fields import extract_metadata
+from .service import (
+    AlreadyStored,
+    Normalizer,
+    PreparedRecord,
+    RecordService,
+    Validator,
+    prepare_record,
+)
 from .store import row_to_record
 
 __all__ = ["DEFAULT_BATCH_SIZE", "MAX_BATCH_SIZE", "RECORD_SUFFIXES", "FileRejected", "LoadReport", "expand_paths",
@@ -132,6 +142,49 @@ class _Item:
     error: str | None = None
 
 
+@dataclass
+class _Entry:
+    """One record as read and prepared: its prepared form, or why it failed."""
+
+    where: str
+    prepared: PreparedRecord | None = None
+    error: str | None = None
+    collections_given: bool = False
+
+
+@dataclass(frozen=True)
+class _Preparer:
+    """Parses, normalises and validates records, with no database access.
+
+    Picklable (when its two functions are), so a process of its own can
+    prepare the next batch of JSON lines while this one writes (see
+    :mod:`.prepare_ahead`).
+    """
+
+    normalize: Normalizer
+    validate: Validator
+    check_identifiers: bool
+
+    def entry(self, item: _Item) -> _Entry:
+        if item.error is not None or item.document is None:
+            return _Entry(item.where, error=item.error or "no record")
+        document = item.document
+        prepared = prepare_record(
+            document.get("metadata"), normalize=self.normalize, validate=self.validate,
+            collections=document.get("collections") or (), record_id=document.get("id"),
+            check_identifiers=self.check_identifiers)
+        if not prepared.ok:
+            return _Entry(item.where, error=_reasons(prepared.problems))
+        prepared.metadata_fields = extract_metadata(prepared.metadata)  # for the term index, sets
+        return _Entry(item.where, prepared, collections_given=bool(document.get("collections")))
+
+    def lines(self, lines: list[tuple[int, bytes]], source: str,
+              ) -> tuple[list[_Entry], list[str]]:
+        """The entries of numbered JSON lines, and what the reader warned of."""
+        warnings: list[str] = []
+        return [self.entry(item) for item in _line_items(lines, source, warnings)], warnings
+
+
 def _line_items(lines: Iterable[tuple[int, bytes]], source: str,
                 warnings: list[str]) -> Iterator[_Item]:
     from repository_core.metadata.importing import read_records
@@ -149,12 +202,62 @@ def _line_items(lines: Iterable[tuple[int, bytes]], source: str,
             yield _Item(where if len(documents) == 1 else f"{where} (record {k + 1})", document)
 
 
-def _whole_items(data: bytes, source: str, warnings: list[str]) -> Iterator[_Item]:
-    from repository_core.metadata.importing import read_records
+@dataclass
+class _Reading:
+    """What turns a source into entries: the preparer, the batch size, the
+    reader's warnings, and whether later batches may be prepared ahead."""
 
-    documents = read_records(data, source=source, warnings=warnings)  # UnreadableInput: the file
-    for index, document in enumerate(documents):
-        yield _Item(source if len(documents) == 1 else f"{source} (record {index + 1})", document)
+    preparer: _Preparer
+    size: int
+    warnings: list[str]
+    ahead: bool
+
+    def whole(self, data: bytes, source: str) -> Iterator[_Entry]:
+        from repository_core.metadata.importing import read_records
+
+        documents = read_records(data, source=source, warnings=self.warnings)  # UnreadableInput
+        for index, document in enumerate(documents):
+            where = source if len(documents) == 1 else f"{source} (record {index + 1})"
+            yield self.preparer.entry(_Item(where, document))
+
+    def lines(self, lines: Iterable[tuple[int, bytes]], source: str) -> Iterator[_Entry]:
+        """JSON lines, ``size`` lines a chunk: the first prepared here; when a
+        second follows, the rest in a process of its own, ahead of the writer."""
+        chunks = _chunks(lines, self.size)
+        first = next(chunks, None)
+        if first is None:
+            return
+        second = next(chunks, None)
+        ahead: PrepareAhead[list[tuple[int, bytes]], tuple[list[_Entry], list[str]]]
+        ahead = PrepareAhead(self.preparer.lines, enabled=self.ahead and second is not None)
+        with ahead:
+            rest = chunks if second is None else _prepend(second, chunks)
+            for entries, warnings in ahead.map(rest, source, first=first):
+                self.warnings += warnings
+                yield from entries
+
+
+def _chunks(lines: Iterable[tuple[int, bytes]], size: int) -> Iterator[list[tuple[int, bytes]]]:
+    """Lists of ``size`` non-blank lines (the blank ones between them ride along)."""
+    it = iter(lines)
+    while True:
+        chunk: list[tuple[int, bytes]] = []
+        filled = 0
+        for number, line in it:
+            chunk.append((number, line))
+            if line.strip():
+                filled += 1
+                if filled >= size:
+                    break
+        if not filled:
+            return
+        yield chunk
+
+
+def _prepend(head: list[tuple[int, bytes]], rest: Iterator[list[tuple[int, bytes]]],
+             ) -> Iterator[list[tuple[int, bytes]]]:
+    yield head
+    yield from rest
 
 
 def _looks_like_json_lines(data: bytes) -> bool:
@@ -163,7 +266,7 @@ def _looks_like_json_lines(data: bytes) -> bool:
     return stripped.startswith(b"{") and b"\n{" in stripped
 
 
-def _stream_items(stream: BinaryIO, source: str, warnings: list[str]) -> Iterator[_Item]:
+def _stream_entries(stream: BinaryIO, source: str, reading: _Reading) -> Iterator[_Entry]:
     """Records of a stream of unknown shape (stdin): JSON lines are streamed
     when the first line is a whole JSON object and more follows; else read whole."""
     first = stream.readline()
@@ -177,20 +280,20 @@ def _stream_items(stream: BinaryIO, source: str, warnings: list[str]) -> Iterato
         if whole_line:
             second = stream.readline()
             if second.strip():
-                yield from _line_items(_numbered([first, second], stream), source, warnings)
+                yield from reading.lines(_numbered([first, second], stream), source)
                 return
             rest = stream.read()
             if rest.strip():  # blank lines, then more lines
                 data = first + second + rest
-                yield from _line_items(enumerate(data.splitlines(), start=1), source, warnings)
+                yield from reading.lines(enumerate(data.splitlines(), start=1), source)
                 return
-            yield from _whole_items(first, source, warnings)
+            yield from reading.whole(first, source)
             return
     data = first + stream.read()
     if _looks_like_json_lines(data):
-        yield from _line_items(enumerate(data.splitlines(), start=1), source, warnings)
+        yield from reading.lines(enumerate(data.splitlines(), start=1), source)
     else:
-        yield from _whole_items(data, source, warnings)
+        yield from reading.whole(data, source)
 
 
 def _numbered(head: list[bytes], rest: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
@@ -201,32 +304,26 @@ def _numbered(head: list[bytes], rest: Iterable[bytes]) -> Iterator[tuple[int, b
             yield number, line
 
 
-def _items(source: str, stream: BinaryIO | None, warnings: list[str]) -> Iterator[_Item]:
+def _entries(source: str, stream: BinaryIO | None, reading: _Reading) -> Iterator[_Entry]:
     if stream is not None:
-        yield from _stream_items(stream, source, warnings)
+        yield from _stream_entries(stream, source, reading)
         return
     try:
         if source.lower().endswith(JSON_LINES_SUFFIXES):
             with open(source, "rb") as handle:
-                yield from _line_items(enumerate(handle, start=1), source, warnings)
+                yield from reading.lines(enumerate(handle, start=1), source)
             return
         data = Path(source).read_bytes()
     except OSError as exc:
         raise UnreadableInput(exc.strerror or "cannot read", source=source) from None
     if _looks_like_json_lines(data):
-        yield from _line_items(enumerate(data.splitlines(), start=1), source, warnings)
+        yield from reading.lines(enumerate(data.splitlines(), start=1), source)
     else:
-        yield from _whole_items(data, source, warnings)
+        yield from reading.whole(data, source)
 
 
-def _batches(items: Iterator[_Item], size: int) -> Iterator[list[_Item]]:
-    batch: list[_Item] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
+def _batches(entries: Iterator[_Entry], size: int) -> Iterator[list[_Entry]]:
+    while batch := list(islice(entries, size)):
         yield batch
 
 
@@ -255,17 +352,11 @@ class _Loader:
     def fail(self, where: str, reason: str) -> None:
         self.report.failures.append((where, f"{where}: {reason}"))
 
-    def check(self, item: _Item) -> _Pending | None:
-        """Parse, normalise and validate once; refuse a DOI or id claimed in this run."""
-        if item.error is not None or item.document is None:
-            self.fail(item.where, item.error or "no record")
-            return None
-        document = item.document
-        prepared = self.service.prepare(
-            document.get("metadata"), collections=document.get("collections") or (),
-            record_id=document.get("id"), check_identifiers=not self.lenient)
-        if not prepared.ok:
-            self.fail(item.where, _reasons(prepared.problems))
+    def admit(self, entry: _Entry) -> _Pending | None:
+        """A prepared record, unless it failed or its DOI or id was claimed in this run."""
+        prepared = entry.prepared
+        if entry.error is not None or prepared is None:
+            self.fail(entry.where, entry.error or "no record")
             return None
         keys = {"/id": f"id {prepared.record_id}"} if prepared.record_id else {}
         if prepared.doi:
@@ -273,15 +364,14 @@ class _Loader:
         for pointer, key in keys.items():
             earlier = self.report.claimed.get(key)
             if earlier is not None:
-                self.fail(item.where, f"{pointer}: {key} was loaded from {earlier} in this run; "
-                                      "one record per DOI")
+                self.fail(entry.where, f"{pointer}: {key} was loaded from {earlier} in this run; "
+                                       "one record per DOI")
                 return None
         for key in keys.values():
-            self.report.claimed[key] = item.where
+            self.report.claimed[key] = entry.where
         if self.lenient:
-            self.notes += _identifier_warnings(self.service, item.where, prepared.metadata)
-        return _Pending(item.where, prepared, bool(document.get("collections")),
-                        list(keys.values()))
+            self.notes += _identifier_warnings(self.service, entry.where, prepared.metadata)
+        return _Pending(entry.where, prepared, entry.collections_given, list(keys.values()))
 
     def refuse(self, pending: _Pending, error: InvalidRecord | str) -> None:
         for key in pending.keys:  # not loaded: a later record may carry it
@@ -423,6 +513,7 @@ def load_source(
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
     committed: Callable[[list[str]], None] | None = None,
+    prepare_ahead: bool = True,
 ) -> int:
     """Load the records of one file (or stdin), ``batch_size`` a transaction;
     return how many records were read (failed ones included).
@@ -436,17 +527,23 @@ def load_source(
     the module docstring. ``progress`` is called with the number of records
     read so far after each committed batch; ``committed`` with the ids of
     the records the batch wrote (to render their payloads, say).
+    ``prepare_ahead``: JSON lines of more than one batch are parsed,
+    normalised and validated in a process of its own, a batch or two ahead
+    of the one being written (off: all in this process).
     """
     report = report if report is not None else LoadReport()
     warnings = warnings if warnings is not None else report.warnings
     loader = _Loader(service, report, lenient=lenient_identifiers, update_existing=update_existing)
+    size = min(max(1, batch_size), MAX_BATCH_SIZE)
+    preparer = _Preparer(service.normalize, service.validate,
+                         check_identifiers=not lenient_identifiers)
     read_warnings: list[str] = []
+    reading = _Reading(preparer, size, read_warnings, ahead=prepare_ahead)
     count = 0
     try:
-        for items in _batches(_items(source, stream, read_warnings),
-                                min(max(1, batch_size), MAX_BATCH_SIZE)):
-            count += len(items)
-            pending = [p for item in items if (p := loader.check(item)) is not None]
+        for entries in _batches(_entries(source, stream, reading), size):
+            count += len(entries)
+            pending = [p for entry in entries if (p := loader.admit(entry)) is not None]
             loader.load_batch(pending)
             if committed is not None and loader.written:
                 committed(loader.written)

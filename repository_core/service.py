@@ -52,7 +52,8 @@ from .version_relations import (
 from .versions import id_taken, new_free_id, next_version_index, resolve_latest
 
 __all__ = ["AlreadyStored", "Normalizer", "PreparedRecord", "RecordService", "Validator",
-           "WriteHook", "check_record_id", "new_record_id"]
+           "WriteHook", "check_record_id", "metadata_problems", "new_record_id",
+           "prepare_record"]
 
 # validate(metadata, *, check_identifiers) -> problems, pointers relative to the metadata
 Validator = Callable[..., list[Problem]]
@@ -84,6 +85,8 @@ class PreparedRecord:
     record_id: str | None = None
     #: what is wrong with it, located in the record document (``/metadata/...``)
     problems: list[Problem] = field(default_factory=list)
+    #: ``extract_metadata(metadata)`` when computed ahead (by the loader), else None
+    metadata_fields: dict[str, tuple[Any, ...]] | None = None
 
     @property
     def ok(self) -> bool:
@@ -94,6 +97,42 @@ class PreparedRecord:
         """The DOI as stored (``doi_key``), if the metadata has one."""
         doi = self.metadata.get("doi") if self.metadata is not None else None
         return doi_key(str(doi)) if doi else None
+
+
+def prepare_record(
+    metadata: Any,
+    *,
+    normalize: Normalizer,
+    validate: Validator,
+    collections: Any = (),
+    record_id: Any = None,
+    check_identifiers: bool = True,
+) -> PreparedRecord:
+    """:meth:`RecordService.prepare` as a plain function of its two checks, so
+    a process of its own can run it (the loader prepares the next batch there)."""
+    try:
+        normalised = normalize(metadata)
+    except InvalidRecord as exc:
+        return PreparedRecord(None, (), None, list(exc.problems))
+    collections = collections or ()
+    problems = metadata_problems(validate, normalised, collections, check_identifiers)
+    if record_id is not None:
+        problems += (check_record_id(record_id) if isinstance(record_id, str)
+                     else [Problem("/id", "an id is a string")])
+    if problems or not isinstance(normalised, Mapping):
+        return PreparedRecord(None, (), None, problems)
+    return PreparedRecord(dict(normalised), tuple(collections), record_id, [])
+
+
+def metadata_problems(validate: Validator, metadata: Any, collections: Sequence[str],
+                      check_identifiers: bool = True) -> list[Problem]:
+    """Every problem, located in the record document ``{"metadata", "collections"}``."""
+    if not isinstance(metadata, Mapping):
+        return [Problem("/metadata", "metadata is a JSON object")]
+    found = validate(metadata, check_identifiers=check_identifiers)
+    return [Problem("/metadata" + p.pointer, p.message) for p in found] + _check_collections(
+        collections
+    )
 
 
 def new_record_id() -> str:
@@ -269,18 +308,9 @@ class RecordService:
     ) -> PreparedRecord:
         """Normalise and validate a new record once, with no database access:
         what :meth:`create` checks before it writes, for :meth:`create_many`."""
-        try:
-            normalised = self.normalize(metadata)
-        except InvalidRecord as exc:
-            return PreparedRecord(None, (), None, list(exc.problems))
-        collections = collections or ()
-        problems = self._problems(normalised, collections, check_identifiers)
-        if record_id is not None:
-            problems += (check_record_id(record_id) if isinstance(record_id, str)
-                         else [Problem("/id", "an id is a string")])
-        if problems or not isinstance(normalised, Mapping):
-            return PreparedRecord(None, (), None, problems)
-        return PreparedRecord(dict(normalised), tuple(collections), record_id, [])
+        return prepare_record(metadata, normalize=self.normalize, validate=self.validate,
+                              collections=collections, record_id=record_id,
+                              check_identifiers=check_identifiers)
 
     def create_many(
         self, prepared: Sequence[PreparedRecord], session: Session
@@ -351,6 +381,7 @@ class RecordService:
         rows: builtins.list[dict[str, Any]] = []
         concepts: builtins.list[dict[str, Any]] = []
         kept: builtins.list[int] = []
+        ahead: builtins.list[dict[str, tuple[Any, ...]] | None] = []  # fields extracted ahead
         for i in accepted:
             p = prepared[i]
             assert p.metadata is not None
@@ -374,6 +405,7 @@ class RecordService:
             if doi is not None:
                 holders[doi] = rid
             kept.append(i)
+            ahead.append(p.metadata_fields if metadata is p.metadata else None)
             rows.append({"id": rid, "doi": doi, "metadata": dict(metadata),
                          "collections": list(p.collections), "revision": 1, "deleted": False,
                          "harvest_source": None, "concept_id": concept_id, "version_index": 1,
@@ -392,7 +424,7 @@ class RecordService:
                           collections=tuple(r["collections"]), harvest_source=None,
                           concept_id=r["concept_id"], version_index=1, is_latest=True)
                    for r in rows]
-        extracted = [extract(r) for r in records]
+        extracted = [extract(r, metadata_fields=fields) for r, fields in zip(records, ahead, strict=True)]
         for hook in self.hooks:
             many = getattr(hook, "many", None)
             if many is not None:
@@ -633,12 +665,7 @@ class RecordService:
         self, metadata: Any, collections: Sequence[str], check_identifiers: bool = True
     ) -> builtins.list[Problem]:  # ``list`` in this class body is the method RecordService.list
         """Every problem, located in the record document ``{"metadata", "collections"}``."""
-        if not isinstance(metadata, Mapping):
-            return [Problem("/metadata", "metadata is a JSON object")]
-        found = self.validate(metadata, check_identifiers=check_identifiers)
-        return [Problem("/metadata" + p.pointer, p.message) for p in found] + _check_collections(
-            collections
-        )
+        return metadata_problems(self.validate, metadata, collections, check_identifiers)
 
     def _locked(
         self, session: Session, record_id: str, expected_revision: int | None

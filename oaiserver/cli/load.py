@@ -62,7 +62,7 @@ class _Progress:
 def load_paths(
     services: Services, paths: Sequence[str], *, quiet: bool = False, lenient: bool = False,
     update_existing: bool = False, batch_size: int = DEFAULT_BATCH_SIZE,
-    render_payloads: bool = True,
+    render_payloads: bool = True, prepare_ahead: bool = True,
 ) -> LoadReport:
     """Load every file under ``paths`` (``-``: standard input), ``batch_size``
     records a transaction, with a progress line every few seconds.
@@ -70,7 +70,8 @@ def load_paths(
     ``render_payloads``: after each committed batch, its records' OAI
     payloads (``oai_dc``, ``oai_datacite``, ``datacite``) are rendered and
     kept, so the first harvest reads them; other formats render on their
-    first request. Off, every payload waits for its first request."""
+    first request. Off, every payload waits for its first request.
+    ``prepare_ahead``: see :func:`repository_core.loading.load_source`."""
     report = LoadReport(stored_hint=UPDATE_HINT)
     committed = functools.partial(_render, services) if render_payloads else None
     sources = list(expand_paths(paths))
@@ -84,7 +85,7 @@ def load_paths(
                 services.records, name, stream, lenient_identifiers=lenient,
                 update_existing=update_existing, report=report, batch_size=batch_size,
                 progress=functools.partial(progress.report, source=name),
-                committed=committed,
+                committed=committed, prepare_ahead=prepare_ahead,
             )
         except (RepositoryError, SQLAlchemyError) as exc:
             reason = str(exc)
@@ -123,13 +124,16 @@ def _render(services: Services, record_ids: list[str]) -> None:
 @click.option("--defer-payloads", is_flag=True,
               help="Do not render the records' OAI payloads after each batch "
                    "(faster loading; each renders on its first harvest instead).")
+@click.option("--prepare-ahead/--no-prepare-ahead", default=True, show_default=True,
+              help="Parse, normalise and validate the next batches of JSON lines in a "
+                   "second process while this one writes (uses a second core).")
 @click.option("--new-version-of", "new_version_of", metavar="ID",
               help="Store the one record of the one file given as the next version "
                    "of record ID (any of its versions).")
 @pass_services
 def load(services: Services, paths: tuple[str, ...], quiet: bool, batch_size: int,
          lenient_identifiers: bool, update_existing: bool, defer_payloads: bool,
-         new_version_of: str | None) -> None:
+         prepare_ahead: bool, new_version_of: str | None) -> None:
     """Load records from files, folders (recursively) or '-' (stdin).
 
     DataCite XML (kernel 4.0 to 4.7, checked against DataCite's XSD;
@@ -144,7 +148,9 @@ def load(services: Services, paths: tuple[str, ...], quiet: bool, batch_size: in
     load, and the exit status is 1. One DOI, one record per run. A progress
     line (records read, rate) goes to stderr every 5 s unless -q. After
     each batch the records' OAI payloads (oai_dc, oai_datacite, datacite)
-    are rendered and kept for harvesting, unless --defer-payloads.
+    are rendered and kept for harvesting, unless --defer-payloads. A JSON
+    lines load of more than one batch prepares the next batches in a second
+    process while it writes, unless --no-prepare-ahead.
     """
     upgrade(services.engine)
     if new_version_of is not None:
@@ -154,7 +160,7 @@ def load(services: Services, paths: tuple[str, ...], quiet: bool, batch_size: in
         return
     report = load_paths(services, paths, quiet=quiet, lenient=lenient_identifiers,
                         update_existing=update_existing, batch_size=batch_size,
-                        render_payloads=not defer_payloads)
+                        render_payloads=not defer_payloads, prepare_ahead=prepare_ahead)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     for _name, reason in report.failures:

@@ -65,6 +65,7 @@ __all__ = [
     "FieldType",
     "date_interval",
     "extract",
+    "extract_metadata",
     "from_micros",
     "normalise",
     "number_interval",
@@ -404,24 +405,34 @@ def _gather(value: Any, node: dict[Any, Any], out: dict[str, list[Any]]) -> None
                     _gather(inner, child, out)
 
 
-def extract(record: Any) -> dict[str, tuple[Any, ...]]:
+def extract(record: Any, *, metadata_fields: Mapping[str, tuple[Any, ...]] | None = None,
+            ) -> dict[str, tuple[Any, ...]]:
     """Every field's values for a record (``Record`` or anything shaped like it).
 
     Fields without values are absent. ``_text`` holds the tokens of each
     value of the :data:`FULL_TEXT_SOURCES`, one entry a value.
+    ``metadata_fields``: :func:`extract_metadata` of the record's metadata,
+    if already computed (the loader computes it ahead, in a process of its own).
     """
-    raws: dict[str, list[Any]] = {}
-    if isinstance(record.metadata, Mapping):
-        _gather(record.metadata, _PATH_TREE, raws)
     doc: dict[str, tuple[Any, ...]] = {}
-    for field in _FIELD_LIST:
-        if field.name == FULL_TEXT:
-            continue
-        if field.envelope is not None:
-            values = _field_values(field, record)
-        else:
-            found = raws.get(field.name)
-            values = _converted(field, found) if found else ()
+    for field in _ENVELOPE_FIELDS:
+        values = _field_values(field, record)
+        if values:
+            doc[field.name] = values
+    doc.update(extract_metadata(record.metadata) if metadata_fields is None else metadata_fields)
+    return doc
+
+
+def extract_metadata(metadata: Any) -> dict[str, tuple[Any, ...]]:
+    """The fields of :func:`extract` that come from the metadata (all but the
+    envelope's), ``_text`` included: a function of the metadata alone."""
+    raws: dict[str, list[Any]] = {}
+    if isinstance(metadata, Mapping):
+        _gather(metadata, _PATH_TREE, raws)
+    doc: dict[str, tuple[Any, ...]] = {}
+    for field in _METADATA_FIELDS:
+        found = raws.get(field.name)
+        values = _converted(field, found) if found else ()
         if values:
             doc[field.name] = values
     text: list[tuple[str, ...]] = []
@@ -432,6 +443,14 @@ def extract(record: Any) -> dict[str, tuple[Any, ...]]:
     if text:
         doc[FULL_TEXT] = tuple(text)
     return doc
+
+
+_ENVELOPE_FIELDS = [f for f in _FIELD_LIST if f.envelope is not None]
+_METADATA_FIELDS = [f for f in _FIELD_LIST if f.envelope is None and f.name != FULL_TEXT]
+# the envelope fields come first in :data:`_FIELD_LIST`, so a document's fields
+# keep that order; and no full-text source is an envelope field
+assert _FIELD_LIST[:len(_ENVELOPE_FIELDS)] == _ENVELOPE_FIELDS
+assert not {f.name for f in _ENVELOPE_FIELDS} & set(FULL_TEXT_SOURCES)
 
 
 def raw_keyword_values(record: Any, name: str) -> list[tuple[str, str]]:

@@ -395,3 +395,59 @@ def test_defer_payloads_leaves_them_to_the_first_harvest(env: Path) -> None:
     result = CliRunner().invoke(cli, ["load", "-q", "--defer-payloads", str(path)])
     assert result.exit_code == 0, result.stderr
     assert _payload_rows(env / "cli.db") == []
+
+
+# -- batches prepared ahead in a second process --------------------------------------
+
+
+def test_batches_prepared_ahead_load_what_one_process_loads(two_engines, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from repository_core import prepare_ahead
+
+    documents = list(generate(40, seed=12))
+    documents[26]["metadata"]["container"] = {"type": "Journal", "title": "Kept nowhere"}
+    lines = [json.dumps(d) for d in documents]
+    lines[17] = json.dumps({"metadata": minimal(publicationYear=1)})  # in a later batch
+    lines[23] = '{"metadata": '
+    lines.insert(30, "")  # a blank line: the numbers after it still name their lines
+    path = tmp_path / "records.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    submitted: list[Any] = []
+    submit = prepare_ahead.PrepareAhead._submit
+
+    def spy(self: Any, chunk: Any, args: Any) -> Any:
+        future = submit(self, chunk, args)
+        submitted.append(future)
+        return future
+
+    monkeypatch.setattr(prepare_ahead.PrepareAhead, "_submit", spy)
+    ahead, alone = (_services(e) for e in two_engines)
+    reports = []
+    try:
+        for services, enabled in ((ahead, True), (alone, False)):
+            _define_sets(services)
+            report = LoadReport()
+            assert load_source(services.records, str(path), report=report, batch_size=8,
+                               prepare_ahead=enabled) == 40
+            reports.append(report)
+        assert submitted[:4] and all(f is not None for f in submitted[:4])  # the child worked
+        assert all(f is None for f in submitted[4:])  # disabled: nothing submitted
+        with_child, without = reports
+        assert [reason for _, reason in with_child.failures] == [
+            f"{path}:18: /metadata/publicationYear: {_year_problem(without)}",
+            f"{path}:24: malformed JSON: Expecting value (column 1)"]
+        assert with_child.failures == without.failures
+        assert len(with_child.warnings) == 1 and "/container" in with_child.warnings[0]
+        assert with_child.warnings == without.warnings
+        assert with_child.created == without.created == 38
+        got, expected = _rows(two_engines[0]), _rows(two_engines[1])
+        for table in expected:
+            assert got[table] == expected[table], table
+    finally:
+        ahead.close()
+        alone.close()
+
+
+def _year_problem(report: LoadReport) -> str:
+    [reason] = [r for _, r in report.failures if "publicationYear" in r]
+    return reason.split("/metadata/publicationYear: ", 1)[1]
