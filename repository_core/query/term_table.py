@@ -8,7 +8,7 @@ record's rows in the record's own transaction, so it is never stale.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
@@ -37,5 +37,7 @@ class TermRow(Base):
 
     __table_args__ = (
         Index("ix_query_terms_field_term_pos", "field", "term", "record_id", "ord", "pos"),
-        Index("ix_query_terms_field_num", "field", "num", "record_id"),
+        # only the rows with a number (migration 0010): a range compares ``num``
+        Index("ix_query_terms_field_num", "field", "num", "record_id",
+              sqlite_where=text("num IS NOT NULL"), postgresql_where=text("num IS NOT NULL")),
     )

@@ -582,7 +582,9 @@ def _facet_counts(session: Session, among: Any, opts: dict[str, Any]
     if among is None:
         for fld in FACETS.values():
             column = TermRow.num if FIELDS[fld].type == "number" else TermRow.term
-            by_value = select(column, n).where(TermRow.field == fld).group_by(column)
+            # ``IS NOT NULL``: the (field, num) index holds only the rows with a number
+            by_value = (select(column, n).where(TermRow.field == fld, column.is_not(None))
+                        .group_by(column))
             out[fld] = {v: int(c) for v, c in session.execute(by_value) if v is not None}
         return out
     # the ids are found once (a materialised CTE) and drive: one primary-key
