@@ -9,6 +9,7 @@ all so that Alembic sees one schema. ``upgrade(engine)`` is what
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -20,8 +21,8 @@ from sqlalchemy import Engine, MetaData
 from .db import Base
 
 __all__ = [
-    "alembic_config", "current_revision", "head_revision", "include_object", "target_metadata",
-    "upgrade",
+    "alembic_config", "current_revision", "head_revision", "include_object", "include_object_on",
+    "target_metadata", "upgrade",
 ]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -44,6 +45,18 @@ def include_object(obj: object, name: str | None, type_: str, reflected: bool,
     """Alembic filter: leave out tables the metadata cannot declare."""
     return not (type_ == "table" and name is not None
                 and name.startswith(UNDECLARED_TABLE_PREFIX))
+
+
+def include_object_on(dialect: str) -> Callable[[object, str | None, str, bool, object], bool]:
+    """:func:`include_object`, and leave out what the metadata declares for other
+    databases only (``.ddl_if(dialect=...)``, such as query_terms' SQLite-only key)."""
+    def include(obj: object, name: str | None, type_: str, reflected: bool,
+                compare_to: object) -> bool:
+        only = getattr(obj, "_ddl_if", None)  # SQLAlchemy keeps ddl_if()'s arguments here
+        if not reflected and only is not None and only.dialect not in (None, dialect):
+            return False
+        return include_object(obj, name, type_, reflected, compare_to)
+    return include
 
 
 def target_metadata() -> MetaData:

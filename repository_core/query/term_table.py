@@ -8,7 +8,7 @@ record's rows in the record's own transaction, so it is never stale.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, text
+from sqlalchemy import BigInteger, ForeignKeyConstraint, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
@@ -24,9 +24,8 @@ class TermRow(Base):
 
     __tablename__ = "query_terms"
 
-    record_id: Mapped[str] = mapped_column(
-        String(64), ForeignKey("records.id", ondelete="CASCADE"), primary_key=True
-    )
+    # no foreign key on PostgreSQL (migration 0010): see ``__table_args__``
+    record_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     field: Mapped[str] = mapped_column(String(64), primary_key=True)
     ord: Mapped[int] = mapped_column(Integer, primary_key=True)
     pos: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -36,6 +35,12 @@ class TermRow(Base):
     raw: Mapped[str | None] = mapped_column(String(600), nullable=True)
 
     __table_args__ = (
+        # A derived table, written only by the write hooks in the record's own
+        # transaction (records are never removed: they become tombstones). On
+        # PostgreSQL the key's per-row trigger cost 40% of a bulk load's COPY,
+        # so it exists on SQLite only, where the check is an index probe.
+        ForeignKeyConstraint(["record_id"], ["records.id"], ondelete="CASCADE",
+                             name="fk_query_terms_record_id_records").ddl_if(dialect="sqlite"),
         Index("ix_query_terms_field_term_pos", "field", "term", "record_id", "ord", "pos"),
         # only the rows with a number (migration 0010): a range compares ``num``
         Index("ix_query_terms_field_num", "field", "num", "record_id",

@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from repository_core.migrate import (
     current_revision,
     head_revision,
-    include_object,
+    include_object_on,
     target_metadata,
     upgrade,
 )
@@ -17,7 +17,7 @@ from repository_core.migrate import (
 def test_migrated_database_matches_the_models(engine):
     assert current_revision(engine) == head_revision()
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": include_object})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": include_object_on(engine.dialect.name)})
         diff = compare_metadata(context, target_metadata())
     assert diff == []
 

@@ -1,4 +1,4 @@
-"""query_terms' (field, num, record) index keeps only the rows that have a number
+"""query_terms: the (field, num) index keeps only the rows with a number; no foreign key on PostgreSQL
 
 ``ix_query_terms_field_num`` indexed every row, and about 95 of 100 rows are
 tokens and keywords whose ``num`` is NULL: entries no query reads (a range
@@ -11,6 +11,14 @@ for most rows a load writes. Measured on SQLite, inserting the term rows of
 Both databases use a partial index when the query's condition implies its
 predicate (``num >= x`` implies ``num IS NOT NULL``); the facet counts over
 every record say ``num IS NOT NULL`` outright.
+
+On PostgreSQL the foreign key ``query_terms.record_id -> records.id`` is
+dropped: its check is a trigger fired for every row, and it took 40% of
+the ``COPY`` of a batch's term rows (466,000 rows: 9.9 -> 5.7 s). The table
+is derived: the write hooks fill it in the record's own transaction, and a
+record is never removed (it becomes a tombstone), so the key guarded
+nothing that can happen. SQLite keeps it (there the check is a cheap index
+probe, and dropping it would copy the whole table).
 
 Revision ID: 0010
 Revises: 0009
@@ -28,9 +36,12 @@ branch_labels = None
 depends_on = None
 
 _HAS_NUMBER = sa.text("num IS NOT NULL")
+_KEY = "fk_query_terms_record_id_records"
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_constraint(_KEY, "query_terms", type_="foreignkey")
     op.drop_index("ix_query_terms_field_num", table_name="query_terms")
     op.create_index("ix_query_terms_field_num", "query_terms", ["field", "num", "record_id"],
                     sqlite_where=_HAS_NUMBER, postgresql_where=_HAS_NUMBER)
@@ -40,6 +51,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_query_terms_field_num", table_name="query_terms")
     op.create_index("ix_query_terms_field_num", "query_terms", ["field", "num", "record_id"])
+    if op.get_bind().dialect.name == "postgresql":
+        op.create_foreign_key(_KEY, "query_terms", "records", ["record_id"], ["id"],
+                              ondelete="CASCADE")
     _analyze()
 
 
