@@ -247,19 +247,24 @@ def _successor(prefix: str) -> str | None:
 def term_rows(record: Any, doc: Any = None) -> list[dict[str, Any]]:
     """The ``query_terms`` rows for a record (envelope dates live in ``records``);
     ``doc``: its :func:`.fields.extract`, if already computed."""
-    rows: list[dict[str, Any]] = []
+    return [dict(zip(_TERM_COLUMNS, row, strict=True)) for row in term_tuples(record, doc)]
+
+
+def term_tuples(record: Any, doc: Any = None) -> list[tuple[Any, ...]]:
+    """:func:`term_rows` as tuples in the order of ``_TERM_COLUMNS`` (what a bulk
+    insert takes: a batch holds hundreds of thousands of them)."""
+    rid = record.id
     doc = extract(record) if doc is None else doc
     # every record has one (empty without a title): the sort is an inner join
     # that the (field, term, record_id) index can deliver in order
-    rows.append({"record_id": record.id, "field": TITLE_SORT, "ord": 0, "pos": 0,
-                 "term": title_sort_key(record) or "", "num": None, "raw": None})
+    rows: list[tuple[Any, ...]] = [(rid, TITLE_SORT, 0, 0, title_sort_key(record) or "", None,
+                                    None)]
     text_ord = 0
     for source in _KEYWORD_TEXT_SOURCES:
         for value in doc.get(source, ()):
             toks = tokens(value)
             if toks:
-                rows.extend({"record_id": record.id, "field": FULL_TEXT, "ord": text_ord,
-                             "pos": pos, "term": tok, "num": None, "raw": None}
+                rows.extend((rid, FULL_TEXT, text_ord, pos, tok, None, None)
                             for pos, tok in enumerate(toks))
                 text_ord += 1
     for name, values in doc.items():
@@ -270,16 +275,12 @@ def term_rows(record: Any, doc: Any = None) -> list[dict[str, Any]]:
                   if name in LABELLED_FIELDS else None)
         for ord_, value in enumerate(values):
             if kind == "text":
-                rows.extend({"record_id": record.id, "field": name, "ord": ord_, "pos": pos,
-                             "term": tok, "num": None, "raw": None}
+                rows.extend((rid, name, ord_, pos, tok, None, None)
                             for pos, tok in enumerate(value))
             elif kind == "keyword":
-                rows.append({"record_id": record.id, "field": name, "ord": ord_, "pos": 0,
-                             "term": value, "num": None,
-                             "raw": labels[ord_] if labels else None})
+                rows.append((rid, name, ord_, 0, value, None, labels[ord_] if labels else None))
             else:
-                rows.append({"record_id": record.id, "field": name, "ord": ord_, "pos": 0,
-                             "term": None, "num": value, "raw": None})
+                rows.append((rid, name, ord_, 0, None, value, None))
     return rows
 
 
@@ -288,7 +289,7 @@ def index_terms_many(session: Session, records: Sequence[Any], extracted: Sequen
     the batch in one bulk insert (``COPY`` on PostgreSQL)."""
     rows: list[tuple[Any, ...]] = []
     for record, doc in zip(records, extracted, strict=True):
-        rows.extend(tuple(r[c] for c in _TERM_COLUMNS) for r in term_rows(record, doc))
+        rows.extend(term_tuples(record, doc))
     insert_rows(session, cast(Table, TermRow.__table__), _TERM_COLUMNS, rows)
 
 
