@@ -5,7 +5,7 @@ Run::
     .venv/bin/python benchmarks/bench_ingest.py                        # 10,000 records, SQLite
     .venv/bin/python benchmarks/bench_ingest.py --database postgresql
     .venv/bin/python benchmarks/bench_ingest.py --baseline             # and with --batch-size 1
-    .venv/bin/python benchmarks/bench_ingest.py --compare-ahead        # and in one process
+    .venv/bin/python benchmarks/bench_ingest.py --compare-one-process  # and with --one-process
     .venv/bin/python benchmarks/bench_ingest.py --records 1000 --sets 0 --batch-size 100
 
 Generates ``--records`` synthetic records (``fixtures.synthetic``) into a
@@ -17,9 +17,9 @@ migration check included), its peak RSS, and the ratio against the
 targets of issue 11: 2,000 records/s on SQLite, 1,000 on PostgreSQL.
 ``--baseline`` loads the same file again into a fresh database with
 ``--batch-size 1`` (a transaction a record, close to loading before
-batches) and prints the ratio batched / one by one. ``--compare-ahead`` loads it again with
-``--no-prepare-ahead`` (parsing and validating in the writing process, not
-a batch ahead in a second one) and prints that ratio. The load renders the
+batches) and prints the ratio batched / one by one. ``--compare-one-process`` loads it again with
+``--one-process`` (parsing, validating and rendering payloads in the
+writing process, not in processes of their own) and prints that ratio. The load renders the
 records' OAI payloads after each batch, as ``oaiserver load`` does by
 default; ``--defer-payloads`` measures it without.
 
@@ -102,7 +102,7 @@ def load_once(url: str, args: argparse.Namespace, path: Path, batch_size: int,
         process = subprocess.Popen(
             [sys.executable, "-m", "oaiserver", "load", "-q", "--batch-size", str(batch_size),
              *(["--defer-payloads"] if args.defer_payloads else []),
-             *([] if ahead and not args.no_prepare_ahead else ["--no-prepare-ahead"]), str(path)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+             *([] if ahead and not args.one_process else ["--one-process"]), str(path)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         assert process.stderr is not None
         err = process.stderr.read().decode()
         _pid, status, usage = os.wait4(process.pid, 0)
@@ -129,10 +129,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--defer-payloads", action="store_true",
                         help="load with --defer-payloads (no OAI payloads rendered per batch)")
-    parser.add_argument("--no-prepare-ahead", action="store_true",
-                        help="load with --no-prepare-ahead (everything in one process)")
-    parser.add_argument("--compare-ahead", action="store_true",
-                        help="also load with --no-prepare-ahead and print the ratio")
+    parser.add_argument("--one-process", action="store_true",
+                        help="load with --one-process (no second process)")
+    parser.add_argument("--compare-one-process", action="store_true",
+                        help="also load with --one-process and print the ratio")
     args = parser.parse_args()
     url = {"sqlite": "", "postgresql": POSTGRES}.get(args.database, args.database)
     kind = "sqlite" if not url or url.startswith("sqlite") else "postgresql"
@@ -147,7 +147,7 @@ def main() -> None:
               f"{args.sets} sets, {kind}, OAI payloads "
               f"{'deferred' if args.defer_payloads else 'rendered per batch'}")
         runs = [("batched", args.batch_size, True)]
-        runs += [("one process", args.batch_size, False)] if args.compare_ahead else []
+        runs += [("one process", args.batch_size, False)] if args.compare_one_process else []
         runs += [("one by one", 1, True)] if args.baseline else []
         rates = {}
         for label, size, ahead in runs:
@@ -160,8 +160,8 @@ def main() -> None:
             print(f"{'':>12}{summary}")
         if args.baseline:
             print(f"batched / one by one: {rates['batched'] / rates['one by one']:.1f} x")
-        if args.compare_ahead:
-            print(f"prepared ahead / in one process: "
+        if args.compare_one_process:
+            print(f"with helper processes / in one process: "
                   f"{rates['batched'] / rates['one process']:.2f} x")
 
 

@@ -38,10 +38,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from .child_worker import PrepareAhead
 from .datestamps import lock_clock
 from .errors import InvalidRecord, Problem, RepositoryError, UnreadableInput
 from .models import RecordRow
-from .prepare_ahead import PrepareAhead
 from .query.fields import extract_metadata
 from .service import (
     AlreadyStored,
@@ -158,7 +158,7 @@ class _Preparer:
 
     Picklable (when its two functions are), so a process of its own can
     prepare the next batch of JSON lines while this one writes (see
-    :mod:`.prepare_ahead`).
+    :mod:`.child_worker`).
     """
 
     normalize: Normalizer

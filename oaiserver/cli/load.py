@@ -6,13 +6,16 @@ import functools
 import logging
 import sys
 import time
+from collections import deque
 from collections.abc import Sequence
+from concurrent.futures import Future
 from pathlib import Path
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from oaiserver.services import Services
+from repository_core.child_worker import IN_FLIGHT, ChildWorker
 from repository_core.errors import RepositoryError
 from repository_core.loading import (
     DEFAULT_BATCH_SIZE,
@@ -23,6 +26,7 @@ from repository_core.loading import (
     load_source,
 )
 from repository_core.migrate import upgrade
+from repository_core.records import Record
 
 from .context import pass_services
 from .load_version import load_new_version
@@ -62,7 +66,7 @@ class _Progress:
 def load_paths(
     services: Services, paths: Sequence[str], *, quiet: bool = False, lenient: bool = False,
     update_existing: bool = False, batch_size: int = DEFAULT_BATCH_SIZE,
-    render_payloads: bool = True, prepare_ahead: bool = True,
+    render_payloads: bool = True, one_process: bool = False,
 ) -> LoadReport:
     """Load every file under ``paths`` (``-``: standard input), ``batch_size``
     records a transaction, with a progress line every few seconds.
@@ -71,9 +75,24 @@ def load_paths(
     payloads (``oai_dc``, ``oai_datacite``, ``datacite``) are rendered and
     kept, so the first harvest reads them; other formats render on their
     first request. Off, every payload waits for its first request.
-    ``prepare_ahead``: see :func:`repository_core.loading.load_source`."""
+    ``one_process``: no process of its own preparing the next batches
+    (:func:`repository_core.loading.load_source`'s ``prepare_ahead``) or
+    rendering payloads."""
     report = LoadReport(stored_hint=UPDATE_HINT)
-    committed = functools.partial(_render, services) if render_payloads else None
+    renderer = _PayloadRenderer(services, in_child=not one_process) if render_payloads else None
+    try:
+        _load_sources(services, paths, report, quiet=quiet, lenient=lenient,
+                      update_existing=update_existing, batch_size=batch_size,
+                      renderer=renderer, one_process=one_process)
+    finally:
+        if renderer is not None:
+            renderer.finish()
+    return report
+
+
+def _load_sources(services: Services, paths: Sequence[str], report: LoadReport, *,
+                  quiet: bool, lenient: bool, update_existing: bool, batch_size: int,
+                  renderer: _PayloadRenderer | None, one_process: bool) -> None:
     sources = list(expand_paths(paths))
     progress = _Progress(quiet, len(sources))
     for source in sources:
@@ -85,7 +104,7 @@ def load_paths(
                 services.records, name, stream, lenient_identifiers=lenient,
                 update_existing=update_existing, report=report, batch_size=batch_size,
                 progress=functools.partial(progress.report, source=name),
-                committed=committed, prepare_ahead=prepare_ahead,
+                committed=renderer, prepare_ahead=not one_process,
             )
         except (RepositoryError, SQLAlchemyError) as exc:
             reason = str(exc)
@@ -94,18 +113,63 @@ def load_paths(
             if isinstance(exc, FileRejected) and exc.stored:
                 reason += UPDATE_HINT
             report.failures.append((name, reason))
-    return report
 
 
-def _render(services: Services, record_ids: list[str]) -> None:
-    """Render and keep a committed batch's OAI payloads; a failure only logs
-    (the payloads render on their first request instead)."""
-    from oaiserver.oai.sql import render_records
+class _PayloadRenderer:
+    """Renders and keeps each committed batch's OAI payloads (``oai_dc``,
+    ``oai_datacite``, ``datacite``); a failure only logs (the payloads render
+    on their first request instead).
 
-    try:
-        render_records(services.engine, services.export_context, record_ids)
-    except SQLAlchemyError as exc:
-        log.warning("payloads of a batch not rendered ahead: %s", exc.__class__.__name__)
+    The first batch renders here; later ones in a process of its own
+    (rendering is CPU work the writer need not wait for), their payloads
+    kept here a batch or two later, and all of them by :meth:`finish`."""
+
+    def __init__(self, services: Services, *, in_child: bool = True):
+        self.services = services
+        self.worker = ChildWorker(enabled=in_child, what="rendering payloads")
+        self.batches = 0
+        self.pending: deque[tuple[str, list[Record], Future[list[bytes]] | None]] = deque()
+
+    def __call__(self, record_ids: list[str]) -> None:
+        from oaiserver.oai.sql import records_to_render, render_oai_payloads
+
+        try:
+            plan = records_to_render(self.services.engine, self.services.export_context,
+                                     record_ids)
+        except SQLAlchemyError as exc:
+            log.warning("payloads of a batch not rendered ahead: %s", exc.__class__.__name__)
+            return
+        self.batches += 1
+        export = self.services.export_context
+        for prefix, records in plan:
+            future = (self.worker.submit(render_oai_payloads, prefix, records, export)
+                      if self.batches > 1 and records else None)
+            self.pending.append((prefix, records, future))
+        while len(self.pending) > len(plan) * IN_FLIGHT or (self.pending and
+                                                            self.pending[0][2] is None):
+            self._keep(*self.pending.popleft())
+
+    def finish(self) -> None:
+        """Keep every payload still being rendered; stop the child."""
+        try:
+            while self.pending:
+                self._keep(*self.pending.popleft())
+        finally:
+            self.worker.close()
+
+    def _keep(self, prefix: str, records: list[Record],
+              future: Future[list[bytes]] | None) -> None:
+        from oaiserver.oai.sql import SQLPayloadCache, render_oai_payloads
+
+        if not records:
+            return
+        export = self.services.export_context
+        payloads = self.worker.result(future, render_oai_payloads, prefix, records, export)
+        try:
+            SQLPayloadCache(self.services.engine, export).keep(
+                prefix, list(zip(records, payloads, strict=True)))
+        except SQLAlchemyError as exc:
+            log.warning("payloads of a batch not kept: %s", exc.__class__.__name__)
 
 
 @click.command()
@@ -124,16 +188,18 @@ def _render(services: Services, record_ids: list[str]) -> None:
 @click.option("--defer-payloads", is_flag=True,
               help="Do not render the records' OAI payloads after each batch "
                    "(faster loading; each renders on its first harvest instead).")
-@click.option("--prepare-ahead/--no-prepare-ahead", default=True, show_default=True,
-              help="Parse, normalise and validate the next batches of JSON lines in a "
-                   "second process while this one writes (uses a second core).")
+@click.option("--one-process", is_flag=True,
+              help="Do all the work in this process: without it, a load of more than "
+                   "one batch parses and validates the next batches of JSON lines in a "
+                   "second process, and renders payloads in a third, while this one "
+                   "writes (they use the other cores).")
 @click.option("--new-version-of", "new_version_of", metavar="ID",
               help="Store the one record of the one file given as the next version "
                    "of record ID (any of its versions).")
 @pass_services
 def load(services: Services, paths: tuple[str, ...], quiet: bool, batch_size: int,
          lenient_identifiers: bool, update_existing: bool, defer_payloads: bool,
-         prepare_ahead: bool, new_version_of: str | None) -> None:
+         one_process: bool, new_version_of: str | None) -> None:
     """Load records from files, folders (recursively) or '-' (stdin).
 
     DataCite XML (kernel 4.0 to 4.7, checked against DataCite's XSD;
@@ -148,9 +214,9 @@ def load(services: Services, paths: tuple[str, ...], quiet: bool, batch_size: in
     load, and the exit status is 1. One DOI, one record per run. A progress
     line (records read, rate) goes to stderr every 5 s unless -q. After
     each batch the records' OAI payloads (oai_dc, oai_datacite, datacite)
-    are rendered and kept for harvesting, unless --defer-payloads. A JSON
-    lines load of more than one batch prepares the next batches in a second
-    process while it writes, unless --no-prepare-ahead.
+    are rendered and kept for harvesting, unless --defer-payloads. A load of
+    more than one batch prepares the next batches of JSON lines, and renders
+    payloads, in processes of their own while it writes, unless --one-process.
     """
     upgrade(services.engine)
     if new_version_of is not None:
@@ -160,7 +226,7 @@ def load(services: Services, paths: tuple[str, ...], quiet: bool, batch_size: in
         return
     report = load_paths(services, paths, quiet=quiet, lenient=lenient_identifiers,
                         update_existing=update_existing, batch_size=batch_size,
-                        render_payloads=not defer_payloads, prepare_ahead=prepare_ahead)
+                        render_payloads=not defer_payloads, one_process=one_process)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     for _name, reason in report.failures:

@@ -48,8 +48,8 @@ from .payloads import fingerprint, serialize
 from .repository import Entry, SetInfo
 
 __all__ = [
-    "ESTIMATE_ABOVE", "OAI_FORMATS", "SQLPayloadCache", "SQLRepository", "render_payloads",
-    "render_records",
+    "ESTIMATE_ABOVE", "OAI_FORMATS", "SQLPayloadCache", "SQLRepository", "records_to_render",
+    "render_oai_payloads", "render_payloads", "render_records",
 ]
 
 #: A whole-repository list longer than this gets an estimated completeListSize
@@ -325,23 +325,49 @@ def render_records(
 ) -> int:
     """Render and keep the payloads of these records (a committed ingest batch, say)
     in ``prefixes`` where none is valid; how many were rendered. Tombstones have none."""
-    from serializers.registry import FORMATS
+    cache = SQLPayloadCache(engine, export)
+    rendered = 0
+    for prefix, records in records_to_render(engine, export, record_ids, prefixes):
+        cache.keep(prefix, list(zip(records, render_oai_payloads(prefix, records, export),
+                                    strict=True)))
+        rendered += len(records)
+    return rendered
 
+
+def records_to_render(
+    engine: Engine, export: ExportContext, record_ids: Sequence[str],
+    prefixes: Iterable[str] = OAI_FORMATS,
+) -> list[tuple[str, list[Record]]]:
+    """For each of ``prefixes``, the records among ``record_ids`` (as the public
+    sees them) that it is available for and that have no valid kept payload in it."""
     cache = SQLPayloadCache(engine, export)
     with Session(engine) as s, s.begin():
         rows = s.execute(select(RecordRow).where(RecordRow.id.in_(list(record_ids)))).scalars()
         records = public_records(s, [row_to_record(row) for row in rows if not row.deleted])
-    rendered = 0
+    plan = []
     for prefix in prefixes:
-        fmt = FORMATS.by_oai_prefix(prefix)
-        if fmt is None or fmt.oai_payload is None:
-            raise ValueError(f"{prefix!r} is not an OAI format")
+        fmt = _oai_format(prefix)
         kept = cache.lookup(prefix, records)
-        fresh = [(r, serialize(fmt.oai_payload(r, export))) for r in records
-                 if r.id not in kept and fmt.available(r)]
-        cache.keep(prefix, fresh)
-        rendered += len(fresh)
-    return rendered
+        plan.append((prefix, [r for r in records if r.id not in kept and fmt.available(r)]))
+    return plan
+
+
+def render_oai_payloads(prefix: str, records: Sequence[Record], export: ExportContext,
+                        ) -> list[bytes]:
+    """The payloads of ``records`` in OAI format ``prefix``: no database, so a
+    process of its own can render them (``oaiserver load`` does)."""
+    fmt = _oai_format(prefix)
+    assert fmt.oai_payload is not None
+    return [serialize(fmt.oai_payload(r, export)) for r in records]
+
+
+def _oai_format(prefix: str) -> Any:
+    from serializers.registry import FORMATS
+
+    fmt = FORMATS.by_oai_prefix(prefix)
+    if fmt is None or fmt.oai_payload is None:
+        raise ValueError(f"{prefix!r} is not an OAI format")
+    return fmt
 
 
 def _estimated_records(s: Session) -> int | None:

@@ -390,6 +390,59 @@ def test_a_load_renders_the_oai_payloads_a_harvest_then_serves(env: Path) -> Non
     assert texts == stored
 
 
+def test_payloads_rendered_by_the_helper_process_are_the_ones_rendered_here(
+        env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from repository_core.child_worker import ChildWorker
+    from oaiserver.oai.sql import records_to_render, render_oai_payloads
+    from repository_core.models import PayloadRow
+
+    rendered_there: list[bool] = []
+    submit = ChildWorker.submit
+
+    def spy(self: ChildWorker, work: Any, *args: Any) -> Any:
+        future = submit(self, work, *args)
+        if work is render_oai_payloads:
+            rendered_there.append(future is not None)
+        return future
+
+    monkeypatch.setattr(ChildWorker, "submit", spy)
+    path = _write_lines(env / "records.jsonl", list(generate(30, seed=13)))
+    result = CliRunner().invoke(cli, ["load", "-q", "--batch-size", "8", str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert rendered_there == [True] * 9  # batches 2 to 4, three formats each
+    kept = {(row.record_id, row.format): row.payload for row in _payload_rows(env / "cli.db")}
+    assert len(kept) == 90
+    services = build_services(load_config({"ratelimit_enabled": False}))
+    try:
+        with services.engine.begin() as conn:
+            conn.execute(PayloadRow.__table__.delete())
+        ids = sorted({rid for rid, _ in kept})
+        here = {(r.id, prefix): payload
+                for prefix, records in records_to_render(services.engine,
+                                                         services.export_context, ids)
+                for r, payload in zip(records, render_oai_payloads(
+                    prefix, records, services.export_context), strict=True)}
+    finally:
+        services.close()
+    assert here == kept
+
+
+def test_one_process_renders_the_same_payloads_without_a_helper(
+        env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from repository_core.child_worker import ChildWorker
+
+    started: list[Any] = []
+    submit = ChildWorker.submit
+    monkeypatch.setattr(ChildWorker, "submit",
+                        lambda self, work, *args: started.append(submit(self, work, *args)))
+    path = _write_lines(env / "records.jsonl", list(generate(12, seed=14)))
+    result = CliRunner().invoke(cli, ["load", "-q", "--one-process", "--batch-size", "4",
+                                      str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert started and not any(started)  # asked, never given to another process
+    assert len(_payload_rows(env / "cli.db")) == 36
+
+
 def test_defer_payloads_leaves_them_to_the_first_harvest(env: Path) -> None:
     path = _write_lines(env / "records.jsonl", list(generate(4, seed=9)))
     result = CliRunner().invoke(cli, ["load", "-q", "--defer-payloads", str(path)])
@@ -402,7 +455,7 @@ def test_defer_payloads_leaves_them_to_the_first_harvest(env: Path) -> None:
 
 def test_batches_prepared_ahead_load_what_one_process_loads(two_engines, tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    from repository_core import prepare_ahead
+    from repository_core import child_worker
 
     documents = list(generate(40, seed=12))
     documents[26]["metadata"]["container"] = {"type": "Journal", "title": "Kept nowhere"}
@@ -413,14 +466,14 @@ def test_batches_prepared_ahead_load_what_one_process_loads(two_engines, tmp_pat
     path = tmp_path / "records.jsonl"
     path.write_text("\n".join(lines) + "\n")
     submitted: list[Any] = []
-    submit = prepare_ahead.PrepareAhead._submit
+    submit = child_worker.PrepareAhead._submit
 
     def spy(self: Any, chunk: Any, args: Any) -> Any:
         future = submit(self, chunk, args)
         submitted.append(future)
         return future
 
-    monkeypatch.setattr(prepare_ahead.PrepareAhead, "_submit", spy)
+    monkeypatch.setattr(child_worker.PrepareAhead, "_submit", spy)
     ahead, alone = (_services(e) for e in two_engines)
     reports = []
     try:

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from repository_core.prepare_ahead import PrepareAhead
+from repository_core.child_worker import PrepareAhead
 
 
 def _square_with_pid(chunk: list[int], offset: int) -> tuple[list[int], int]:
@@ -47,7 +47,7 @@ def test_a_child_that_dies_costs_nothing_but_a_warning(caplog: pytest.LogCapture
         results = list(ahead.map(chunks[1:], os.getpid(), first=chunks[0]))
         assert not ahead.enabled
     assert results == [[i + 1] for i in range(6)]
-    assert "the load continues in this process" in caplog.text
+    assert "preparing ahead in a process of its own stopped" in caplog.text
 
 
 def test_an_error_of_the_work_itself_is_raised_here() -> None:
