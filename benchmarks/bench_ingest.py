@@ -36,6 +36,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -104,8 +105,10 @@ def load_once(url: str, args: argparse.Namespace, path: Path, batch_size: int,
              *(["--defer-payloads"] if args.defer_payloads else []),
              *([] if ahead and not args.one_process else ["--one-process"]), str(path)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         assert process.stderr is not None
+        sampler = TreeMemory(process.pid)
         err = process.stderr.read().decode()
         _pid, status, usage = os.wait4(process.pid, 0)
+        sampler.stop()
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode != 0:
@@ -114,7 +117,48 @@ def load_once(url: str, args: argparse.Namespace, path: Path, batch_size: int,
             stored = int(conn.execute(select(func.count()).select_from(RecordRow)).scalar_one())
         services.close()
     summary = err.strip().splitlines()[-1] if err.strip() else ""
+    if sampler.peak_mb:
+        summary += f" [peak RSS of the load and its helper processes together: " \
+                   f"{sampler.peak_mb:.0f} MB]"
     return seconds, usage.ru_maxrss / 1024, stored, summary
+
+
+class TreeMemory:
+    """The peak of the summed RSS of a process and its children, sampled every
+    0.2 s from /proc (Linux; elsewhere it reports nothing)."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peak_mb = pid, 0.0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._done.wait(0.2):
+            total = sum(_rss_kb(p) for p in _tree(self.pid))
+            self.peak_mb = max(self.peak_mb, total / 1024)
+
+
+def _tree(pid: int) -> list[int]:
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return [pid]
+    return [pid] + [p for c in children for p in _tree(int(c))]
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def main() -> None:
