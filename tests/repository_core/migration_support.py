@@ -9,9 +9,12 @@ the newest schema, not that one), then upgrade to head and look::
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 
 from repository_core.migrate import current_revision, head_revision, upgrade
 
@@ -24,3 +27,14 @@ def upgraded_from(engine: Engine, revision: str, populate: Callable[[Connection]
         populate(connection)
     upgrade(engine)
     assert current_revision(engine) == head_revision()
+
+
+def insert_live_record(connection: Connection, record_id: str, stamp: datetime,
+                       metadata: dict[str, Any]) -> None:
+    """A live record of its own concept, as revisions 0005 and later store it
+    (``stamp`` as the created time and datestamp, without a time zone)."""
+    connection.execute(
+        text("INSERT INTO records (id, doi, metadata, collections, created, datestamp, "
+             "revision, deleted, version_index, is_latest) "
+             "VALUES (:id, NULL, :md, '[]', :t, :t, 1, false, 1, true)"),
+        {"id": record_id, "t": stamp.replace(tzinfo=None), "md": json.dumps(metadata)})

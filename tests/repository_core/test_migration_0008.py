@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 from alembic import command
@@ -11,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from repository_core.migrate import alembic_config
 from repository_core.search import search
-from tests.repository_core.migration_support import upgraded_from
+from tests.repository_core.migration_support import insert_live_record, upgraded_from
 
 STAMP = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 NAME = "st_query_terms_field_term"
@@ -20,15 +19,10 @@ NAME = "st_query_terms_field_term"
 def _records_at_0007(connection: Connection) -> None:
     """Six records with their query_terms rows, as 0007 stored them."""
     for i in range(6):
-        stamp = (STAMP + timedelta(days=i)).replace(tzinfo=None)
+        stamp = STAMP + timedelta(days=i)
         kind = "Dataset" if i % 2 else "Software"
-        connection.execute(
-            text("INSERT INTO records (id, doi, metadata, collections, created, datestamp, "
-                 "revision, deleted, version_index, is_latest) "
-                 "VALUES (:id, NULL, :md, '[]', :t, :t, 1, false, 1, true)"),
-            {"id": f"r{i}", "t": stamp,
-             "md": json.dumps({"titles": [{"title": f"record {i}"}],
-                               "types": {"resourceTypeGeneral": kind}})})
+        insert_live_record(connection, f"r{i}", stamp, {"titles": [{"title": f"record {i}"}],
+                                                        "types": {"resourceTypeGeneral": kind}})
         connection.execute(
             text("INSERT INTO query_terms (record_id, field, ord, pos, term, num, raw) "
                  "VALUES (:id, 'types.resourceTypeGeneral', 0, 0, :term, NULL, :raw), "

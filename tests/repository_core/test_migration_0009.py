@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 from alembic import command
@@ -11,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from repository_core.migrate import alembic_config
 from repository_core.search import search
-from tests.repository_core.migration_support import upgraded_from
+from tests.repository_core.migration_support import insert_live_record, upgraded_from
 
 STAMP = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 TITLES = ["arctic sea ice cover", "ice on the sea", "sea ice", "the sea and ice"]
@@ -20,12 +19,8 @@ TITLES = ["arctic sea ice cover", "ice on the sea", "sea ice", "the sea and ice"
 def _records_at_0008(connection: Connection) -> None:
     """Four records with the title tokens in query_terms, as 0008 stored them."""
     for i, title in enumerate(TITLES):
-        stamp = (STAMP + timedelta(days=i)).replace(tzinfo=None)
-        connection.execute(
-            text("INSERT INTO records (id, doi, metadata, collections, created, datestamp, "
-                 "revision, deleted, version_index, is_latest) "
-                 "VALUES (:id, NULL, :md, '[]', :t, :t, 1, false, 1, true)"),
-            {"id": f"r{i}", "t": stamp, "md": json.dumps({"titles": [{"title": title}]})})
+        stamp = STAMP + timedelta(days=i)
+        insert_live_record(connection, f"r{i}", stamp, {"titles": [{"title": title}]})
         for pos, token in enumerate(title.split()):
             connection.execute(
                 text("INSERT INTO query_terms (record_id, field, ord, pos, term, num, raw) "

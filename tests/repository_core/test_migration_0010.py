@@ -3,7 +3,6 @@ ranges and number facets answer as before, through it; the foreign key stays on 
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 from alembic import command
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from repository_core.migrate import alembic_config
 from repository_core.search import search
-from tests.repository_core.migration_support import upgraded_from
+from tests.repository_core.migration_support import insert_live_record, upgraded_from
 
 STAMP = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 YEARS = [2001, 2005, 2005, 2019]
@@ -21,13 +20,9 @@ YEARS = [2001, 2005, 2005, 2019]
 def _records_at_0009(connection: Connection) -> None:
     """Four records with a title token and a publication year, as 0009 stored them."""
     for i, year in enumerate(YEARS):
-        stamp = (STAMP + timedelta(days=i)).replace(tzinfo=None)
-        connection.execute(
-            text("INSERT INTO records (id, doi, metadata, collections, created, datestamp, "
-                 "revision, deleted, version_index, is_latest) "
-                 "VALUES (:id, NULL, :md, '[]', :t, :t, 1, false, 1, true)"),
-            {"id": f"r{i}", "t": stamp,
-             "md": json.dumps({"titles": [{"title": "ice"}], "publicationYear": str(year)})})
+        stamp = STAMP + timedelta(days=i)
+        insert_live_record(connection, f"r{i}", stamp,
+                           {"titles": [{"title": "ice"}], "publicationYear": str(year)})
         connection.execute(
             text("INSERT INTO query_terms (record_id, field, ord, pos, term, num, raw) VALUES "
                  "(:id, 'titles.title', 0, 0, 'ice', NULL, NULL), "

@@ -392,8 +392,8 @@ def test_a_load_renders_the_oai_payloads_a_harvest_then_serves(env: Path) -> Non
 
 def test_payloads_rendered_by_the_helper_process_are_the_ones_rendered_here(
         env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from repository_core.child_worker import ChildWorker
     from oaiserver.oai.sql import records_to_render, render_oai_payloads
+    from repository_core.child_worker import ChildWorker
     from repository_core.models import PayloadRow
 
     rendered_there: list[bool] = []
