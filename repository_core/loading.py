@@ -34,7 +34,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -62,6 +62,8 @@ DEFAULT_BATCH_SIZE = 500
 #: a batch's ids and DOIs go into one IN list each (PostgreSQL takes at most
 #: 65,535 parameters a statement, SQLite 32,766)
 MAX_BATCH_SIZE = 10_000
+#: SQLite's page cache for a load's connection, in MB (see ``_bigger_sqlite_cache``)
+SQLITE_CACHE_MB = 64
 
 
 class FileRejected(RepositoryError):
@@ -462,6 +464,7 @@ class _Loader:
         self.written = []
         try:
             with self.service.transaction() as session:
+                _bigger_sqlite_cache(session)
                 self.write(session, batch, counts)
         except (SQLAlchemyError, RepositoryError):
             del self.report.failures[failures:]
@@ -484,6 +487,15 @@ class _Loader:
         self.report.created += counts["created"]
         self.report.updated += counts["updated"]
         self.report.unchanged += counts["unchanged"]
+
+
+def _bigger_sqlite_cache(session: Session) -> None:
+    """SQLite's page cache for this connection at ``SQLITE_CACHE_MB``, not its 2 MB
+    default: a batch's term rows go to every part of three growing indexes, and
+    with the default each insert read its pages again (at 36,000 records the
+    term rows went in 12% slower, and the gap widens as the indexes grow)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text(f"PRAGMA cache_size = -{SQLITE_CACHE_MB * 1024}"))
 
 
 def _short(exc: Exception) -> str:
