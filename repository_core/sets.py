@@ -72,7 +72,7 @@ from .errors import InvalidRecord, Problem, SetExists, SetNotFound
 from .metadata.validation import INVALID_XML_CHARACTERS
 from .models import MembershipRow, RecordRow, SetRow
 from .query.fields import extract
-from .query.memory import matches, prepare
+from .query.memory import BatchMatcher, matches, prepare
 from .query.parser import parse_query
 from .query.sql import to_sql
 from .query.tree import Node, Or
@@ -177,6 +177,13 @@ def set_query_tree(query: str) -> Node:
     return parse_query(query, for_sets=True)
 
 
+@lru_cache(maxsize=16)
+def _batch_matcher(queries: tuple[str, ...]) -> BatchMatcher:
+    """One matcher for the set queries, in their order (cached: the set list
+    rarely changes between two batches)."""
+    return BatchMatcher([set_query_tree(query) for query in queries])
+
+
 def _is_descendant(spec: str, of: str) -> bool:
     return spec.startswith(of + ":")
 
@@ -272,18 +279,18 @@ class SetMembershipHook:
         if not defined:
             return
         specs = {spec for spec, _ in defined}
-        trees = [(spec, set_query_tree(query)) for spec, query in defined]
+        order = [spec for spec, _ in defined]
+        matcher = _batch_matcher(tuple(query for _, query in defined))
         ancestors = {spec: [a for a in spec_ancestors(spec) if a in specs] for spec in specs}
         rows: list[dict[str, Any]] = []
         for record, doc in zip(records, extracted, strict=True):
             if record.deleted:
                 continue
-            prepared = prepare(doc)
             member: set[str] = set()
-            for spec, tree in trees:
-                if matches(tree, prepared):
-                    member.add(spec)
-                    member.update(ancestors[spec])
+            for index in matcher.matching(doc):
+                spec = order[index]
+                member.add(spec)
+                member.update(ancestors[spec])
             rows.extend({"set_spec": s, "record_id": record.id, "datestamp": record.datestamp,
                          "member": True} for s in sorted(member))
         if rows:

@@ -332,8 +332,7 @@ def _normalize(
         _numbers(location)
     for key in [k for k, v in md.items() if v == [] or v == {}]:
         del md[key]  # DataCite's REST API writes empty lists for absent properties
-    normalized: dict[str, Any] = normalize_whitespace(md)
-    return normalized
+    return _squished(md)
 
 
 def _resource_id(md: dict[str, Any], pointer: str) -> None:
@@ -351,13 +350,17 @@ def _resource_id(md: dict[str, Any], pointer: str) -> None:
         raise _Refusal(f"{pointer}/id", f"{resource_id!r} contradicts doi {doi!r}")
 
 
+#: values :func:`_copy_json` keeps as they are, by exact type (no call for them)
+_KEPT = frozenset({str, int, float, bool, type(None)})
+
+
 def _copy_json(value: Any) -> Any:
     """A deep copy of parsed JSON (what the steps below change in place is
     the copy); several times faster than ``copy.deepcopy`` on such trees."""
     if isinstance(value, dict):
-        return {k: _copy_json(v) for k, v in value.items()}
+        return {k: v if type(v) in _KEPT else _copy_json(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_copy_json(v) for v in value]
+        return [v if type(v) in _KEPT else _copy_json(v) for v in value]
     if value is None or isinstance(value, (str, int, float)):
         return value
     return copy.deepcopy(value)
@@ -365,6 +368,9 @@ def _copy_json(value: Any) -> Any:
 
 _SPACE_RUN = re.compile(r"[ \t\r\n]+")
 _MAY_SQUISH = re.compile(r"[\t\r\n]|  |^ | $")
+_may_squish = _MAY_SQUISH.search
+#: a description needs no change without one of these (a hit only means "maybe")
+_DESCRIPTION_MAY_CHANGE = re.compile(r"[\t\r]|  | [\n\u2028]|[\n\u2028] |^[ \n]|[ \n]\Z")
 _AROUND_BREAK = re.compile(r"[ \t\r]*([\n\u2028])[ \t\r]*")
 _SPACE_RUN_KEEP_BREAKS = re.compile(r"[ \t\r]+")
 
@@ -377,18 +383,86 @@ def normalize_whitespace(value: Any, key: str = "") -> Any:
     JSON), with the spaces around each break removed. U+2028 is not
     collapsed anywhere. Idempotent.
     """
+    # a plain string that needs nothing is kept where it stands (no call for it)
     if isinstance(value, dict):
-        return {k: normalize_whitespace(v, k) for k, v in value.items()}
+        return {k: v if type(v) is str and k != "description" and not _may_squish(v)
+                else normalize_whitespace(v, k) for k, v in value.items()}
     if isinstance(value, list):
-        return [normalize_whitespace(v, key) for v in value]
+        if key == "description":
+            return [normalize_whitespace(v, key) for v in value]
+        return [v if type(v) is str and not _may_squish(v) else normalize_whitespace(v, key)
+                for v in value]
     if not isinstance(value, str):
         return value
     if key == "description":
+        if not _DESCRIPTION_MAY_CHANGE.search(value):
+            return value
         text = _AROUND_BREAK.sub(r"\1", value)
         return _SPACE_RUN_KEEP_BREAKS.sub(" ", text).strip(" \t\r\n")
     if not _MAY_SQUISH.search(value):
         return value  # most values: nothing to squish
     return _SPACE_RUN.sub(" ", value).strip(" ")
+
+
+def _squished(md: dict[str, Any]) -> dict[str, Any]:
+    """``normalize_whitespace(md)`` for metadata built here (plain dicts and lists
+    shared with no caller): ``md`` itself when no string in it would change.
+
+    The second normalisation of a record (``RecordService`` normalises what
+    the reader already did) finds nothing to squish; one walk that only
+    gathers the strings, and a few searches of them joined, tell it so.
+    """
+    others: list[str] = []
+    descriptions: list[str] = []
+    try:
+        plain = _gather_strings(md, "", others, descriptions)
+    except RecursionError:
+        plain = False
+    if plain and not _may_squish_any(others) and not any(
+            _DESCRIPTION_MAY_CHANGE.search(text) for text in descriptions):
+        return md
+    normalized: dict[str, Any] = normalize_whitespace(md)
+    return normalized
+
+
+def _gather_strings(value: Any, key: str, others: list[str], descriptions: list[str]) -> bool:
+    """The strings :func:`normalize_whitespace` would look at, by the rule it applies.
+
+    False if something is not a plain ``dict``, ``list`` or ``str`` but an
+    instance of one of them (it would be rebuilt, not kept).
+    """
+    kind = type(value)
+    if kind is dict:
+        for name, item in value.items():
+            if type(item) is str:
+                (descriptions if name == "description" else others).append(item)
+            elif not _gather_strings(item, name, others, descriptions):
+                return False
+        return True
+    if kind is list:
+        texts = descriptions if key == "description" else others
+        for item in value:
+            if type(item) is str:
+                texts.append(item)
+            elif not _gather_strings(item, key, others, descriptions):
+                return False
+        return True
+    if kind is str:
+        (descriptions if key == "description" else others).append(value)
+        return True
+    return not isinstance(value, (dict, list, str))
+
+
+def _may_squish_any(texts: list[str]) -> bool:
+    """False only if ``_MAY_SQUISH`` finds nothing in any of ``texts``.
+
+    Joined by NUL, a text's first or last space stands next to a NUL (or at
+    an end of the whole).
+    """
+    joined = "\x00".join(texts)
+    return ("  " in joined or "\x00 " in joined or " \x00" in joined
+            or joined.startswith(" ") or joined.endswith(" ")
+            or "\n" in joined or "\t" in joined or "\r" in joined)
 
 
 def _container(md: dict[str, Any], pointer: str, warnings: list[str], source: str) -> None:
@@ -436,6 +510,8 @@ def _dicts(values: Any) -> list[dict[str, Any]]:
 
 
 def _drop_nulls(obj: dict[str, Any]) -> None:
+    if None not in obj.values():  # the common case, without building a list
+        return
     for key in [k for k, v in obj.items() if v is None]:
         del obj[key]
 

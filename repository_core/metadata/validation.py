@@ -373,6 +373,84 @@ def _identifier_problems(md: dict[str, Any]) -> Iterator[Problem]:
 
 
 def _character_problems(value: Any, path: list[Any]) -> Iterator[Problem]:
+    """Strings and property names XML 1.0 cannot carry, and non-finite numbers.
+
+    Nearly every record has none: its strings are gathered in one plain walk
+    and searched at once, and only a record where that finds something (or
+    that holds anything but plain JSON values) is walked again to say where.
+    """
+    strings: list[str] = []
+    try:
+        text = "".join(strings) if _plain_strings(value, strings) else None
+    except (RecursionError, TypeError):  # nested too deeply; a property name not a string
+        text = None
+    # printable text has no control character, surrogate or non-character
+    if text is not None and (text.isprintable() or not INVALID_XML_CHARACTERS.search(text)):
+        return iter(())
+    return _located_character_problems(value, path)
+
+
+def _plain_strings(value: Any, out: list[str]) -> bool:
+    """Append every string and property name under ``value`` to ``out``.
+
+    False (stop: walk it the slow way) at a non-finite number and at anything
+    but a ``dict``, ``list``, ``str``, ``int``, ``float``, ``bool`` or ``None``
+    of exactly that type.
+    """
+    kind = type(value)
+    if kind is dict:
+        return _plain_dict(value, out)
+    if kind is list:
+        return _plain_list(value, out)
+    return _plain_leaf(value, out)
+
+
+def _plain_dict(value: dict[Any, Any], out: list[str]) -> bool:
+    out += value  # the property names ("".join refuses any that is not a string)
+    append = out.append
+    for item in value.values():
+        kind = type(item)
+        if kind is str:
+            append(item)
+        elif kind is dict:
+            if not _plain_dict(item, out):
+                return False
+        elif kind is list:
+            if not _plain_list(item, out):
+                return False
+        elif not _plain_leaf(item, out):
+            return False
+    return True
+
+
+def _plain_list(value: list[Any], out: list[str]) -> bool:
+    append = out.append
+    for item in value:
+        kind = type(item)
+        if kind is str:
+            append(item)
+        elif kind is dict:
+            if not _plain_dict(item, out):
+                return False
+        elif kind is list:
+            if not _plain_list(item, out):
+                return False
+        elif not _plain_leaf(item, out):
+            return False
+    return True
+
+
+def _plain_leaf(value: Any, out: list[str]) -> bool:
+    kind = type(value)
+    if kind is str:
+        out.append(value)
+        return True
+    if kind is float:
+        return math.isfinite(value)
+    return value is None or kind is int or kind is bool
+
+
+def _located_character_problems(value: Any, path: list[Any]) -> Iterator[Problem]:
     if isinstance(value, str):
         match = INVALID_XML_CHARACTERS.search(value)
         if match:
@@ -387,7 +465,7 @@ def _character_problems(value: Any, path: list[Any]) -> Iterator[Problem]:
         for key, item in value.items():
             if isinstance(key, str) and INVALID_XML_CHARACTERS.search(key):
                 yield Problem(json_pointer([*path, key]), "property name contains a character XML 1.0 does not allow")
-            yield from _character_problems(item, [*path, key])
+            yield from _located_character_problems(item, [*path, key])
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            yield from _character_problems(item, [*path, i])
+            yield from _located_character_problems(item, [*path, i])
