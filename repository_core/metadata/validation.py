@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from typing import Any
 
@@ -407,25 +407,16 @@ def _plain_strings(value: Any, out: list[str]) -> bool:
 
 def _plain_dict(value: dict[Any, Any], out: list[str]) -> bool:
     out += value  # the property names ("".join refuses any that is not a string)
-    append = out.append
-    for item in value.values():
-        kind = type(item)
-        if kind is str:
-            append(item)
-        elif kind is dict:
-            if not _plain_dict(item, out):
-                return False
-        elif kind is list:
-            if not _plain_list(item, out):
-                return False
-        elif not _plain_leaf(item, out):
-            return False
-    return True
+    return _plain_items(value.values(), out)
 
 
 def _plain_list(value: list[Any], out: list[str]) -> bool:
+    return _plain_items(value, out)
+
+
+def _plain_items(items: Iterable[Any], out: list[str]) -> bool:
     append = out.append
-    for item in value:
+    for item in items:
         kind = type(item)
         if kind is str:
             append(item)
