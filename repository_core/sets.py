@@ -72,7 +72,7 @@ from .errors import InvalidRecord, Problem, SetExists, SetNotFound
 from .metadata.validation import INVALID_XML_CHARACTERS
 from .models import MembershipRow, RecordRow, SetRow
 from .query.fields import extract
-from .query.memory import BatchMatcher, matches, prepare
+from .query.memory import BatchMatcher
 from .query.parser import parse_query
 from .query.sql import to_sql
 from .query.tree import Node, Or
@@ -178,10 +178,10 @@ def set_query_tree(query: str) -> Node:
 
 
 @lru_cache(maxsize=16)
-def _batch_matcher(queries: tuple[str, ...]) -> BatchMatcher:
-    """One matcher for the set queries, in their order (cached: the set list
-    rarely changes between two batches)."""
-    return BatchMatcher([set_query_tree(query) for query in queries])
+def _set_placer(defined: tuple[tuple[str, str], ...]) -> _SetPlacer:
+    """The placer of the defined (spec, query) pairs (cached: the set list
+    rarely changes between two writes)."""
+    return _SetPlacer(defined)
 
 
 def _is_descendant(spec: str, of: str) -> bool:
@@ -247,13 +247,8 @@ class SetMembershipHook:
         defined = session.execute(select(SetRow.spec, SetRow.query)).all()
         if not defined:
             return
-        doc = prepare(extract(record))
-        specs = {spec for spec, _ in defined}
-        member: set[str] = set()
-        for spec, query in defined:
-            if matches(set_query_tree(query), doc):
-                member.add(spec)
-                member.update(a for a in spec_ancestors(spec) if a in specs)
+        member = _set_placer(tuple((spec, query) for spec, query in defined)).members(
+            extract(record))
         existing = set(session.execute(
             select(MembershipRow.set_spec).where(MembershipRow.record_id == record.id)
         ).scalars())
@@ -278,23 +273,36 @@ class SetMembershipHook:
         defined = session.execute(select(SetRow.spec, SetRow.query)).all()
         if not defined:
             return
-        specs = {spec for spec, _ in defined}
-        order = [spec for spec, _ in defined]
-        matcher = _batch_matcher(tuple(query for _, query in defined))
-        ancestors = {spec: [a for a in spec_ancestors(spec) if a in specs] for spec in specs}
+        placer = _set_placer(tuple((spec, query) for spec, query in defined))
         rows: list[dict[str, Any]] = []
         for record, doc in zip(records, extracted, strict=True):
             if record.deleted:
                 continue
-            member: set[str] = set()
-            for index in matcher.matching(doc):
-                spec = order[index]
-                member.add(spec)
-                member.update(ancestors[spec])
+            member = placer.members(doc)
             rows.extend({"set_spec": s, "record_id": record.id, "datestamp": record.datestamp,
                          "member": True} for s in sorted(member))
         if rows:
             session.execute(cast(Table, MembershipRow.__table__).insert(), rows)
+
+
+class _SetPlacer:
+    """The sets a record belongs to, given the defined (spec, query) pairs: the
+    sets whose query it matches (one :class:`BatchMatcher` for all of them) and
+    their defined ancestors."""
+
+    def __init__(self, defined: Sequence[tuple[str, str]]):
+        self.order = [spec for spec, _ in defined]
+        specs = set(self.order)
+        self.matcher = BatchMatcher([set_query_tree(query) for _, query in defined])
+        self.ancestors = {spec: [a for a in spec_ancestors(spec) if a in specs] for spec in specs}
+
+    def members(self, doc: Any) -> set[str]:
+        member: set[str] = set()
+        for index in self.matcher.matching(doc):
+            spec = self.order[index]
+            member.add(spec)
+            member.update(self.ancestors[spec])
+        return member
 
 
 # -- set changes -------------------------------------------------------------------
