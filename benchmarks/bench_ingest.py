@@ -7,6 +7,7 @@ Run::
     .venv/bin/python benchmarks/bench_ingest.py --baseline             # and with --batch-size 1
     .venv/bin/python benchmarks/bench_ingest.py --compare-one-process  # and with --one-process
     .venv/bin/python benchmarks/bench_ingest.py --records 1000 --sets 0 --batch-size 100
+    .venv/bin/python benchmarks/bench_ingest.py --records 1000000 --trace 60   # a long stream
 
 Generates ``--records`` synthetic records (``fixtures.synthetic``) into a
 JSON-lines file, defines ``--sets`` query-defined OAI sets first (by
@@ -106,9 +107,12 @@ def load_once(url: str, args: argparse.Namespace, path: Path, batch_size: int,
              *([] if ahead and not args.one_process else ["--one-process"]), str(path)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         assert process.stderr is not None
         sampler = TreeMemory(process.pid)
+        tracer = Trace(process.pid, engine, args.trace, started) if args.trace else None
         err = process.stderr.read().decode()
         _pid, status, usage = os.wait4(process.pid, 0)
         sampler.stop()
+        if tracer is not None:
+            tracer.stop()
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode != 0:
@@ -141,6 +145,35 @@ class TreeMemory:
         while not self._done.wait(0.2):
             total = sum(_rss_kb(p) for p in _tree(self.pid))
             self.peak_mb = max(self.peak_mb, total / 1024)
+
+
+class Trace:
+    """Every ``every`` seconds, a line: records committed so far (counted in the
+    database beside the load), the rate since the last line, and the RSS of the
+    load process and of it with its helpers: how a long stream behaves."""
+
+    def __init__(self, pid: int, engine: Engine, every: float, started: float):
+        self.pid, self.engine, self.every, self.started = pid, engine, every, started
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        last_count, last_time = 0, self.started
+        while not self._done.wait(self.every):
+            with self.engine.connect() as conn:
+                count = int(conn.execute(select(func.count()).select_from(RecordRow)).scalar_one())
+            now = time.perf_counter()
+            own = _rss_kb(self.pid) / 1024
+            tree = sum(_rss_kb(p) for p in _tree(self.pid)) / 1024
+            print(f"  {now - self.started:7.0f} s  {count:>10,} records  "
+                  f"{(count - last_count) / (now - last_time):6.0f} records/s lately  "
+                  f"load {own:4.0f} MB, with helpers {tree:4.0f} MB", flush=True)
+            last_count, last_time = count, now
 
 
 def _tree(pid: int) -> list[int]:
@@ -177,6 +210,8 @@ def main() -> None:
                         help="load with --one-process (no second process)")
     parser.add_argument("--compare-one-process", action="store_true",
                         help="also load with --one-process and print the ratio")
+    parser.add_argument("--trace", type=float, default=0, metavar="SECONDS",
+                        help="print records committed, recent rate and memory every SECONDS")
     args = parser.parse_args()
     url = {"sqlite": "", "postgresql": POSTGRES}.get(args.database, args.database)
     kind = "sqlite" if not url or url.startswith("sqlite") else "postgresql"
