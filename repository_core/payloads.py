@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -73,8 +74,24 @@ def valid_payloads(
     return found
 
 
+class PayloadOwner(Protocol):
+    """What a kept payload is stored with of its record: a :class:`Record`, or
+    only these (a process that rendered it sends no more)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def revision(self) -> int: ...
+    @property
+    def datestamp(self) -> datetime: ...
+    @property
+    def doi(self) -> str | None: ...
+    @property
+    def deleted(self) -> bool: ...
+
+
 def keep_payloads(
-    engine: Engine, fmt: str, fingerprint: str, rendered: Iterable[tuple[Record, bytes]]
+    engine: Engine, fmt: str, fingerprint: str, rendered: Iterable[tuple[PayloadOwner, bytes]]
 ) -> bool:
     """Store freshly rendered payloads (insert or replace); False if they could not be.
 

@@ -10,6 +10,7 @@ from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
@@ -26,9 +27,13 @@ from repository_core.loading import (
     load_source,
 )
 from repository_core.migrate import upgrade
-from repository_core.records import Record
 
 from .context import pass_services
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from oaiserver.oai.sql import RenderedBatch
 from .load_version import load_new_version
 
 __all__ = ["UPDATE_HINT", "load", "load_paths"]
@@ -120,33 +125,30 @@ class _PayloadRenderer:
     ``oai_datacite``, ``datacite``); a failure only logs (the payloads render
     on their first request instead).
 
-    The first batch renders here; later ones in a process of its own
-    (rendering is CPU work the writer need not wait for), their payloads
-    kept here a batch or two later, and all of them by :meth:`finish`."""
+    The first batch renders here; later ones in a process of its own, which
+    reads the committed records itself (rendering is CPU work the writer need
+    not wait for, and the writer neither reads the batch back nor sends it),
+    their payloads kept here a batch or two later, and all of them by
+    :meth:`finish`. A database only this process can see (SQLite in memory)
+    renders here."""
 
     def __init__(self, services: Services, *, in_child: bool = True):
         self.services = services
-        self.worker = ChildWorker(enabled=in_child, what="rendering payloads")
+        self.url = _shared_url(services.engine)
+        self.worker = ChildWorker(enabled=in_child and self.url is not None,
+                                  what="rendering payloads")
         self.batches = 0
-        self.pending: deque[tuple[str, list[Record], Future[list[bytes]] | None]] = deque()
+        self.pending: deque[tuple[list[str], Future[list[RenderedBatch]] | None]] = deque()
 
     def __call__(self, record_ids: list[str]) -> None:
-        from oaiserver.oai.sql import records_to_render, render_oai_payloads
+        from oaiserver.oai.sql import render_committed
 
-        try:
-            plan = records_to_render(self.services.engine, self.services.export_context,
-                                     record_ids)
-        except SQLAlchemyError as exc:
-            log.warning("payloads of a batch not rendered ahead: %s", exc.__class__.__name__)
-            return
         self.batches += 1
-        export = self.services.export_context
-        for prefix, records in plan:
-            future = (self.worker.submit(render_oai_payloads, prefix, records, export)
-                      if self.batches > 1 and records else None)
-            self.pending.append((prefix, records, future))
-        while len(self.pending) > len(plan) * IN_FLIGHT or (self.pending and
-                                                            self.pending[0][2] is None):
+        future = (self.worker.submit(render_committed, self.url,
+                                     self.services.export_context, record_ids)
+                  if self.batches > 1 else None)
+        self.pending.append((record_ids, future))
+        while len(self.pending) > IN_FLIGHT or (self.pending and self.pending[0][1] is None):
             self._keep(*self.pending.popleft())
 
     def finish(self) -> None:
@@ -157,19 +159,27 @@ class _PayloadRenderer:
         finally:
             self.worker.close()
 
-    def _keep(self, prefix: str, records: list[Record],
-              future: Future[list[bytes]] | None) -> None:
-        from oaiserver.oai.sql import SQLPayloadCache, render_oai_payloads
+    def _keep(self, record_ids: list[str], future: Future[list[RenderedBatch]] | None) -> None:
+        from oaiserver.oai.sql import SQLPayloadCache, render_committed
 
-        if not records:
-            return
         export = self.services.export_context
-        payloads = self.worker.result(future, render_oai_payloads, prefix, records, export)
         try:
-            SQLPayloadCache(self.services.engine, export).keep(
-                prefix, list(zip(records, payloads, strict=True)))
+            rendered = self.worker.result(future, render_committed, self.services.engine,
+                                          export, record_ids)
+            cache = SQLPayloadCache(self.services.engine, export)
+            for batch in rendered:
+                cache.keep(batch.prefix, list(zip(batch.keys, batch.payloads, strict=True)))
         except SQLAlchemyError as exc:
             log.warning("payloads of a batch not kept: %s", exc.__class__.__name__)
+
+
+def _shared_url(engine: Engine) -> str | None:
+    """The engine's URL for another process, password included; None for an
+    SQLite database in memory (no other process sees it)."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return None
+    return url.render_as_string(hide_password=False)
 
 
 @click.command()

@@ -37,7 +37,7 @@ from repository_core.db import UTCDateTime, write_engine
 from repository_core.harvest.sources import provenance_of
 from repository_core.models import MembershipRow, PayloadRow, RecordRow, SetRow
 from repository_core.paging import keyset_range
-from repository_core.payloads import keep_payloads, valid_payloads
+from repository_core.payloads import PayloadOwner, keep_payloads, valid_payloads
 from repository_core.public_doi import doi_is_draft, has_public_doi, public_records, without_doi
 from repository_core.records import Cursor, Record
 from repository_core.set_specs import spec_ancestors
@@ -298,7 +298,7 @@ class SQLPayloadCache:
         with Session(self.engine) as s, s.begin():
             return valid_payloads(s, prefix, self.fingerprint, records)
 
-    def keep(self, prefix: str, rendered: Sequence[tuple[Record, bytes]]) -> None:
+    def keep(self, prefix: str, rendered: Sequence[tuple[PayloadOwner, bytes]]) -> None:
         keep_payloads(self.engine, prefix, self.fingerprint, rendered)
 
 
@@ -359,6 +359,59 @@ def render_oai_payloads(prefix: str, records: Sequence[Record], export: ExportCo
     fmt = _oai_format(prefix)
     assert fmt.oai_payload is not None
     return [serialize(fmt.oai_payload(r, export)) for r in records]
+
+
+class RenderedBatch(NamedTuple):
+    """A format's payloads of a committed batch, with what keeping them needs of
+    each record (:func:`repository_core.payloads.keep_payloads`), not the record."""
+
+    prefix: str
+    keys: list[PayloadKey]
+    payloads: list[bytes]
+
+
+class PayloadKey(NamedTuple):
+    """What a kept payload is checked against: the record's revision, datestamp, DOI."""
+
+    id: str
+    revision: int
+    datestamp: datetime
+    doi: str | None
+    deleted: bool = False
+
+
+def render_committed(database: Engine | str, export: ExportContext, record_ids: Sequence[str],
+                     ) -> list[RenderedBatch]:
+    """Read the committed records ``record_ids`` and render the OAI payloads they
+    lack (:func:`records_to_render`, :func:`render_oai_payloads`).
+
+    ``database`` is an engine, or a URL a process of its own connects to
+    (``oaiserver load`` runs this beside the writer: the records are read
+    there, so the writer neither reads them back nor sends them). Nothing
+    is kept: the caller keeps the payloads with its own connection.
+    """
+    if isinstance(database, Engine):
+        engine = database
+    else:
+        engine = _child_engine(database)
+        wanted = set(record_ids)
+        with engine.connect() as conn:
+            found = conn.execute(select(func.count()).select_from(RecordRow)
+                                 .where(RecordRow.id.in_(sorted(wanted)))).scalar_one()
+        if found != len(wanted):  # not the writer's database: render there instead
+            raise LookupError(f"{len(wanted) - found} of the batch's records are not at "
+                              f"the database URL given")
+    return [RenderedBatch(prefix, [PayloadKey(r.id, r.revision, r.datestamp, r.doi)
+                                   for r in records],
+                          render_oai_payloads(prefix, records, export))
+            for prefix, records in records_to_render(engine, export, record_ids) if records]
+
+
+@lru_cache(maxsize=2)
+def _child_engine(url: str) -> Engine:
+    from repository_core.db import make_engine
+
+    return make_engine(url)
 
 
 def _oai_format(prefix: str) -> Any:

@@ -25,6 +25,7 @@ from oaiserver.config import load_config
 from oaiserver.services import Services, build_services
 from repository_core.db import make_engine
 from repository_core.loading import LoadReport, load_source
+from repository_core.migrate import upgrade
 from repository_core.models import ConceptRow, MembershipRow, RecordRow
 from repository_core.outbox import OutboxRow
 from repository_core.query.sql import TITLE_SORT
@@ -392,7 +393,7 @@ def test_a_load_renders_the_oai_payloads_a_harvest_then_serves(env: Path) -> Non
 
 def test_payloads_rendered_by_the_helper_process_are_the_ones_rendered_here(
         env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from oaiserver.oai.sql import records_to_render, render_oai_payloads
+    from oaiserver.oai.sql import records_to_render, render_committed, render_oai_payloads
     from repository_core.child_worker import ChildWorker
     from repository_core.models import PayloadRow
 
@@ -401,15 +402,17 @@ def test_payloads_rendered_by_the_helper_process_are_the_ones_rendered_here(
 
     def spy(self: ChildWorker, work: Any, *args: Any) -> Any:
         future = submit(self, work, *args)
-        if work is render_oai_payloads:
-            rendered_there.append(future is not None)
+        if work is render_committed:
+            # the child gets the database's URL and the ids, not the records
+            assert isinstance(args[0], str) and all(isinstance(i, str) for i in args[2])
+            rendered_there.append(future is not None and bool(future.result()))
         return future
 
     monkeypatch.setattr(ChildWorker, "submit", spy)
     path = _write_lines(env / "records.jsonl", list(generate(30, seed=13)))
     result = CliRunner().invoke(cli, ["load", "-q", "--batch-size", "8", str(path)])
     assert result.exit_code == 0, result.stderr
-    assert rendered_there == [True] * 9  # batches 2 to 4, three formats each
+    assert rendered_there == [True] * 3  # batches 2 to 4, each read and rendered there
     kept = {(row.record_id, row.format): row.payload for row in _payload_rows(env / "cli.db")}
     assert len(kept) == 90
     services = build_services(load_config({"ratelimit_enabled": False}))
@@ -504,3 +507,28 @@ def test_batches_prepared_ahead_load_what_one_process_loads(two_engines, tmp_pat
 def _year_problem(report: LoadReport) -> str:
     [reason] = [r for _, r in report.failures if "publicationYear" in r]
     return reason.split("/metadata/publicationYear: ", 1)[1]
+
+
+def test_the_rendering_process_reads_the_writers_database_or_none(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine
+
+    from oaiserver.cli.load import _shared_url
+    from oaiserver.oai.sql import render_committed
+
+    # a database only this process sees is rendered here; a password goes along
+    assert _shared_url(make_engine("sqlite://")) is None
+    assert _shared_url(make_engine(f"sqlite:///{tmp_path / 'a.db'}")) == \
+        f"sqlite:///{tmp_path / 'a.db'}"
+    url = "postgresql+psycopg://user:s3cret@db.example/repo?options=-csearch_path%3Dx"
+    assert _shared_url(create_engine(url)) == url
+    # a URL that is not the writer's database (the records are not there) is an
+    # error, so the loader renders the batch itself instead of keeping nothing
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    upgrade(make_engine(other))
+    services = _services(make_engine(other))
+    try:
+        with pytest.raises(LookupError, match="2 of the batch's records"):
+            render_committed(other, services.export_context, ["a", "b"])
+        assert render_committed(other, services.export_context, []) == []
+    finally:
+        services.close()
