@@ -28,8 +28,10 @@ another, is refused, so two records never silently overwrite each other.
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -39,7 +41,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from .child_worker import PrepareAhead
-from .datestamps import lock_clock
+from .datestamps import lock_clock, utcnow
 from .errors import InvalidRecord, Problem, RepositoryError, UnreadableInput
 from .models import RecordRow
 from .query.fields import extract_metadata
@@ -64,6 +66,31 @@ DEFAULT_BATCH_SIZE = 500
 MAX_BATCH_SIZE = 10_000
 #: SQLite's page cache for a load's connection, in MB (see ``_bigger_sqlite_cache``)
 SQLITE_CACHE_MB = 64
+#: how many of a run's claimed ids and DOIs are remembered with where they were
+#: loaded from (about 200 bytes each); older ones are found in the database
+RECENT_CLAIMS = 100_000
+
+
+class RecentClaims(OrderedDict[str, str]):
+    """``"DOI <key>"`` / ``"id <id>"`` -> where it was loaded from in this run:
+    the most recent ``limit`` of them (default :data:`RECENT_CLAIMS`).
+
+    A run of millions of records would otherwise hold every key it loaded
+    (200 MB a million). Once one is forgotten, :attr:`forgotten` is set
+    and each batch also asks the database which of its ids and DOIs this
+    run wrote (a datestamp since the run started).
+    """
+
+    def __init__(self, limit: int | None = None):
+        super().__init__()
+        self.limit = RECENT_CLAIMS if limit is None else limit
+        self.forgotten = False
+
+    def __setitem__(self, key: str, value: str) -> None:
+        super().__setitem__(key, value)
+        if len(self) > self.limit:
+            self.popitem(last=False)
+            self.forgotten = True
 
 
 class FileRejected(RepositoryError):
@@ -93,8 +120,10 @@ class LoadReport:
     #: (file, reason): one a record that failed (or a file that could not be read)
     failures: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    #: "DOI <key>" / "id <id>" -> where it was loaded from in this run
-    claimed: dict[str, str] = field(default_factory=dict)
+    #: "DOI <key>" / "id <id>" -> where it was loaded from in this run (the recent ones)
+    claimed: RecentClaims = field(default_factory=RecentClaims)
+    #: when the run began: what it wrote has a datestamp since then
+    started: datetime = field(default_factory=utcnow)
     #: appended to the reason of a record refused because its id or DOI is stored
     stored_hint: str = ""
 
@@ -389,6 +418,8 @@ class _Loader:
 
     def write(self, session: Session, batch: list[_Pending], counts: dict[str, int]) -> None:
         """Store a batch in ``session``: updates one by one, new records together."""
+        if self.report.claimed.forgotten:
+            batch = self._not_written_in_run(session, batch)
         new = batch
         if self.update_existing:
             lock_clock(session)
@@ -412,6 +443,33 @@ class _Loader:
             else:
                 counts["created"] += 1
                 self.written.append(answer.id)
+
+    def _not_written_in_run(self, session: Session, batch: list[_Pending]) -> list[_Pending]:
+        """The batch without the records whose id or DOI this run already wrote
+        (refused, one record per DOI), asking the database: their claims may
+        have been forgotten (:class:`RecentClaims`)."""
+        ids = sorted({p.prepared.record_id for p in batch if p.prepared.record_id})
+        dois = sorted({d for p in batch if (d := p.prepared.doi)})
+        keys = [RecordRow.id.in_(ids)] if ids else []
+        keys += [RecordRow.doi.in_(dois)] if dois else []
+        if not keys:
+            return batch
+        written: dict[str, str] = {}
+        for rid, doi in session.execute(select(RecordRow.id, RecordRow.doi).where(
+                or_(*keys), RecordRow.datestamp >= self.report.started)):
+            written[f"id {rid}"] = rid
+            if doi:
+                written[f"DOI {doi}"] = rid
+        kept = []
+        for pending in batch:
+            key = next((k for k in pending.keys if k in written), None)
+            if key is None:
+                kept.append(pending)
+                continue
+            pointer = "/id" if key.startswith("id ") else "/doi"
+            self.refuse(pending, f"{pointer}: {key} was loaded earlier in this run, as record "
+                                 f"{written[key]}; one record per DOI")
+        return kept
 
     @staticmethod
     def _existing(session: Session, batch: list[_Pending]) -> dict[str, RecordRow]:

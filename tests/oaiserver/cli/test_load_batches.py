@@ -532,3 +532,53 @@ def test_the_rendering_process_reads_the_writers_database_or_none(tmp_path: Path
         assert render_committed(other, services.export_context, []) == []
     finally:
         services.close()
+
+
+def test_claims_are_remembered_up_to_a_bound() -> None:
+    from repository_core.loading import RecentClaims
+
+    claims = RecentClaims(limit=2)
+    claims["DOI a"], claims["DOI b"] = "f:1", "f:2"
+    assert not claims.forgotten
+    claims["DOI c"] = "f:3"
+    assert list(claims.items()) == [("DOI b", "f:2"), ("DOI c", "f:3")] and claims.forgotten
+
+
+@pytest.mark.parametrize("flags", [(), ("--update-existing",)])
+def test_past_the_remembered_claims_the_database_refuses_a_second_doi(
+        env: Path, monkeypatch: pytest.MonkeyPatch, flags: tuple[str, ...]) -> None:
+    from repository_core import loading
+
+    monkeypatch.setattr(loading, "RECENT_CLAIMS", 3)  # forgotten after three records
+    documents = list(generate(12, seed=15))
+    stored_before = documents.pop()
+    assert CliRunner().invoke(cli, ["load", str(_write_lines(env / "before.jsonl",
+                                                             [stored_before]))]).exit_code == 0
+    documents[9]["metadata"]["doi"] = documents[1]["metadata"]["doi"].upper()
+    changed = json.loads(json.dumps(stored_before))
+    changed["metadata"]["titles"] = [{"title": "Stored before the run, changed"}]
+    documents[10] = changed
+    path = _write_lines(env / "records.jsonl", documents)
+    result = CliRunner().invoke(cli, ["load", "--batch-size", "2", *flags, str(path)])
+    assert result.exit_code == 1
+    doi = documents[1]["metadata"]["doi"].lower()
+    engine = make_engine(f"sqlite:///{env / 'cli.db'}")
+    try:
+        with engine.connect() as conn:
+            [first_id] = conn.execute(select(RecordRow.id).where(RecordRow.doi == doi)).scalars()
+            titles = conn.execute(select(RecordRow.metadata_json)
+                                  .where(RecordRow.doi == stored_before["metadata"]["doi"].lower())
+                                  ).scalar_one()["titles"]
+    finally:
+        engine.dispose()
+    # line 2's claim was forgotten by line 10: the database says this run wrote it
+    assert (f"error: {path}:10: /doi: DOI {doi} was loaded earlier in this run, as record "
+            f"{first_id}; one record per DOI") in result.stderr
+    if flags:  # stored before the run: updated, as ever
+        assert "9 created, 1 updated, 0 unchanged; 1 record(s) failed" in result.stderr
+        assert titles == [{"title": "Stored before the run, changed"}]
+    else:  # stored before the run: refused with the hint, as ever
+        assert f"error: {path}:11: /doi: " in result.stderr and "--update-existing" in result.stderr
+        assert "9 created, 0 updated, 0 unchanged; 2 record(s) failed" in result.stderr
+        assert titles == stored_before["metadata"]["titles"]
+    assert _count_sqlite(env / "cli.db") == 10
