@@ -148,7 +148,6 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from iso639 import Language, LanguageNotFoundError
 from lxml import etree
 from pymarc import Field, Indicators, Leader, Subfield
 from pymarc import Record as MarcRecord
@@ -244,6 +243,10 @@ def marc_language(tag: str | None) -> str | None:
         return primary
     if not re.fullmatch(r"[a-z]{2,3}", primary):
         return None
+    # imported here: its tables take 12 MB, which every process that imports the
+    # serializers (the loader, its helpers, each web worker) paid without MARC
+    from iso639 import Language, LanguageNotFoundError
+
     try:
         language = Language.match(primary)
         if not language.part2b and language.macrolanguage:
