@@ -67,6 +67,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from .bulk import insert_rows
 from .datestamps import next_datestamp, utcnow
 from .errors import InvalidRecord, Problem, SetExists, SetNotFound
 from .metadata.validation import INVALID_XML_CHARACTERS
@@ -274,15 +275,14 @@ class SetMembershipHook:
         if not defined:
             return
         placer = _set_placer(tuple((spec, query) for spec, query in defined))
-        rows: list[dict[str, Any]] = []
+        rows: list[tuple[str, str, datetime, bool]] = []
         for record, doc in zip(records, extracted, strict=True):
             if record.deleted:
                 continue
             member = placer.members(doc)
-            rows.extend({"set_spec": s, "record_id": record.id, "datestamp": record.datestamp,
-                         "member": True} for s in sorted(member))
-        if rows:
-            session.execute(cast(Table, MembershipRow.__table__).insert(), rows)
+            rows.extend((s, record.id, record.datestamp, True) for s in sorted(member))
+        insert_rows(session, cast(Table, MembershipRow.__table__),
+                    ("set_spec", "record_id", "datestamp", "member"), rows)
 
 
 class _SetPlacer:

@@ -263,3 +263,26 @@ def test_a_long_whole_repository_list_gets_an_estimated_size(
     body = endpoint.respond({"verb": ["ListIdentifiers"], "metadataPrefix": ["oai_dc"],
                              "from": [since.strftime("%Y-%m-%dT%H:%M:%SZ")]})
     assert _list_size(body) == (exact if exact > 5 else None)  # one page: no token
+
+
+def test_kept_payloads_go_in_chunks_and_replace_older_ones(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from repository_core import payloads
+
+    monkeypatch.setattr(payloads, "_VALUES_ROWS", 2)  # PostgreSQL: several statements
+    services = make_services(engine)
+    try:
+        ids = populate(services, 5)
+        records = [services.records.get(rid) for rid in ids]
+        assert payloads.keep_payloads(engine, "oai_dc", "f1", [(r, b"<old/>") for r in records])
+        # a record given twice keeps the last; kept rows are replaced, others added
+        again = [(records[0], b"<first/>"), (records[0], b"<last/>"), (records[4], b"<new/>")]
+        assert payloads.keep_payloads(engine, "oai_dc", "f2", again)
+        with Session(engine) as s:
+            kept = {(row.record_id, row.fingerprint): row.payload
+                    for row in s.execute(select(PayloadRow)).scalars()}
+    finally:
+        services.close()
+    assert kept == {(ids[0], "f2"): b"<last/>", (ids[1], "f1"): b"<old/>",
+                    (ids[2], "f1"): b"<old/>", (ids[3], "f1"): b"<old/>",
+                    (ids[4], "f2"): b"<new/>"}
