@@ -107,15 +107,13 @@ def keep_payloads(
     ]
     if not values:
         return True
-    # one row a record (the last given): an upsert statement may not touch a row twice
-    values = list({v["record_id"]: v for v in values}.values())
     sqlite = is_sqlite(engine)
     insert: Any = sqlite_insert if sqlite else pg_insert
-    # SQLite: one statement run for each row (the driver loops in C); PostgreSQL:
-    # rows in multi-row VALUES statements, where the driver's per-row round of
-    # executemany cost more than the database's work (a load keeps 1,500 a batch)
-    chunks = [values] if sqlite else [values[i:i + _VALUES_ROWS]
-                                      for i in range(0, len(values), _VALUES_ROWS)]
+    stmt = insert(PayloadRow)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[PayloadRow.record_id, PayloadRow.format],
+        set_={c: stmt.excluded[c] for c in ("revision", "datestamp", "doi", "fingerprint", "payload")},
+    )
     try:
         with engine.connect() as conn:
             driver = conn.connection.driver_connection
@@ -123,11 +121,7 @@ def keep_payloads(
                 driver.execute(f"PRAGMA busy_timeout={_SQLITE_WAIT_MS}")  # type: ignore[union-attr]
             try:
                 with conn.begin():
-                    for chunk in chunks:
-                        if sqlite:
-                            conn.execute(_upsert(insert(PayloadRow)), chunk)
-                        else:
-                            conn.execute(_upsert(insert(PayloadRow).values(chunk)))
+                    conn.execute(stmt, values)
             finally:
                 if sqlite:
                     driver.execute("PRAGMA busy_timeout=30000")  # type: ignore[union-attr]
@@ -137,19 +131,6 @@ def keep_payloads(
         log.info("payloads in %s not kept this time: %s", fmt, exc.__class__.__name__)
         return False
     return True
-
-
-#: rows a multi-row VALUES statement holds (7 parameters each)
-_VALUES_ROWS = 1000
-
-
-def _upsert(stmt: Any) -> Any:
-    """``stmt`` replacing a kept row of the same record and format."""
-    return stmt.on_conflict_do_update(
-        index_elements=[PayloadRow.record_id, PayloadRow.format],
-        set_={c: stmt.excluded[c] for c in ("revision", "datestamp", "doi", "fingerprint",
-                                            "payload")},
-    )
 
 
 def _forget_none(session: Session, records: Sequence[Record], extracted: Sequence[Any]) -> None:

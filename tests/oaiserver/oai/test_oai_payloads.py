@@ -265,11 +265,9 @@ def test_a_long_whole_repository_list_gets_an_estimated_size(
     assert _list_size(body) == (exact if exact > 5 else None)  # one page: no token
 
 
-def test_kept_payloads_go_in_chunks_and_replace_older_ones(
-        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_kept_payloads_replace_older_ones(engine: Engine) -> None:
     from repository_core import payloads
 
-    monkeypatch.setattr(payloads, "_VALUES_ROWS", 2)  # PostgreSQL: several statements
     services = make_services(engine)
     try:
         ids = populate(services, 5)
