@@ -28,6 +28,7 @@ another, is refused, so two records never silently overwrite each other.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import or_, select, text
+from sqlalchemy import Engine, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -64,8 +65,11 @@ DEFAULT_BATCH_SIZE = 500
 #: a batch's ids and DOIs go into one IN list each (PostgreSQL takes at most
 #: 65,535 parameters a statement, SQLite 32,766)
 MAX_BATCH_SIZE = 10_000
-#: SQLite's page cache for a load's connection, in MB (see ``_bigger_sqlite_cache``)
+#: SQLite's page cache for a load's connection, in MB (see ``_sqlite_for_bulk``)
 SQLITE_CACHE_MB = 64
+#: the write-ahead log a load's connection lets grow before it checkpoints, in
+#: pages of 4 KB (SQLite's default is 1,000; see ``_sqlite_for_bulk``)
+SQLITE_CHECKPOINT_PAGES = 100_000
 #: how many of a run's claimed ids and DOIs are remembered with where they were
 #: loaded from (about 200 bytes each); older ones are found in the database
 RECENT_CLAIMS = 100_000
@@ -522,7 +526,7 @@ class _Loader:
         self.written = []
         try:
             with self.service.transaction() as session:
-                _bigger_sqlite_cache(session)
+                _sqlite_for_bulk(session)
                 self.write(session, batch, counts)
         except (SQLAlchemyError, RepositoryError):
             del self.report.failures[failures:]
@@ -547,13 +551,44 @@ class _Loader:
         self.report.unchanged += counts["unchanged"]
 
 
-def _bigger_sqlite_cache(session: Session) -> None:
-    """SQLite's page cache for this connection at ``SQLITE_CACHE_MB``, not its 2 MB
-    default: a batch's term rows go to every part of three growing indexes, and
-    with the default each insert read its pages again (at 36,000 records the
-    term rows went in 12% slower, and the gap widens as the indexes grow)."""
+def _sqlite_for_bulk(session: Session) -> None:
+    """The load's SQLite connection set for batches of thousands of index rows.
+
+    * Its page cache at ``SQLITE_CACHE_MB``, not the 2 MB default: a batch's
+      term rows go to every part of three growing indexes, and with the
+      default each insert read its pages again (at 36,000 records the term
+      rows went in 12% slower, and the gap widens as the indexes grow).
+    * A checkpoint once the write-ahead log holds ``SQLITE_CHECKPOINT_PAGES``
+      pages, not 1,000: each batch dirties pages all over the indexes, and a
+      checkpoint after every commit copied them all into the database file
+      again; with fewer checkpoints a page written by several batches is
+      copied once (50,000 records: 239 -> 282 records/s). The log is folded
+      in at the end (:func:`fold_write_ahead_log`).
+    """
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text(f"PRAGMA cache_size = -{SQLITE_CACHE_MB * 1024}"))
+        session.execute(text(f"PRAGMA wal_autocheckpoint = {SQLITE_CHECKPOINT_PAGES}"))
+
+
+def fold_write_ahead_log(engine: Engine, *, wait_ms: int = 2000) -> bool:
+    """After a load: copy SQLite's write-ahead log into the database and empty
+    it (``wal_checkpoint(TRUNCATE)``), so it does not stay hundreds of MB on
+    disk. Waits at most ``wait_ms`` for readers; True when it was emptied.
+    Nothing to do on PostgreSQL."""
+    if engine.dialect.name != "sqlite":
+        return True
+    try:
+        with engine.connect() as conn:
+            driver = conn.connection.driver_connection
+            assert driver is not None
+            driver.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
+            try:
+                busy, _, _ = driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                driver.execute("PRAGMA busy_timeout=30000")
+    except (sqlite3.Error, SQLAlchemyError):  # the next checkpoint does it
+        return False
+    return not busy
 
 
 def _short(exc: Exception) -> str:

@@ -24,6 +24,7 @@ from repository_core.loading import (
     FileRejected,
     LoadReport,
     expand_paths,
+    fold_write_ahead_log,
     load_source,
 )
 from repository_core.migrate import upgrade
@@ -92,6 +93,7 @@ def load_paths(
     finally:
         if renderer is not None:
             renderer.finish()
+        fold_write_ahead_log(services.engine)
     return report
 
 

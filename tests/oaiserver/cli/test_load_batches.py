@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -582,3 +583,31 @@ def test_past_the_remembered_claims_the_database_refuses_a_second_doi(
         assert "9 created, 0 updated, 0 unchanged; 2 record(s) failed" in result.stderr
         assert titles == stored_before["metadata"]["titles"]
     assert _count_sqlite(env / "cli.db") == 10
+
+
+def test_a_load_checkpoints_rarely_and_leaves_an_empty_write_ahead_log(
+        env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from repository_core import loading
+
+    seen: list[int] = []
+    original = loading._sqlite_for_bulk
+
+    def spy(session: Any) -> None:
+        original(session)
+        seen.append(session.execute(text("PRAGMA wal_autocheckpoint")).scalar_one())
+
+    monkeypatch.setattr(loading, "_sqlite_for_bulk", spy)
+    path = _write_lines(env / "records.jsonl", list(generate(12, seed=16)))
+    # another process's connection (a running server, say) stays open: without
+    # it the last connection to close would fold the log in anyway
+    other = sqlite3.connect(env / "cli.db")
+    try:
+        result = CliRunner().invoke(cli, ["load", "-q", "--one-process", "--batch-size", "4",
+                                          str(path)])
+        assert result.exit_code == 0, result.stderr
+        assert seen == [loading.SQLITE_CHECKPOINT_PAGES] * 3
+        wal = env / "cli.db-wal"
+        assert wal.exists() and wal.stat().st_size == 0  # folded into the database
+    finally:
+        other.close()
+    assert _count_sqlite(env / "cli.db") == 12
