@@ -127,33 +127,11 @@ def load_once(url: str, args: argparse.Namespace, path: Path, batch_size: int,
     return seconds, usage.ru_maxrss / 1024, stored, summary
 
 
-class TreeMemory:
-    """The peak of the summed RSS of a process and its children, sampled every
-    0.2 s from /proc (Linux; elsewhere it reports nothing)."""
+class _Sampler:
+    """Calls ``tick`` every ``interval`` seconds in a thread of its own until :meth:`stop`."""
 
-    def __init__(self, pid: int):
-        self.pid, self.peak_mb = pid, 0.0
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._done.set()
-        self._thread.join()
-
-    def _sample(self) -> None:
-        while not self._done.wait(0.2):
-            total = sum(_rss_kb(p) for p in _tree(self.pid))
-            self.peak_mb = max(self.peak_mb, total / 1024)
-
-
-class Trace:
-    """Every ``every`` seconds, a line: records committed so far (counted in the
-    database beside the load), the rate since the last line, and the RSS of the
-    load process and of it with its helpers: how a long stream behaves."""
-
-    def __init__(self, pid: int, engine: Engine, every: float, started: float):
-        self.pid, self.engine, self.every, self.started = pid, engine, every, started
+    def __init__(self, interval: float):
+        self.interval = interval
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -163,17 +141,46 @@ class Trace:
         self._thread.join()
 
     def _run(self) -> None:
-        last_count, last_time = 0, self.started
-        while not self._done.wait(self.every):
-            with self.engine.connect() as conn:
-                count = int(conn.execute(select(func.count()).select_from(RecordRow)).scalar_one())
-            now = time.perf_counter()
-            own = _rss_kb(self.pid) / 1024
-            tree = sum(_rss_kb(p) for p in _tree(self.pid)) / 1024
-            print(f"  {now - self.started:7.0f} s  {count:>10,} records  "
-                  f"{(count - last_count) / (now - last_time):6.0f} records/s lately  "
-                  f"load {own:4.0f} MB, with helpers {tree:4.0f} MB", flush=True)
-            last_count, last_time = count, now
+        while not self._done.wait(self.interval):
+            self.tick()
+
+    def tick(self) -> None:
+        raise NotImplementedError
+
+
+class TreeMemory(_Sampler):
+    """The peak of the summed RSS of a process and its children, sampled every
+    0.2 s from /proc (Linux; elsewhere it reports nothing)."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peak_mb = pid, 0.0
+        super().__init__(0.2)
+
+    def tick(self) -> None:
+        total = sum(_rss_kb(p) for p in _tree(self.pid))
+        self.peak_mb = max(self.peak_mb, total / 1024)
+
+
+class Trace(_Sampler):
+    """Every ``every`` seconds, a line: records committed so far (counted in the
+    database beside the load), the rate since the last line, and the RSS of the
+    load process and of it with its helpers: how a long stream behaves."""
+
+    def __init__(self, pid: int, engine: Engine, every: float, started: float):
+        self.pid, self.engine, self.started = pid, engine, started
+        self.last_count, self.last_time = 0, started
+        super().__init__(every)
+
+    def tick(self) -> None:
+        with self.engine.connect() as conn:
+            count = int(conn.execute(select(func.count()).select_from(RecordRow)).scalar_one())
+        now = time.perf_counter()
+        own = _rss_kb(self.pid) / 1024
+        tree = sum(_rss_kb(p) for p in _tree(self.pid)) / 1024
+        print(f"  {now - self.started:7.0f} s  {count:>10,} records  "
+              f"{(count - self.last_count) / (now - self.last_time):6.0f} records/s lately  "
+              f"load {own:4.0f} MB, with helpers {tree:4.0f} MB", flush=True)
+        self.last_count, self.last_time = count, now
 
 
 def _tree(pid: int) -> list[int]:
