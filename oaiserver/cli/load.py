@@ -30,12 +30,12 @@ from repository_core.loading import (
 from repository_core.migrate import upgrade
 
 from .context import pass_services
+from .load_version import load_new_version
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from oaiserver.oai.sql import RenderedBatch
-from .load_version import load_new_version
 
 __all__ = ["UPDATE_HINT", "load", "load_paths"]
 
