@@ -41,6 +41,13 @@ def _clock(session: Session) -> ClockRow:
     return row
 
 
+def last_datestamp(session: Session) -> datetime:
+    """The last datestamp given to a write (read, not locked): every later
+    write gets a later one."""
+    found = session.execute(select(ClockRow.last_datestamp).where(ClockRow.id == 1)).scalar()
+    return EPOCH if found is None else found
+
+
 def lock_clock(session: Session) -> None:
     """Take the clock row first in a write that will lock record rows.
 

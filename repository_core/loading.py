@@ -42,7 +42,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from .child_worker import PrepareAhead
-from .datestamps import lock_clock, utcnow
+from .datestamps import last_datestamp, lock_clock
 from .errors import InvalidRecord, Problem, RepositoryError, UnreadableInput
 from .models import RecordRow
 from .query.fields import extract_metadata
@@ -82,7 +82,7 @@ class RecentClaims(OrderedDict[str, str]):
     A run of millions of records would otherwise hold every key it loaded
     (200 MB a million). Once one is forgotten, :attr:`forgotten` is set
     and each batch also asks the database which of its ids and DOIs this
-    run wrote (a datestamp since the run started).
+    run wrote (a datestamp after the last one given before the run).
     """
 
     def __init__(self, limit: int | None = None):
@@ -126,8 +126,8 @@ class LoadReport:
     warnings: list[str] = field(default_factory=list)
     #: "DOI <key>" / "id <id>" -> where it was loaded from in this run (the recent ones)
     claimed: RecentClaims = field(default_factory=RecentClaims)
-    #: when the run began: what it wrote has a datestamp since then
-    started: datetime = field(default_factory=utcnow)
+    #: the last datestamp given before the run began: what it writes has a later one
+    written_after: datetime | None = None
     #: appended to the reason of a record refused because its id or DOI is stored
     stored_hint: str = ""
 
@@ -460,7 +460,7 @@ class _Loader:
             return batch
         written: dict[str, str] = {}
         for rid, doi in session.execute(select(RecordRow.id, RecordRow.doi).where(
-                or_(*keys), RecordRow.datestamp >= self.report.started)):
+                or_(*keys), RecordRow.datestamp > self.report.written_after)):
             written[f"id {rid}"] = rid
             if doi:
                 written[f"DOI {doi}"] = rid
@@ -637,6 +637,9 @@ def load_source(
     of the one being written (off: all in this process).
     """
     report = report if report is not None else LoadReport()
+    if report.written_after is None:
+        with service.reading() as session:
+            report.written_after = last_datestamp(session)
     warnings = warnings if warnings is not None else report.warnings
     loader = _Loader(service, report, lenient=lenient_identifiers, update_existing=update_existing)
     size = min(max(1, batch_size), MAX_BATCH_SIZE)
