@@ -39,6 +39,7 @@ import sys
 import tempfile
 import threading
 import time
+from abc import ABC, abstractmethod
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -127,7 +128,7 @@ def load_once(url: str, args: argparse.Namespace, path: Path, batch_size: int,
     return seconds, usage.ru_maxrss / 1024, stored, summary
 
 
-class _Sampler:
+class _Sampler(ABC):
     """Calls ``tick`` every ``interval`` seconds in a thread of its own until :meth:`stop`."""
 
     def __init__(self, interval: float):
@@ -144,8 +145,9 @@ class _Sampler:
         while not self._done.wait(self.interval):
             self.tick()
 
+    @abstractmethod
     def tick(self) -> None:
-        raise NotImplementedError
+        """One sample."""
 
 
 class TreeMemory(_Sampler):
