@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import builtins
 import re
-import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from .metadata.importing import normalize_metadata
 from .metadata.validation import INVALID_XML_CHARACTERS, validate_metadata
 from .models import ConceptRow, RecordRow
 from .public_doi import public_records
+from .record_ids import new_record_id
 from .records import Cursor, Record
 from .store import RecordStore, row_to_record
 from .version_relations import (
@@ -60,7 +60,6 @@ Validator = Callable[..., list[Problem]]
 # normalize(metadata) -> the stored shape (kernel 4.7); raises InvalidRecord on a contradiction
 Normalizer = Callable[[Any], Any]
 
-ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
@@ -133,13 +132,6 @@ def metadata_problems(validate: Validator, metadata: Any, collections: Sequence[
     return [Problem("/metadata" + p.pointer, p.message) for p in found] + _check_collections(
         collections
     )
-
-
-def new_record_id() -> str:
-    """A short random id like ``k3d9f-2m8qa`` (50 bits, unambiguous letters)."""
-    bits = secrets.randbits(50)  # one read of the system's randomness, not ten
-    chars = "".join(ID_ALPHABET[(bits >> shift) & 31] for shift in range(45, -1, -5))
-    return f"{chars[:5]}-{chars[5:]}"
 
 
 def check_record_id(record_id: str) -> list[Problem]:

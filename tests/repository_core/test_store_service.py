@@ -165,15 +165,3 @@ def test_oai_identifier():
     assert oai_identifier("repo.example.org", "abc") == "oai:repo.example.org:abc"
     assert local_id_from_oai_identifier("repo.example.org", "oai:repo.example.org:abc") == "abc"
     assert local_id_from_oai_identifier("repo.example.org", "oai:other.org:abc") is None
-
-
-def test_new_record_ids_use_every_letter_in_every_place() -> None:
-    from repository_core.service import ID_ALPHABET, ID_PATTERN, new_record_id
-
-    ids = [new_record_id() for _ in range(4000)]
-    assert len(set(ids)) == len(ids)
-    for rid in ids:
-        assert ID_PATTERN.fullmatch(rid) and len(rid) == 11 and rid[5] == "-"
-    letters = [rid.replace("-", "") for rid in ids]
-    for place in range(10):  # 50 random bits: each of the ten places is one letter of 32
-        assert {word[place] for word in letters} == set(ID_ALPHABET)
