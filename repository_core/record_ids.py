@@ -1,9 +1,9 @@
 """Generated record ids: short, unambiguous, and increasing with time.
 
-An id like ``0sx4p-8m2k7`` is 50 bits written as ten Crockford base32
+An id like ``388g9-v28xv`` is 50 bits written as ten Crockford base32
 letters: the upper 30 bits count two-second ticks since 2020 (they wrap
-after 68 years, in 2088), the lower 20 bits start at a random point in each
-tick of a process and count up from there.
+after 68 years, in 2088), the lower 20 bits count up within a process,
+from a random point whenever it writes in a tick later than its last id's.
 
 Why not 50 random bits: every record writes about 170 rows to the term
 index, whose order within a term is the record id. With random ids a batch
@@ -68,5 +68,5 @@ _SOURCE = RecordIdSource()
 
 
 def new_record_id() -> str:
-    """A new id like ``0sx4p-8m2k7``, greater than this process's earlier ones."""
+    """A new id like ``388g9-v28xv``, greater than this process's earlier ones."""
     return _SOURCE.new()
