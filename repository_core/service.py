@@ -369,7 +369,8 @@ class RecordService:
                 ids[i] = given_id
                 ids_used.add(given_id)
             accepted.append(i)
-        fresh = self._free_ids(session, len(accepted) * 2, taken)
+        # reversed, so pop() hands them out smallest first: ids follow the input's order
+        fresh = self._free_ids(session, len(accepted) * 2, taken)[::-1]
         holders = dict(stored_dois)
         rows: builtins.list[dict[str, Any]] = []
         concepts: builtins.list[dict[str, Any]] = []

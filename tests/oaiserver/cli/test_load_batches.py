@@ -179,6 +179,20 @@ def test_a_bad_line_in_the_middle_is_reported_and_skipped(env: Path) -> None:
     assert _count_sqlite(env / "cli.db") == 8
 
 
+def test_generated_ids_follow_the_order_of_the_lines(env: Path) -> None:
+    documents = list(generate(7, seed=6))
+    path = _write_lines(env / "records.jsonl", documents)
+    result = CliRunner().invoke(cli, ["load", "--batch-size", "3", str(path)])
+    assert result.exit_code == 0, result.stderr
+    engine = make_engine(f"sqlite:///{env / 'cli.db'}")
+    try:
+        with engine.connect() as conn:
+            by_id = conn.execute(select(RecordRow.doi).order_by(RecordRow.id)).scalars().all()
+    finally:
+        engine.dispose()
+    assert by_id == [d["metadata"]["doi"].lower() for d in documents]
+
+
 def test_a_second_record_with_a_doi_is_refused_with_where_the_first_was(env: Path) -> None:
     documents = list(generate(6, seed=5))
     documents[4]["metadata"]["doi"] = documents[1]["metadata"]["doi"].upper()
