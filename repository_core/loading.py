@@ -560,7 +560,8 @@ def _sqlite_for_bulk(session: Session) -> None:
       rows went in 12% slower, and the gap widens as the indexes grow). 32 MB
       since ids grow with time, so a batch's rows append at the end of each
       term's run: 50,000 records went in as fast as with 64 MB (305 and 323
-      against 284 and 340 records/s), with 38 MB less; 16 MB was slower.
+      against 284 and 340 records/s), with 38 MB less (16 MB: 284 and 282,
+      the lowest average, 15 MB less again).
     * A checkpoint once the write-ahead log holds ``SQLITE_CHECKPOINT_PAGES``
       pages, not 1,000: each batch dirties pages all over the indexes, and a
       checkpoint after every commit copied them all into the database file
