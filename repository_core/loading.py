@@ -45,6 +45,7 @@ from .child_worker import PrepareAhead
 from .datestamps import last_datestamp, lock_clock
 from .errors import InvalidRecord, Problem, RepositoryError, UnreadableInput
 from .models import RecordRow
+from .planner_statistics import StatisticsSchedule
 from .query.fields import extract_metadata
 from .service import (
     AlreadyStored,
@@ -133,6 +134,8 @@ class LoadReport:
     written_after: datetime | None = None
     #: appended to the reason of a record refused because its id or DOI is stored
     stored_hint: str = ""
+    #: when the run analyzes the tables it grows (PostgreSQL)
+    statistics: StatisticsSchedule = field(default_factory=StatisticsSchedule)
 
     @property
     def loaded(self) -> int:
@@ -660,6 +663,7 @@ def load_source(
             count += len(entries)
             pending = [p for entry in entries if (p := loader.admit(entry)) is not None]
             loader.load_batch(pending)
+            report.statistics.written(service.engine, len(loader.written))
             if committed is not None and loader.written:
                 committed(loader.written)
             if progress is not None:

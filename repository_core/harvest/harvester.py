@@ -48,6 +48,7 @@ from sqlalchemy.orm import Session
 
 from ..datestamps import utcnow
 from ..errors import InvalidRecord, RecordDeleted
+from ..planner_statistics import LOADED_TABLES, StatisticsSchedule
 from ..service import RecordService
 from ..store import RecordStore
 from .mapping import Refused, map_record
@@ -179,6 +180,9 @@ class Harvester:
         self._client = client or (lambda url: HarvestClient(url, self.settings))
         self.lease = lease
         self._owner = secrets.token_hex(8)  # this harvester's name in the leases
+        #: a long harvest grows the tables as a load does: keep the planner's figures
+        self.statistics = StatisticsSchedule(
+            tables=(*LOADED_TABLES, HarvestedRecordRow.__tablename__))
 
     def run_all(self, *, progress: Progress | None = None) -> list[RunReport]:
         """Every source in turn; one that fails is reported and the others go on,
@@ -300,6 +304,7 @@ class Harvester:
                 raise HarvestFailed(f"{base_url}: {exc.__class__.__name__}: {exc}") from exc
             next_token = pages.resumption_token.token if pages.resumption_token else None
             page = self._apply_page(name, response.xml, next_token or None, report)
+            self.statistics.written(self.records.engine, page.created + page.updated + page.deleted)
             report.pages += 1
             report.add(page)
             if progress is not None:
