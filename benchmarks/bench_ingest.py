@@ -8,6 +8,7 @@ Run::
     .venv/bin/python benchmarks/bench_ingest.py --compare-one-process  # and with --one-process
     .venv/bin/python benchmarks/bench_ingest.py --records 1000 --sets 0 --batch-size 100
     .venv/bin/python benchmarks/bench_ingest.py --records 1000000 --trace 60   # a long stream
+    .venv/bin/python benchmarks/bench_ingest.py --keep /tmp/loaded.db  # keep it for bench_search
 
 Generates ``--records`` synthetic records (``fixtures.synthetic``) into a
 JSON-lines file, defines ``--sets`` query-defined OAI sets first (by
@@ -46,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import Engine, func, select, text
 
-from benchmarks.scratch_database import scratch_database
+from benchmarks.scratch_database import kept_database, scratch_database
 from fixtures.synthetic import RESOURCE_TYPES_GENERAL, generate
 from oaiserver.config import load_config
 from oaiserver.services import build_services
@@ -80,10 +81,10 @@ def set_queries(count: int) -> dict[str, str]:
     return found
 
 
-def database_url(url: str, engine: Engine, folder: Path) -> str:
-    """The URL the load process uses: the scratch SQLite file or the scratch schema."""
+def database_url(url: str, engine: Engine) -> str:
+    """The URL the load process uses: the benchmark's SQLite file or schema."""
     if not url:
-        return f"sqlite:///{folder / 'bench.db'}"
+        return f"sqlite:///{engine.url.database}"
     with engine.connect() as conn:
         schema = conn.execute(text("SELECT current_schema()")).scalar_one()
     joiner = "&" if "?" in url else "?"
@@ -93,13 +94,19 @@ def database_url(url: str, engine: Engine, folder: Path) -> str:
 def load_once(url: str, args: argparse.Namespace, path: Path, batch_size: int,
               ahead: bool = True) -> tuple[float, float, int, str]:
     """(seconds, peak RSS in MB, records stored, summary line) of one ``oaiserver load``."""
-    with scratch_database(url, "bench_ingest") as (engine, folder):
+    database = (kept_database(url, args.keep) if args.keep
+                else scratch_database(url, "bench_ingest"))
+    with database as (engine, _folder):
         upgrade(engine)
+        with engine.connect() as conn:
+            if conn.execute(select(func.count()).select_from(RecordRow)).scalar_one():
+                raise SystemExit(f"--keep {args.keep}: it holds records already; "
+                                 "a load is measured into an empty database")
         services = build_services(load_config({"ratelimit_enabled": False}, environ={}),
                                   engine=engine)
         for spec, query in set_queries(args.sets).items():
             services.sets.create(spec, name=spec, query=query)
-        env = {**os.environ, "OAISERVER_DATABASE_URL": database_url(url, engine, folder)}
+        env = {**os.environ, "OAISERVER_DATABASE_URL": database_url(url, engine)}
         env.pop("OAISERVER_CONFIG", None)
         started = time.perf_counter()
         process = subprocess.Popen(
@@ -221,7 +228,12 @@ def main() -> None:
                         help="also load with --one-process and print the ratio")
     parser.add_argument("--trace", type=float, default=0, metavar="SECONDS",
                         help="print records committed, recent rate and memory every SECONDS")
+    parser.add_argument("--keep", default="", metavar="FILE_OR_SCHEMA",
+                        help="load into this SQLite file (schema, with --database) and keep it, "
+                             "for bench_search.py --keep; it must hold no records")
     args = parser.parse_args()
+    if args.keep and (args.baseline or args.compare_one_process):
+        parser.error("--keep measures one load: not with --baseline or --compare-one-process")
     url = {"sqlite": "", "postgresql": POSTGRES}.get(args.database, args.database)
     kind = "sqlite" if not url or url.startswith("sqlite") else "postgresql"
     target = TARGETS[kind]

@@ -32,10 +32,8 @@ import json
 import multiprocessing
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -44,15 +42,14 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, Index, Table, func, select, text
+from sqlalchemy import Engine, Index, Table, func, select
 
 from benchmarks.bench_sets import prepare
-from benchmarks.scratch_database import scratch_database
+from benchmarks.scratch_database import kept_database, scratch_database
 from fixtures.synthetic import generate
 from oaiserver.config import load_config
 from oaiserver.http.app import create_app
 from oaiserver.services import build_services
-from repository_core.db import make_engine
 from repository_core.models import RecordRow
 from repository_core.query.sql import term_rows
 from repository_core.query.term_table import TermRow
@@ -267,30 +264,6 @@ def analyze(engine: Engine) -> None:
         else:
             conn.exec_driver_sql("ANALYZE")
             conn.commit()
-
-
-@contextmanager
-def kept_database(url: str, keep: str) -> Iterator[tuple[Engine, Path]]:
-    """(engine, folder) of a database kept between runs: SQLite file ``keep``, or
-    schema ``keep`` of the PostgreSQL server at ``url``."""
-    if not url:
-        path = Path(keep).resolve()
-        engine = make_engine(f"sqlite:///{path}")
-        try:
-            yield engine, path.parent
-        finally:
-            engine.dispose()
-        return
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{keep}"'))
-    admin.dispose()
-    engine = make_engine(url, connect_args={"options": f"-csearch_path={keep}"})
-    try:
-        with tempfile.TemporaryDirectory(prefix="bench_search_") as folder:
-            yield engine, Path(folder)
-    finally:
-        engine.dispose()
 
 
 def bench(engine: Engine, folder: Path, args: argparse.Namespace,

@@ -3,7 +3,8 @@
 SQLite: a file in a temporary folder (the folder also serves as the
 configuration's ``data_dir``). PostgreSQL (or any URL given): a fresh schema
 of its own on that server, dropped at the end, so a benchmark never touches
-the tables already there.
+the tables already there. :func:`kept_database` is the one a later run finds
+again (``--keep``).
 """
 
 from __future__ import annotations
@@ -42,3 +43,27 @@ def scratch_database(url: str, name: str) -> Iterator[tuple[Engine, Path]]:
             with admin.begin() as conn:
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             admin.dispose()
+
+
+@contextmanager
+def kept_database(url: str, keep: str) -> Iterator[tuple[Engine, Path]]:
+    """(engine, folder) of a database kept between runs: SQLite file ``keep``, or
+    schema ``keep`` of the PostgreSQL server at ``url``."""
+    if not url:
+        path = Path(keep).resolve()
+        engine = make_engine(f"sqlite:///{path}")
+        try:
+            yield engine, path.parent
+        finally:
+            engine.dispose()
+        return
+    admin = make_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{keep}"'))
+    admin.dispose()
+    engine = make_engine(url, connect_args={"options": f"-csearch_path={keep}"})
+    try:
+        with tempfile.TemporaryDirectory(prefix="kept_database_") as folder:
+            yield engine, Path(folder)
+    finally:
+        engine.dispose()
