@@ -163,6 +163,25 @@ def test_a_total_past_track_total_is_a_lower_bound_and_facets_count_the_top_hits
         name: counts for name, counts in everything.items()}
 
 
+@pytest.mark.parametrize("sort", ["newest", "oldest", "title", "mostviewed"])
+def test_a_query_in_any_other_order_heads_and_counts_its_matches(loaded: Engine,
+                                                                 sort: str) -> None:
+    """Sorted other than by relevance, a query's matches are read once up to
+    ``track_total`` + 1, counted and sorted together: at, under and past that
+    bound the first page is the head of every match and the total is right."""
+    q = "climate OR ocean OR types.resourceTypeGeneral:dataset"
+    matching = _all_ids(loaded, q, sort, size=2)
+    assert len(matching) > 4
+    svc = service(loaded)
+    with svc.reading() as s:
+        for track in (len(matching) + 5, len(matching), len(matching) - 1, 2):
+            result = search(s, q, sort=sort, size=3, track_total=track, facets=False)
+            assert [h.id for h in result.hits] == matching[:3], track
+            exact = track >= len(matching)
+            assert (result.total, result.total_exact) == (
+                (len(matching), True) if exact else (track, False)), track
+
+
 def test_an_unnarrowed_search_counts_every_record(loaded: Engine) -> None:
     """Nothing asked, nothing narrowed: the total is the store's live records, exactly
     (the home page shows it), whatever ``track_total`` says."""
