@@ -483,13 +483,11 @@ def search(
                 top = None
         if top is None:
             top = list(session.execute(ordered.limit(want), execution_options=opts).all())
-    if found is not None:
-        pass
-    elif top is not None and len(top) < want:
+    if found is None and top is not None and len(top) < want:
         found = len(top)
-    elif top and counted:
+    elif found is None and top and counted:
         found = int(top[0].matched)
-    else:
+    elif found is None:
         # counting stops past ``track_total``: an exact count of a broad match
         # would read every match, where a page reads twenty of them (a search
         # that narrows nothing counts every live record: the store's size)
