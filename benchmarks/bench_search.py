@@ -187,6 +187,8 @@ def read_queries(path: Path) -> list[tuple[str, str]]:
         if not sep or not query.strip():
             raise SystemExit(f"{path}:{number}: expected 'class<TAB>query'")
         out.append((kind.strip(), query.strip()))
+    if not out:
+        raise SystemExit(f"{path}: no queries")
     return out
 
 

@@ -83,7 +83,7 @@ from ..query.fields import (
     number_interval,
 )
 from ..query.parser import parse_query
-from ..query.sql import TITLE_SORT, to_sql
+from ..query.sql import TITLE_SORT, sparse_fields, to_sql
 from ..query.term_table import TermRow
 from ..query.tree import And, Interval, Node, Or, Term, leaf_count, positive_words
 from ..records import Record
@@ -432,7 +432,11 @@ def search(
     opts: dict[str, Any] = ({"compiled_cache": None}
                             if tree is not None and leaf_count(tree) > CACHED_LEAVES else {})
     if nodes:
-        where.append(to_sql(nodes[0] if len(nodes) == 1 else And(tuple(nodes))))
+        whole = nodes[0] if len(nodes) == 1 else And(tuple(nodes))
+        # SQLite evaluates ``_exists_`` as written, so the cheaper form is chosen
+        # here; PostgreSQL plans either form as a semi-join from its statistics
+        sparse = sparse_fields(session, whole) if _is_sqlite(session) else frozenset()
+        where.append(to_sql(whole, sparse=sparse))
 
     words = sorted(set(positive_words(tree))) if tree is not None else []
     if sort == "relevance" and not words:

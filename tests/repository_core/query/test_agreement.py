@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 
 from repository_core.models import RecordRow
 from repository_core.query import matches, parse_query, to_sql
-from repository_core.query.sql import index_record_terms
+from repository_core.query import sql as query_sql
+from repository_core.query.sql import index_record_terms, sparse_fields
+from repository_core.query.tree import Exists, walk
 from repository_core.records import Record
 
 from .corpus import CORPUS, QUERIES, queries, records
@@ -36,6 +38,10 @@ def _sql_ids(session: Session, query: str, among: Sequence[Record] = CORPUS) -> 
     ids = [r.id for r in among]
     stmt = select(RecordRow.id).where(to_sql(parse_query(query)), RecordRow.id.in_(ids))
     return set(session.execute(stmt).scalars())
+
+
+def _exists_fields(query: str) -> set[str]:
+    return {n.field for n in walk(parse_query(query)) if isinstance(n, Exists)}
 
 
 def _memory_ids(recs: Sequence[Record], query: str) -> set[str]:
@@ -79,3 +85,26 @@ def test_generated_queries_agree(db_engine: Engine, recs: list[Record],
                 assert _sql_ids(session, query, recs) == _memory_ids(recs, query), query
         finally:
             tx.rollback()
+
+
+EXISTS_QUERIES = [q for q in QUERIES if _exists_fields(q)]
+
+
+@pytest.mark.parametrize("query", EXISTS_QUERIES)
+def test_exists_read_whole_agrees(corpus_session: Session, query: str) -> None:
+    """``_exists_`` over a sparse field reads the field's rows once, elsewhere it
+    probes each record: both forms give the in-memory answer."""
+    ids = [r.id for r in CORPUS]
+    stmt = select(RecordRow.id).where(
+        to_sql(parse_query(query), sparse=_exists_fields(query)), RecordRow.id.in_(ids))
+    assert set(corpus_session.execute(stmt).scalars()) == _memory_ids(CORPUS, query)
+
+
+def test_sparse_fields_are_those_with_few_rows(corpus_session: Session,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    tree = parse_query("_exists_:titles.title OR _exists_:version OR NOT _exists_:language "
+                       "OR _exists_:created")
+    assert sparse_fields(corpus_session, tree) == {"titles.title", "version", "language"}
+    monkeypatch.setattr(query_sql, "SPARSE_FIELD_ROWS", 3)
+    # the corpus's titles are 32 tokens, its languages 5 values, one record has a version
+    assert sparse_fields(corpus_session, tree) == {"version"}
