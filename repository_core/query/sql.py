@@ -25,6 +25,7 @@ from sqlalchemy import (
     Connection,
     Table,
     and_,
+    case,
     delete,
     false,
     func,
@@ -87,16 +88,24 @@ _KEYWORD_TEXT_SOURCES = tuple(n for n in FULL_TEXT_SOURCES if FIELDS[n].type == 
 _COLUMNS = {"created": RecordRow.created, "datestamp": RecordRow.datestamp}
 
 
-def to_sql(node: Node, record_id: Any = None, *,
-           sparse: Collection[str] = ()) -> ColumnElement[bool]:
+def to_sql(node: Node, record_id: Any = None, *, sparse: Collection[str] = (),
+           probe: bool = False) -> ColumnElement[bool]:
     """The clause for ``node``; ``record_id`` is the column it correlates to.
 
     ``_exists_:field`` probes each candidate record's rows of the field, unless
     the field is in ``sparse`` (see :func:`sparse_fields`): then the field's
     rows are read once, which is cheaper when they are few.
+
+    ``probe``: every term, wildcard and range leaf is a probe of the candidate
+    record's rows too (the key ``(record_id, field, ...)``), one the planner
+    must run per candidate. For walking records in an order of their own
+    (newest first, ...) through a query that matches many of them: a page
+    is full after a few probes each, where the uncorrelated form reads every
+    match first (PostgreSQL, planning from a misestimate of a broad range,
+    chose that and took 250-330 ms where probing takes a few).
     """
     return _Compiler(RecordRow.id if record_id is None else record_id,
-                     frozenset(sparse)).compile(node)
+                     frozenset(sparse), probe).compile(node)
 
 
 #: an ``_exists_`` field with fewer rows than this is read whole (counting up
@@ -128,19 +137,37 @@ def sparse_fields(session: Session, node: Node) -> frozenset[str]:
 
 
 class _Compiler:
-    def __init__(self, record_id: Any, sparse: frozenset[str] = frozenset()):
+    def __init__(self, record_id: Any, sparse: frozenset[str] = frozenset(),
+                 probe: bool = False):
         self.record_id = record_id
         self.sparse = sparse
+        self.probe = probe
 
-    def exists(self, field: str, *conditions: Any) -> ColumnElement[bool]:
+    def exists(self, field: str, *conditions: Any, by_value: bool = False) -> ColumnElement[bool]:
+        """``by_value``: the conditions name the terms (equality, ``IN``)."""
+        t = aliased(TermRow)
+        if self.probe and (by_value or not conditions):
+            # one descent of the (field, term, record_id) index or of the key;
+            # OFFSET 0 keeps PostgreSQL from planning it as a join
+            return (select(t.record_id)
+                    .where(t.record_id == self.record_id, _field_is(t, field),
+                           *[c(t) for c in conditions])
+                    .offset(0).exists())
+        if self.probe:
+            # the candidate's rows of the field through the key, each tested.
+            # Given a range as a condition, PostgreSQL probed the range's own
+            # index instead, reading the range again for every candidate (0.5
+            # ms each), misled by its estimate of ``num`` over all fields at once
+            tested = case((and_(*[c(t) for c in conditions]), 1), else_=0)
+            return select(func.coalesce(func.max(tested), 0)).where(
+                t.record_id == self.record_id, _field_is(t, field)).scalar_subquery() == 1
         # ``id IN (uncorrelated subquery)``: evaluated once through the
         # (field, term|num) index, a semi-join on both databases
-        t = aliased(TermRow)
         return self.record_id.in_(
             select(t.record_id).where(_field_is(t, field), *[c(t) for c in conditions]))
 
     def has_field(self, field: str) -> ColumnElement[bool]:
-        if field in self.sparse:
+        if self.probe or field in self.sparse:
             return self.exists(field)
         # a correlated probe of the key (record_id, field, ...) a candidate:
         # the uncorrelated form reads every row of the field first (900,000
@@ -163,7 +190,7 @@ class _Compiler:
                 return true()
             return self.has_field(node.field)
         if isinstance(node, Term):
-            return self.exists(node.field, lambda t: t.term == node.value)
+            return self.exists(node.field, lambda t: t.term == node.value, by_value=True)
         if isinstance(node, Phrase):
             return self.phrase(node)
         if isinstance(node, Wildcard):
@@ -193,9 +220,11 @@ class _Compiler:
         for field, values in terms.items():
             distinct = sorted(set(values))
             if len(distinct) == 1:
-                clauses.append(self.exists(field, lambda t, v=distinct[0]: t.term == v))
+                clauses.append(self.exists(field, lambda t, v=distinct[0]: t.term == v,
+                                           by_value=True))
             elif not every:
-                clauses.append(self.exists(field, lambda t, vs=distinct: t.term.in_(vs)))
+                clauses.append(self.exists(field, lambda t, vs=distinct: t.term.in_(vs),
+                                           by_value=True))
             else:
                 t = aliased(TermRow)
                 clauses.append(self.record_id.in_(

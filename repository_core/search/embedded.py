@@ -7,7 +7,11 @@ in the record's transaction, so a search never sees a half-written record.
 * **Matching** is the query language (:mod:`repository_core.query`),
   evaluated exactly in SQL (``query_terms``); tombstones never match, and
   neither do versions that are not their concept's latest, unless
-  ``all_versions`` is asked for (Invenio's parameter).
+  ``all_versions`` is asked for (Invenio's parameter). A query that matches
+  more than ``track_total`` records, sorted other than by relevance, is
+  walked in the sort's order, each record probed (``to_sql(probe=True)``):
+  a page is full after a few probes each, where reading every match first
+  cost up to 330 ms on PostgreSQL at 100,000 records.
 * **Relevance** ranks the matches by the query's bare words with SQLite
   FTS5 (``bm25``) or PostgreSQL ``tsvector`` (``ts_rank``, the ``simple``
   configuration: no stemming, any language). Ranking never changes *which*
@@ -423,20 +427,22 @@ def search(
     for name, values in (filters or {}).items():
         if values:
             nodes.append(facet_filter(name, values))
-    where: list[Any] = [RecordRow.deleted.is_(False)]
+    live: list[Any] = [RecordRow.deleted.is_(False)]
     if not all_versions:  # the column: the same answer as ``versions.is_latest:true``
-        where.append(RecordRow.is_latest.is_(True))
+        live.append(RecordRow.is_latest.is_(True))
+    where = live
     # a large query's statements are not kept in SQLAlchemy's cache of
     # compiled statements: every distinct shape would stay there (megabytes
     # each), and it is unlikely to come again
     opts: dict[str, Any] = ({"compiled_cache": None}
                             if tree is not None and leaf_count(tree) > CACHED_LEAVES else {})
-    if nodes:
-        whole = nodes[0] if len(nodes) == 1 else And(tuple(nodes))
+    whole: Node | None = (nodes[0] if len(nodes) == 1 else And(tuple(nodes))) if nodes else None
+    if whole is not None:
         # SQLite evaluates ``_exists_`` as written, so the cheaper form is chosen
         # here; PostgreSQL plans either form as a semi-join from its statistics
         sparse = sparse_fields(session, whole) if _is_sqlite(session) else frozenset()
-        where.append(to_sql(whole, sparse=sparse))
+        where = [*live, to_sql(whole, sparse=sparse)]
+    where_broad = where
 
     words = sorted(set(positive_words(tree))) if tree is not None else []
     if sort == "relevance" and not words:
@@ -484,7 +490,12 @@ def search(
                 execution_options=opts).all())
             found = int(top[0].matched) if top else 0
             if found > track_total:
+                # a broad match, walked in order: each record is probed, and a
+                # page is full after a few probes each (see ``to_sql``)
                 top = None
+                assert whole is not None  # ``capped`` needs a query
+                where_broad = [*live, to_sql(whole, probe=True)]
+                ordered = _ordered(session, sort_key, words, where_broad, None)
         if top is None:
             top = list(session.execute(ordered.limit(want), execution_options=opts).all())
     if found is None and top is not None and len(top) < want:
@@ -507,7 +518,7 @@ def search(
     if after is None and top is not None:
         rows = top[:size + 1]
     else:
-        rows = list(session.execute(_ordered(session, sort_key, words, where, after)
+        rows = list(session.execute(_ordered(session, sort_key, words, where_broad, after)
                                     .limit(size + 1), execution_options=opts).all())
     more = len(rows) > size
     rows = rows[:size]

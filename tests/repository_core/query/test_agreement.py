@@ -34,9 +34,11 @@ def _store(session: Session, recs: Sequence[Record]) -> None:
         index_record_terms(session, r, None)
 
 
-def _sql_ids(session: Session, query: str, among: Sequence[Record] = CORPUS) -> set[str]:
+def _sql_ids(session: Session, query: str, among: Sequence[Record] = CORPUS, *,
+             probe: bool = False) -> set[str]:
     ids = [r.id for r in among]
-    stmt = select(RecordRow.id).where(to_sql(parse_query(query)), RecordRow.id.in_(ids))
+    stmt = select(RecordRow.id).where(to_sql(parse_query(query), probe=probe),
+                                      RecordRow.id.in_(ids))
     return set(session.execute(stmt).scalars())
 
 
@@ -62,6 +64,11 @@ def test_corpus_query_agrees(corpus_session: Session, query: str) -> None:
     assert _sql_ids(corpus_session, query) == _memory_ids(CORPUS, query)
 
 
+@pytest.mark.parametrize("query", QUERIES)
+def test_corpus_query_probing_each_record_agrees(corpus_session: Session, query: str) -> None:
+    assert _sql_ids(corpus_session, query, probe=True) == _memory_ids(CORPUS, query)
+
+
 def test_corpus_queries_are_not_trivial() -> None:
     """Most shapes select some but not all records (else agreement proves little)."""
     sizes = [len(_memory_ids(CORPUS, q)) for q in QUERIES]
@@ -82,7 +89,9 @@ def test_generated_queries_agree(db_engine: Engine, recs: list[Record],
             _store(session, recs)
             session.flush()
             for query in query_list:
-                assert _sql_ids(session, query, recs) == _memory_ids(recs, query), query
+                expected = _memory_ids(recs, query)
+                assert _sql_ids(session, query, recs) == expected, query
+                assert _sql_ids(session, query, recs, probe=True) == expected, query
         finally:
             tx.rollback()
 

@@ -182,6 +182,30 @@ def test_a_query_in_any_other_order_heads_and_counts_its_matches(loaded: Engine,
                 (len(matching), True) if exact else (track, False)), track
 
 
+@pytest.mark.parametrize("sort", ["newest", "oldest", "title", "mostviewed"])
+def test_a_broad_query_walked_by_probes_pages_through_its_matches(loaded: Engine,
+                                                                  sort: str) -> None:
+    """Past ``track_total`` a query sorted other than by relevance is walked in
+    order, each record probed (``to_sql(..., probe=True)``): page after page it
+    gives what the query's ordinary form gives."""
+    q = ("publicationYear:[2000 TO *] OR titles.title:clim* OR _exists_:subjects.subject "
+         "OR language:en OR publisher:{A TO Z}")
+    matching = _all_ids(loaded, q, sort, size=2)
+    assert len(matching) > 4
+    svc = service(loaded)
+    ids: list[str] = []
+    cursor = None
+    with svc.reading() as s:
+        while True:
+            page = search(s, q, sort=sort, size=2, cursor=cursor, track_total=2)
+            assert (page.total, page.total_exact) == (2, False)
+            ids += [h.id for h in page.hits]
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+    assert ids == matching
+
+
 def test_an_unnarrowed_search_counts_every_record(loaded: Engine) -> None:
     """Nothing asked, nothing narrowed: the total is the store's live records, exactly
     (the home page shows it), whatever ``track_total`` says."""
