@@ -96,13 +96,15 @@ def to_sql(node: Node, record_id: Any = None, *, sparse: Collection[str] = (),
     the field is in ``sparse`` (see :func:`sparse_fields`): then the field's
     rows are read once, which is cheaper when they are few.
 
-    ``probe``: every term, wildcard and range leaf is a probe of the candidate
-    record's rows too (the key ``(record_id, field, ...)``), one the planner
-    must run per candidate. For walking records in an order of their own
-    (newest first, ...) through a query that matches many of them: a page
-    is full after a few probes each, where the uncorrelated form reads every
-    match first (PostgreSQL, planning from a misestimate of a broad range,
-    chose that and took 250-330 ms where probing takes a few).
+    ``probe``: every term, wildcard, range and ``_exists_`` leaf is a lookup
+    of the candidate record's own rows (a term through the ``(field, term,
+    record_id)`` index, the others through the key ``(record_id, field,
+    ...)``), one the planner must run per candidate; phrases and the ``AND``
+    of one field's terms keep their form. For walking records in an order
+    of their own (newest first, ...) through a query that matches many of
+    them: a page is full after a few probes each, where the uncorrelated
+    form reads every match first (PostgreSQL, planning from a misestimate of
+    a broad range, chose that and took 250-330 ms where probing takes a few).
     """
     return _Compiler(RecordRow.id if record_id is None else record_id,
                      frozenset(sparse), probe).compile(node)
