@@ -43,7 +43,7 @@ def test_upgrade_adds_the_statistics_and_searches_find_the_same(blank_engine: En
     postgres = blank_engine.dialect.name == "postgresql"
     if postgres:
         with blank_engine.connect() as connection:
-            assert _statistics(connection) == [NAME]
+            assert NAME in _statistics(connection)  # (0011 adds one of numbers)
             # gathered by the migration: the planner has the pairs now
             assert connection.execute(text(
                 "SELECT count(*) FROM pg_stats_ext WHERE statistics_name = :n "
