@@ -14,9 +14,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from alembic import command
 from sqlalchemy import Connection, Engine, text
 
-from repository_core.migrate import current_revision, head_revision, upgrade
+from repository_core.migrate import alembic_config, current_revision, head_revision, upgrade
 
 
 def upgraded_from(engine: Engine, revision: str, populate: Callable[[Connection], None]) -> None:
@@ -29,6 +30,14 @@ def upgraded_from(engine: Engine, revision: str, populate: Callable[[Connection]
     assert current_revision(engine) == head_revision()
 
 
+def downgraded_to(engine: Engine, revision: str) -> None:
+    """Migrate ``engine`` down to ``revision`` (to check what a downgrade leaves)."""
+    cfg = alembic_config()
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, revision)
+
+
 def insert_live_record(connection: Connection, record_id: str, stamp: datetime,
                        metadata: dict[str, Any]) -> None:
     """A live record of its own concept, as revisions 0005 and later store it
@@ -38,3 +47,16 @@ def insert_live_record(connection: Connection, record_id: str, stamp: datetime,
              "revision, deleted, version_index, is_latest) "
              "VALUES (:id, NULL, :md, '[]', :t, :t, 1, false, 1, true)"),
         {"id": record_id, "t": stamp.replace(tzinfo=None), "md": json.dumps(metadata)})
+
+
+def planner_statistics(engine: Engine) -> dict[str, tuple[int, bool]]:
+    """PostgreSQL's extended statistics on ``query_terms`` in the current schema:
+    name -> (statistics target, -1 for the default; whether ANALYZE has gathered them)."""
+    with engine.connect() as connection:
+        return {name: (int(target), bool(gathered)) for name, target, gathered in connection.execute(
+            text("SELECT s.stxname, s.stxstattarget, EXISTS (SELECT 1 FROM pg_stats_ext e "
+                 "WHERE e.statistics_name = s.stxname AND e.schemaname = current_schema()) "
+                 "FROM pg_statistic_ext s JOIN pg_class c ON c.oid = s.stxrelid "
+                 "WHERE c.relname = 'query_terms' AND c.relnamespace = s.stxnamespace "
+                 "AND s.stxnamespace = (SELECT oid FROM pg_namespace "
+                 "WHERE nspname = current_schema())"))}

@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from alembic import command
 from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.orm import Session
 
-from repository_core.migrate import alembic_config
 from repository_core.query.sql import TITLE_SORT
 from repository_core.query.term_table import TermRow
 from repository_core.search import search
-from tests.repository_core.migration_support import upgraded_from
+from tests.repository_core.migration_support import downgraded_to, upgraded_from
 
 STAMP = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 TITLES = ["banana split", "Apple pie", "cherry tart"]
@@ -64,10 +62,7 @@ def test_upgrade_back_fills_publisher_and_title_terms(blank_engine: Engine) -> N
         assert {(f.key, f.count) for f in by_title.facets["publisher"]} == {
             ("zenodo", 2), ("pangaea", 1)}
 
-    cfg = alembic_config()  # downgrade removes exactly those rows
-    with blank_engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "0003")
+    downgraded_to(blank_engine, "0003")  # downgrade removes exactly those rows
     with Session(blank_engine) as session:
         assert session.execute(select(TermRow.field).where(
             TermRow.field.in_(["publisher", TITLE_SORT]))).all() == []

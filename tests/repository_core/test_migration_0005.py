@@ -5,14 +5,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from alembic import command
 from sqlalchemy import Connection, Engine, inspect, select, text
 from sqlalchemy.orm import Session
 
-from repository_core.migrate import alembic_config
 from repository_core.models import ConceptRow, RecordRow
 from repository_core.service import ID_PATTERN
-from tests.repository_core.migration_support import upgraded_from
+from tests.repository_core.migration_support import downgraded_to, upgraded_from
 
 STAMP = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -80,10 +78,7 @@ def test_upgrade_gives_each_record_a_concept_and_mints_nothing(blank_engine: Eng
         assert session.execute(
             text("SELECT count(*) FROM concept_doi_registrations")).scalar_one() == 0
 
-    cfg = alembic_config()
-    with blank_engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "0004")
+    downgraded_to(blank_engine, "0004")
     columns = {c["name"] for c in inspect(blank_engine).get_columns("records")}
     assert not {"concept_id", "version_index", "is_latest"} & columns
     assert not {"concepts", "concept_doi_registrations"} & set(

@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from alembic import command
 from sqlalchemy import Connection, Engine, inspect, select, text
 from sqlalchemy.orm import Session
 
-from repository_core.migrate import alembic_config
 from repository_core.models import RecordRow
 from repository_core.payloads import keep_payloads, valid_payloads
 from repository_core.store import row_to_record
-from tests.repository_core.migration_support import upgraded_from
+from tests.repository_core.migration_support import downgraded_to, upgraded_from
 
 STAMP = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -48,10 +46,7 @@ def test_upgrade_adds_an_empty_store_and_downgrade_drops_it(blank_engine: Engine
     with Session(blank_engine) as session:
         assert valid_payloads(session, "oai_dc", "f" * 64, [record]) == {"r1": b"<x/>"}
 
-    cfg = alembic_config()
-    with blank_engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "0005")
+    downgraded_to(blank_engine, "0005")
     assert "record_payloads" not in inspect(blank_engine).get_table_names()
     with blank_engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM records")).scalar_one() == 2

@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from alembic import command
 from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.orm import Session
 
-from repository_core.migrate import alembic_config
 from repository_core.search import search
-from tests.repository_core.migration_support import upgraded_from
+from tests.repository_core.migration_support import downgraded_to, upgraded_from
 
 STAMP = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 INDEXES = {"ix_records_deleted_created_id", "ix_records_id_deleted_created"}
@@ -42,9 +40,6 @@ def test_upgrade_adds_the_index_and_searches_keep_their_order(blank_engine: Engi
     assert [r.id for r in oldest.hits] == ["r0", "r1", "r3"]
     assert newest.total == 3
 
-    cfg = alembic_config()  # downgrade removes exactly those indexes
-    with blank_engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "0004")
+    downgraded_to(blank_engine, "0004")  # downgrade removes exactly those indexes
     assert not INDEXES & _indexes(blank_engine)
     assert "ix_records_datestamp_id" in _indexes(blank_engine)

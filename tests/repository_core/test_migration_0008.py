@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from alembic import command
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session
 
-from repository_core.migrate import alembic_config
 from repository_core.search import search
-from tests.repository_core.migration_support import insert_live_record, upgraded_from
+from tests.repository_core.migration_support import (
+    downgraded_to,
+    insert_live_record,
+    planner_statistics,
+    upgraded_from,
+)
 
 STAMP = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 NAME = "st_query_terms_field_term"
@@ -30,33 +33,16 @@ def _records_at_0007(connection: Connection) -> None:
             {"id": f"r{i}", "term": kind.lower(), "raw": kind, "title": f"record {i}"})
 
 
-def _statistics(connection: Connection) -> list[str]:
-    return list(connection.execute(text(
-        "SELECT s.stxname FROM pg_statistic_ext s JOIN pg_class c ON c.oid = s.stxrelid "
-        "WHERE c.relname = 'query_terms' AND c.relnamespace = s.stxnamespace "
-        "AND s.stxnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())"
-    )).scalars())
-
-
 def test_upgrade_adds_the_statistics_and_searches_find_the_same(blank_engine: Engine) -> None:
     upgraded_from(blank_engine, "0007", _records_at_0007)
     postgres = blank_engine.dialect.name == "postgresql"
-    if postgres:
-        with blank_engine.connect() as connection:
-            assert NAME in _statistics(connection)  # (0011 adds one of numbers)
-            # gathered by the migration: the planner has the pairs now
-            assert connection.execute(text(
-                "SELECT count(*) FROM pg_stats_ext WHERE statistics_name = :n "
-                "AND schemaname = current_schema()"), {"n": NAME}).scalar_one() == 1
+    if postgres:  # gathered by the migration: the planner has the pairs now
+        assert planner_statistics(blank_engine)[NAME] == (-1, True)  # (0011 adds another)
     with Session(blank_engine) as session:
         found = search(session, "types.resourceTypeGeneral:Dataset", size=10, facets=False)
     assert [r.id for r in found.hits] == ["r5", "r3", "r1"]
     assert found.total == 3
 
-    cfg = alembic_config()  # downgrade removes them (and nothing else)
-    with blank_engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "0007")
+    downgraded_to(blank_engine, "0007")  # downgrade removes them (and nothing else)
     if postgres:
-        with blank_engine.connect() as connection:
-            assert _statistics(connection) == []
+        assert planner_statistics(blank_engine) == {}

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from alembic import command
 from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.orm import Session
 
-from repository_core.migrate import alembic_config
 from repository_core.search import search
-from tests.repository_core.migration_support import insert_live_record, upgraded_from
+from tests.repository_core.migration_support import downgraded_to, insert_live_record, upgraded_from
 
 STAMP = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 TITLES = ["arctic sea ice cover", "ice on the sea", "sea ice", "the sea and ice"]
@@ -49,10 +47,7 @@ def test_upgrade_puts_positions_in_the_index_and_phrases_find_the_same(
     assert _phrase(blank_engine, 'titles.title:"ice sea"') == []
     assert _phrase(blank_engine, 'titles.title:"the sea"') == ["r1", "r3"]
 
-    cfg = alembic_config()  # downgrade brings the old index back
-    with blank_engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "0008")
+    downgraded_to(blank_engine, "0008")  # downgrade brings the old index back
     indexes = _indexes(blank_engine)
     assert indexes["ix_query_terms_field_term"] == ["field", "term", "record_id"]
     assert "ix_query_terms_field_term_pos" not in indexes

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from alembic import command
 from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.orm import Session
 
-from repository_core.migrate import alembic_config
 from repository_core.search import search
-from tests.repository_core.migration_support import insert_live_record, upgraded_from
+from tests.repository_core.migration_support import downgraded_to, insert_live_record, upgraded_from
 
 STAMP = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 YEARS = [2001, 2005, 2005, 2019]
@@ -92,10 +90,7 @@ def test_upgrade_makes_the_number_index_partial_and_answers_stay(blank_engine: E
     assert _answers(blank_engine) == expected
     assert _plan_uses_index(blank_engine)
 
-    cfg = alembic_config()  # downgrade brings the index of every row back
-    with blank_engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "0009")
+    downgraded_to(blank_engine, "0009")  # downgrade brings the index of every row back
     assert "WHERE" not in _index_sql(blank_engine)
     assert _keys(blank_engine) == [["record_id"]]
     assert _answers(blank_engine) == expected
