@@ -185,9 +185,9 @@ def test_a_query_in_any_other_order_heads_and_counts_its_matches(loaded: Engine,
 @pytest.mark.parametrize("sort", ["newest", "oldest", "title", "mostviewed"])
 def test_a_broad_query_walked_by_probes_pages_through_its_matches(loaded: Engine,
                                                                   sort: str) -> None:
-    """Past ``track_total`` a query sorted other than by relevance is walked in
+    """Past ``track_total`` a query sorted by creation or title is walked in
     order, each record probed (``to_sql(..., probe=True)``): page after page it
-    gives what the query's ordinary form gives."""
+    gives what the query's ordinary form gives (``mostviewed`` keeps that form)."""
     q = ("publicationYear:[2000 TO *] OR titles.title:clim* OR _exists_:subjects.subject "
          "OR language:en OR publisher:{A TO Z}")
     matching = _all_ids(loaded, q, sort, size=2)
