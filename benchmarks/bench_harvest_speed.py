@@ -16,7 +16,11 @@ One run, on one machine, side by side:
   (``OAIEndpoint.respond``: what a request does minus the socket, Flask and
   the compression);
 * page 1 (the snapshot bound and the count), page 2 and page 1,000 latency
-  over HTTP, and the server's resident memory (now and peak) after the harvests.
+  over HTTP, and the server's resident memory (now and peak) after the harvests;
+* a floor: a Flask app under waitress (a process of its own) that answers
+  each request with our server's page for it, kept in memory, compressed
+  as ours compresses: what the HTTP stack alone costs for these bytes, so
+  the most any assembly of the pages could reach against the reference.
 
 Printed: records/s of each, the ratios ours / reference and HTTP / in-process,
 and each server's CPU time per page (user + system, from ``/proc``): on a
@@ -103,6 +107,30 @@ def serve_reference(records: int, page_size: int) -> None:
         start_response("200 OK", [("Content-Type", "text/xml; charset=utf-8"),
                                   ("Content-Length", str(len(body)))])
         return [body]
+
+    _serve(app)
+
+
+def serve_pages(path: str) -> None:
+    """The floor: each recorded page served as it is (gzip as our server compresses it)."""
+    import pickle
+
+    from flask import Flask, Response, request
+
+    from oaiserver.oai.views import COMPRESS_LEVEL
+
+    pages: dict[str, bytes] = pickle.loads(Path(path).read_bytes())
+    app = Flask(__name__)
+
+    @app.route("/oai")
+    def oai() -> Response:
+        body = pages[request.query_string.decode()]
+        response = Response(content_type="text/xml; charset=utf-8")
+        if request.accept_encodings["gzip"] > 0:
+            body = gzip.compress(body, compresslevel=COMPRESS_LEVEL, mtime=0)
+            response.content_encoding = "gzip"
+        response.set_data(body)
+        return response
 
     _serve(app)
 
@@ -202,7 +230,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database", default="", help="SQLAlchemy URL (default: temp SQLite)")
     parser.add_argument("--serve-ours", nargs=2, metavar=("URL", "DATA_DIR"), help=argparse.SUPPRESS)
     parser.add_argument("--serve-reference", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-pages", metavar="FILE", help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
+    if options.serve_pages:
+        return serve_pages(options.serve_pages)
     if options.serve_ours:
         return serve_ours(*options.serve_ours, options.page_size)
     if options.serve_reference:
@@ -286,6 +317,7 @@ def run(options: Any, services: Any, ours: Any, our_port: int, ref: Any, ref_por
                   f"x{cpu[('reference', encoding)] / cpu[(prefix, encoding)]:.2f} the reference's")
     now, peak = rss_mb(ours.pid)
     print(f"server RSS after the harvests: {now:.0f} MB (peak {peak:.0f} MB)")
+    floor(our_port, n, pages, rates, cpu)
 
     endpoint = services.oai
     for prefix in FORMATS:
@@ -310,6 +342,40 @@ def run(options: Any, services: Any, ours: Any, our_port: int, ref: Any, ref_por
     if deep_token and deep > 2:
         deep_ms = median_ms(get, {"verb": "ListRecords", "resumptionToken": deep_token})
         print(f"page {deep} {deep_ms:7.1f} ms; page {deep} / page 2 x{deep_ms / second:.2f}")
+
+
+def floor(our_port: int, n: int, pages: int, rates: dict[tuple[str, str], float],
+          cpu: dict[tuple[str, str], float]) -> None:
+    """Harvest our ``oai_dc`` pages again from a server that only sends them (``serve_pages``)."""
+    import pickle
+    import tempfile
+
+    recorded: dict[str, bytes] = {}
+    client = Client(our_port, "identity")
+
+    def record(params: dict[str, str]) -> bytes:
+        recorded[urlencode(params)] = body = client.get(params)
+        return body
+
+    harvest(record, "oai_dc")
+    with tempfile.NamedTemporaryFile(suffix=".pickle") as file:
+        file.write(pickle.dumps(recorded))
+        file.flush()
+        server, port = start(["--serve-pages", file.name])
+        try:
+            for encoding in ("identity", "gzip"):
+                before = cpu_seconds(server.pid)
+                count, seconds, _ = harvest(Client(port, encoding).get, "oai_dc")
+                spent = (cpu_seconds(server.pid) - before) / pages * 1000
+                assert count == n, count
+                print(f"floor     oai_dc       {encoding:8s} {n / seconds:9.0f} records/s   "
+                      f"x{n / seconds / rates[('reference', encoding)]:.2f} the reference; "
+                      f"server CPU {spent:5.2f} ms/page, "
+                      f"x{cpu[('reference', encoding)] / spent:.2f} the reference's "
+                      f"(our pages sent by Flask and waitress, nothing assembled)")
+        finally:
+            server.terminate()
+            server.wait(10)
 
 
 if __name__ == "__main__":
