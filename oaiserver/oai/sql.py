@@ -39,13 +39,13 @@ from repository_core.models import MembershipRow, PayloadRow, RecordRow, SetRow
 from repository_core.paging import keyset_range
 from repository_core.payloads import PayloadOwner, keep_payloads, valid_payloads
 from repository_core.public_doi import doi_is_draft, has_public_doi, public_records, without_doi
-from repository_core.records import Cursor, Record
+from repository_core.records import Cursor, Provenance, Record
 from repository_core.set_specs import spec_ancestors
 from repository_core.store import RecordStore, row_to_record
 from serializers.context import ExportContext
 
 from .payloads import fingerprint, serialize
-from .repository import Entry, SetInfo
+from .repository import Entry, KeptEntry, SetInfo
 
 __all__ = [
     "ESTIMATE_ABOVE", "OAI_FORMATS", "SQLPayloadCache", "SQLRepository", "records_to_render",
@@ -113,84 +113,143 @@ class SQLRepository:
         """A page of entries; with ``payload_format``, each record's kept payload in it
         where still valid (``Entry.payload``), and then its metadata is not read.
 
-        One statement (:func:`_page_statement`: compiled once per shape, run as
-        the driver's SQL) selects the envelope columns, the record's current
-        set specs and, joined, the kept payloads; a second reads the metadata of
-        the rows without a valid payload, the only ones that need it.
+        One statement (:meth:`_page_rows`) selects the envelope columns, the
+        record's current set specs and, joined, the kept payloads; a second
+        reads the metadata of the rows without a valid payload, the only ones
+        that need it.
         """
         fp = self.payloads.fingerprint if payload_format and self.payloads else None
+        with self.engine.connect() as conn, conn.begin():
+            rows = self._page_rows(conn, set_spec=set_spec, since=since, until=until,
+                                   after=after, limit=limit, require_doi=require_doi,
+                                   payload_format=payload_format, fp=fp)
+            return self._entries(conn, rows, with_payloads=fp is not None)
+
+    def list_page(
+        self,
+        *,
+        set_spec: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        after: Cursor | None,
+        limit: int,
+        require_doi: bool,
+        payload_format: str,
+    ) -> list[KeptEntry] | list[Entry]:
+        """The page :meth:`list_records` gives, from the same one statement, as
+        :class:`KeptEntry` values when every record on it is live (a member of
+        the set, not deleted) and its kept payload valid (revision, datestamp,
+        public DOI): then no :class:`Record` is built.
+        """
+        if self.payloads is None:
+            return self.list_records(set_spec=set_spec, since=since, until=until, after=after,
+                                     limit=limit, require_doi=require_doi)
+        with self.engine.connect() as conn, conn.begin():
+            rows = self._page_rows(conn, set_spec=set_spec, since=since, until=until,
+                                   after=after, limit=limit, require_doi=require_doi,
+                                   payload_format=payload_format,
+                                   fp=self.payloads.fingerprint)
+            # columns: stamp, member, rid, created, rds, revision, doi, deleted,
+            # harvest_source, ..., draft (13), payload (14), its DOI (15), specs (16)
+            drafts = {row[6] for row in rows if row[13]}
+            if any(row[14] is None or row[7] or not row[1]
+                   or row[15] != (None if row[6] in drafts else row[6]) for row in rows):
+                return self._entries(conn, rows, with_payloads=True)
+            from_db = _datetime_from_db(self.engine.dialect)
+            sets = self._specs_with_ancestors(conn, {row[2]: row[16] for row in rows if row[16]})
+            origins = self._origins(conn, [row[2] for row in rows if row[8] is not None])
+        no_sets: tuple[str, ...] = ()
+        return [
+            KeptEntry(rid, from_db(stamp), sets.get(rid, no_sets),
+                      payload if type(payload) is bytes else bytes(payload), origins.get(rid))
+            for stamp, _, rid, *_, payload, _, _ in rows
+        ]
+
+    def _entries(self, conn: Any, rows: Sequence[Any], *, with_payloads: bool) -> list[Entry]:
+        """The entries of a page's rows (:meth:`_page_rows`), read whole: each record's
+        metadata where it has no valid kept payload, its sets, its provenance."""
+        from_db = _datetime_from_db(self.engine.dialect)
+        drafts = {row[6] for row in rows if row[13]}
+        if not with_payloads:  # no payload columns: None in their place
+            rows = [(*row[:14], None, None, row[14]) for row in rows]
+        page: list[tuple[Record, datetime, bool, bytes | None, str | None]] = []
+        for (stamp, member, rid, created, rds, revision, doi, deleted, harvest_source,
+             concept_id, version_index, is_latest, collections, _draft,
+             payload, p_doi, specs) in rows:
+            shown = None if doi in drafts else doi
+            if payload is not None and p_doi != shown:
+                payload = None  # rendered before DataCite confirmed the DOI (or since)
+            datestamp = from_db(rds)
+            record = Record(  # the public DOI once the metadata is known (_with_metadata)
+                id=rid, metadata={}, created=from_db(created), datestamp=datestamp,
+                revision=revision, doi=doi if payload is None else shown,
+                deleted=bool(deleted), collections=_collections(collections),
+                harvest_source=harvest_source, concept_id=concept_id,
+                version_index=version_index, is_latest=bool(is_latest),
+            )
+            if payload is not None and type(payload) is not bytes:
+                payload = bytes(payload)
+            page.append((record, datestamp if stamp == rds else from_db(stamp),
+                         bool(member), payload, specs))
+        missing = [r.id for r, _, _, payload, _ in page if payload is None]
+        metadata = self._metadata_of(conn, missing) if missing else {}
+        records = [r if payload is not None else _with_metadata(r, metadata[r.id], drafts)
+                   for r, _, _, payload, _ in page]
+        sets = self._specs_with_ancestors(conn, {r.id: specs for r, _, _, _, specs in page})
+        origins = self._origins(conn, [r.id for r in records if r.harvested])
+        return [
+            Entry(r, stamp, r.deleted or not member, sets.get(r.id, ()), origins.get(r.id),
+                  payload)
+            for r, (_, stamp, member, payload, _) in zip(records, page, strict=True)
+        ]
+
+    def _page_rows(
+        self, conn: Any, *, set_spec: str | None, since: datetime | None,
+        until: datetime | None, after: Cursor | None, limit: int, require_doi: bool,
+        payload_format: str | None, fp: str | None,
+    ) -> Sequence[Any]:
+        """The rows of a list page's statement (:func:`_page_statement`: compiled once
+        per shape, run as the driver's SQL), the payload columns with ``fp``."""
         dialect = self.engine.dialect
         # keyset_range's clauses: after the cursor, its datestamp folded into the lower bound
         lower = since
         if after is not None:
             lower = after.datestamp if since is None else max(since, after.datestamp)
         values: dict[str, Any] = {}
-        with self.engine.connect() as conn, conn.begin():
-            below: list[str] = []
-            if set_spec is not None:
-                values["spec"] = set_spec
-                defined = conn.exec_driver_sql(
-                    *_driver(dialect, "SELECT spec FROM oai_sets WHERE spec = ?", (set_spec,)))
-                if defined.first() is None:
-                    with Session(bind=conn) as s:
-                        below = _topmost_below(s, set_spec)
-                    values.update((f"below_{i}", spec) for i, spec in enumerate(below))
-            to_db = _datetime_to_db(dialect)
-            if after is not None:
-                values["after_ds"], values["after_id"] = to_db(after.datestamp), after.id
-            if lower is not None:
-                values["lower"] = to_db(lower)
-            if until is not None:
-                values["until"] = to_db(until)
-            if fp is not None:
-                values["fmt"], values["fp"] = payload_format, fp
-            kind = "all" if set_spec is None else "set" if not below else "below"
-            shape = _PageShape(kind, len(below), after is not None, lower is not None,
-                               until is not None, require_doi, fp is not None, limit)
-            sql, names, defaults = _page_statement(dialect, shape)
-            params = {**defaults, **values}
-            rows: Sequence[Any] = conn.exec_driver_sql(
-                sql, tuple(params[n] for n in names) if names is not None else params
-            ).fetchall()
-
-            from_db = _datetime_from_db(dialect)
-            drafts = {row[6] for row in rows if row[13]}
-            if fp is None:  # no payload columns: None in their place
-                rows = [(*row[:14], None, None, row[14]) for row in rows]
-            page: list[tuple[Record, datetime, bool, bytes | None, str | None]] = []
-            for (stamp, member, rid, created, rds, revision, doi, deleted, harvest_source,
-                 concept_id, version_index, is_latest, collections, _draft,
-                 payload, p_doi, specs) in rows:
-                shown = None if doi in drafts else doi
-                if payload is not None and p_doi != shown:
-                    payload = None  # rendered before DataCite confirmed the DOI (or since)
-                datestamp = from_db(rds)
-                record = Record(  # the public DOI once the metadata is known (_with_metadata)
-                    id=rid, metadata={}, created=from_db(created), datestamp=datestamp,
-                    revision=revision, doi=doi if payload is None else shown,
-                    deleted=bool(deleted), collections=_collections(collections),
-                    harvest_source=harvest_source, concept_id=concept_id,
-                    version_index=version_index, is_latest=bool(is_latest),
-                )
-                if payload is not None and type(payload) is not bytes:
-                    payload = bytes(payload)
-                page.append((record, datestamp if stamp == rds else from_db(stamp),
-                             bool(member), payload, specs))
-            missing = [r.id for r, _, _, payload, _ in page if payload is None]
-            metadata = self._metadata_of(conn, missing) if missing else {}
-            records = [r if payload is not None else _with_metadata(r, metadata[r.id], drafts)
-                       for r, _, _, payload, _ in page]
-            sets = self._specs_with_ancestors(conn, {r.id: specs for r, _, _, _, specs in page})
-            harvested = [r.id for r in records if r.harvested]
-            origins = {}
-            if harvested:
+        below: list[str] = []
+        if set_spec is not None:
+            values["spec"] = set_spec
+            defined = conn.exec_driver_sql(
+                *_driver(dialect, "SELECT spec FROM oai_sets WHERE spec = ?", (set_spec,)))
+            if defined.first() is None:
                 with Session(bind=conn) as s:
-                    origins = provenance_of(s, harvested)
-        return [
-            Entry(r, stamp, r.deleted or not member, sets.get(r.id, ()), origins.get(r.id),
-                  payload)
-            for r, (_, stamp, member, payload, _) in zip(records, page, strict=True)
-        ]
+                    below = _topmost_below(s, set_spec)
+                values.update((f"below_{i}", spec) for i, spec in enumerate(below))
+        to_db = _datetime_to_db(dialect)
+        if after is not None:
+            values["after_ds"], values["after_id"] = to_db(after.datestamp), after.id
+        if lower is not None:
+            values["lower"] = to_db(lower)
+        if until is not None:
+            values["until"] = to_db(until)
+        if fp is not None:
+            values["fmt"], values["fp"] = payload_format, fp
+        kind = "all" if set_spec is None else "set" if not below else "below"
+        shape = _PageShape(kind, len(below), after is not None, lower is not None,
+                           until is not None, require_doi, fp is not None, limit)
+        sql, names, defaults = _page_statement(dialect, shape)
+        params = {**defaults, **values}
+        return conn.exec_driver_sql(
+            sql, tuple(params[n] for n in names) if names is not None else params
+        ).fetchall()
+
+    @staticmethod
+    def _origins(conn: Any, harvested: list[str]) -> dict[str, Provenance]:
+        """Where the harvested records among a page came from (``<about>``)."""
+        if not harvested:
+            return {}
+        with Session(bind=conn) as s:
+            return provenance_of(s, harvested)
 
     @staticmethod
     def _metadata_of(conn: Any, record_ids: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from lxml import etree
 
@@ -47,7 +47,7 @@ from .errors import (
     OAIError,
 )
 from .payloads import serialize
-from .repository import Entry, PayloadCache, Repository
+from .repository import Entry, KeptEntry, PayloadCache, Repository
 from .tokens import TokenCodec, TokenState
 
 __all__ = [
@@ -57,6 +57,7 @@ __all__ = [
     "Header",
     "IdentifyBody",
     "Identity",
+    "KeptRecords",
     "MetadataFormatItem",
     "OAIFormat",
     "RecordItem",
@@ -130,6 +131,28 @@ class RecordItem:
     metadata: bytes | etree._Element | None = None
     #: a harvested record's origin, shown in ``<about>`` (OAI provenance schema)
     about: Provenance | None = None
+
+
+@dataclass(frozen=True)
+class KeptRecords:
+    """The records of a list page written from their kept payloads
+    (:meth:`.repository.Repository.list_page`): one item for the whole page,
+    which :mod:`.xml` writes as it writes the :class:`RecordItem` values (or,
+    without ``metadata``, the :class:`Header` values) of :meth:`items`,
+    without building them."""
+
+    repository_id: str
+    entries: tuple[KeptEntry, ...]
+    #: ListRecords; False for ListIdentifiers (headers only)
+    metadata: bool = True
+
+    def items(self) -> tuple[RecordItem, ...] | tuple[Header, ...]:
+        headers = tuple(Header(oai_identifier(self.repository_id, e.id), e.datestamp, e.sets)
+                        for e in self.entries)
+        if not self.metadata:
+            return headers
+        return tuple(RecordItem(header, e.payload, e.provenance)
+                     for header, e in zip(headers, self.entries, strict=True))
 
 
 @dataclass(frozen=True)
@@ -384,27 +407,41 @@ def _after(state: TokenState) -> Cursor | None:
 
 def _fetch(
     ctx: Context, state: TokenState, fmt: Any, *, since: datetime | None, until: datetime | None,
-    with_metadata: bool = False,
-) -> tuple[list[Entry], bool]:
-    """Up to a page of entries after the cursor, and whether more follow (limit + 1).
+) -> tuple[list[KeptEntry], list[Entry], bool]:
+    """Up to a page of records after the cursor, and whether more follow (limit + 1):
+    as :class:`KeptEntry` values when the repository found every one live with a
+    valid kept payload in the format (the first list, the second empty), else as
+    entries (the second).
 
-    With metadata, the repository is asked for the kept payloads too (when the
-    endpoint keeps them): a record with a valid one was available in the format
-    when it was rendered, at the same revision.
+    When the endpoint keeps payloads, the repository is asked for them (for
+    ListIdentifiers too): a record with a valid one was available in the format
+    when it was rendered, at the same revision; the others are checked here.
     """
     limit = ctx.page_size
     after = _after(state)
     found: list[Entry] = []
-    payload_format = fmt.oai_prefix if with_metadata and ctx.payloads is not None else None
+    payload_format = fmt.oai_prefix if ctx.payloads is not None else None
+    batch: list[Entry] | list[KeptEntry]
+    first = True
     while True:
-        batch = ctx.repo.list_records(
-            set_spec=state.set_spec, since=since, until=until, after=after,
-            limit=limit + 1, require_doi=_require_doi(fmt), payload_format=payload_format,
-        )
-        found.extend(e for e in batch if e.payload is not None or fmt.available(e.record))
-        if len(found) > limit or len(batch) <= limit:
-            return found[:limit], len(found) > limit
-        after = batch[-1].position
+        if payload_format is not None and first:
+            first = False
+            batch = ctx.repo.list_page(
+                set_spec=state.set_spec, since=since, until=until, after=after,
+                limit=limit + 1, require_doi=_require_doi(fmt), payload_format=payload_format,
+            )
+            if batch and isinstance(batch[0], KeptEntry):
+                return batch[:limit], [], len(batch) > limit
+            entries = cast(list[Entry], batch)
+        else:
+            entries = ctx.repo.list_records(
+                set_spec=state.set_spec, since=since, until=until, after=after,
+                limit=limit + 1, require_doi=_require_doi(fmt), payload_format=payload_format,
+            )
+        found.extend(e for e in entries if e.payload is not None or fmt.available(e.record))
+        if len(found) > limit or len(entries) <= limit:
+            return [], found[:limit], len(found) > limit
+        after = entries[-1].position
 
 
 def _list(req: OAIRequest, ctx: Context, *, with_metadata: bool) -> Reply:
@@ -416,19 +453,17 @@ def _list(req: OAIRequest, ctx: Context, *, with_metadata: bool) -> Reply:
         response_date = ctx.now
     upper = state.bound if state.until is None else min(state.until, state.bound or state.until)
 
-    entries, more = _fetch(ctx, state, fmt, since=state.since, until=upper,
-                           with_metadata=with_metadata)
-    if not entries:
+    kept, entries, more = _fetch(ctx, state, fmt, since=state.since, until=upper)
+    if not entries and not kept:
         if first:
             raise NoRecordsMatch("No record matches the from, until, set and metadataPrefix given.")
         # Everything after the cursor changed since the list began (it moved
         # past the snapshot bound): spec 3.5.1 allows showing moved records.
         assert state.bound is not None
         since = max(state.since or state.bound, state.bound + _TICK)
-        entries, _ = _fetch(ctx, state, fmt, since=since, until=state.until,
-                           with_metadata=with_metadata)
+        kept, entries, _ = _fetch(ctx, state, fmt, since=since, until=state.until)
         more = False
-        if not entries:
+        if not entries and not kept:
             raise BadResumptionToken("The list changed while it was harvested; start it again.")
 
     size = state.complete_list_size
@@ -437,22 +472,25 @@ def _list(req: OAIRequest, ctx: Context, *, with_metadata: bool) -> Reply:
             set_spec=state.set_spec, since=state.since, until=upper,
             require_doi=_require_doi(fmt),
         )
-    sent = state.cursor + len(entries)
+    count = len(kept) or len(entries)
+    sent = state.cursor + count
     size = max(size, sent + 1) if more else sent
 
     resumption = None
     if more:
         expires = (ctx.now + ctx.token_lifetime).replace(microsecond=0)
-        last = entries[-1]
+        last = kept[-1].position if kept else entries[-1].position
         next_state = replace(state, complete_list_size=size).advance(
-            last.datestamp, last.record.id, len(entries), expires
+            last.datestamp, last.id, count, expires
         )
         resumption = Resumption(ctx.codec.dumps(next_state), state.cursor, size, expires)
     elif not first:
         resumption = Resumption("", state.cursor, size)
 
     items: tuple[Any, ...]
-    if with_metadata:
+    if kept:
+        items = (KeptRecords(ctx.identity.repository_id, tuple(kept), with_metadata),)
+    elif with_metadata:
         items = _record_items(entries, fmt, ctx)
     else:
         items = tuple(_header(e, ctx) for e in entries)

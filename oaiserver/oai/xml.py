@@ -7,17 +7,19 @@ here decides what to answer: that is :mod:`.verbs`.
 Record replies (ListRecords, ListIdentifiers, GetRecord) are written as
 bytes: the envelope as escaped text around each record's payload bytes,
 which are kept serialized (``repository_core.payloads``), never parsed
-into a tree again. Everything else is built with lxml.
+into a tree again; a page of :class:`~.verbs.KeptRecords` straight from its
+rows, with no object per record. Everything else is built with lxml.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
-from repository_core.records import Provenance
+from repository_core.records import Provenance, oai_identifier
 
 from .dates import format_datestamp
 from .namespaces import (
@@ -35,7 +37,16 @@ from .namespaces import (
     PROVENANCE_SCHEMA,
     XSI_NS,
 )
-from .verbs import Header, IdentifyBody, MetadataFormatItem, RecordItem, Reply, Resumption, SetItem
+from .verbs import (
+    Header,
+    IdentifyBody,
+    KeptRecords,
+    MetadataFormatItem,
+    RecordItem,
+    Reply,
+    Resumption,
+    SetItem,
+)
 
 __all__ = ["render", "render_tree"]
 
@@ -81,7 +92,9 @@ def render_tree(reply: Reply, *, base_url: str, stylesheet: str | None = None) -
         body = _sub(root, reply.verb)
         if reply.identify is not None:
             _identify(body, reply.identify)
-        for item in reply.items:
+        items = [sub for item in reply.items
+                 for sub in (item.items() if isinstance(item, KeptRecords) else (item,))]
+        for item in items:
             if isinstance(item, RecordItem):
                 _record(body, item)
             elif isinstance(item, Header):
@@ -155,6 +168,9 @@ def _render_records(reply: Reply, base_url: str, stylesheet: str | None) -> byte
         f"<request{request}>{escape(base_url)}</request><{reply.verb}>".encode()
     )
     for item in reply.items:
+        if isinstance(item, KeptRecords):
+            _kept_records(parts, item)
+            continue
         if isinstance(item, Header):
             parts.append(_header_text(item).encode())
             continue
@@ -166,14 +182,35 @@ def _render_records(reply: Reply, base_url: str, stylesheet: str | None) -> byte
                 payload = etree.tostring(payload, encoding="UTF-8", with_tail=False)
             parts.append(b"<metadata>" + payload + b"</metadata>")
             if item.about is not None:
-                holder = etree.Element(f"{{{OAI_NS}}}record", nsmap={None: OAI_NS, "xsi": XSI_NS})
-                _about(holder, item.about)
-                parts.append(etree.tostring(holder[0], encoding="UTF-8", with_tail=False))
+                parts.append(_about_bytes(item.about))
         parts.append(b"</record>")
     if reply.resumption is not None:
         parts.append(_resumption_text(reply.resumption).encode())
     parts.append(f"</{reply.verb}></OAI-PMH>".encode())
     return b"".join(parts)
+
+
+def _kept_records(parts: list[bytes], page: KeptRecords) -> None:
+    """Each record as :func:`_render_records` writes a :class:`RecordItem` (or, headers
+    only, a :class:`Header`), written straight from the :class:`KeptEntry` values."""
+    prefix = escape(oai_identifier(page.repository_id, ""))
+    for entry in page.entries:
+        header = _header_markup(prefix + escape(entry.id), entry.datestamp, entry.sets)
+        if not page.metadata:
+            parts.append(header.encode())
+            continue
+        parts.append(b"<record>" + header.encode() + b"<metadata>" + entry.payload
+                     + b"</metadata>")
+        if entry.provenance is not None:
+            parts.append(_about_bytes(entry.provenance))
+        parts.append(b"</record>")
+
+
+def _about_bytes(origin: Provenance) -> bytes:
+    """The ``<about>`` element of a record, serialized in the OAI namespace."""
+    holder = etree.Element(f"{{{OAI_NS}}}record", nsmap={None: OAI_NS, "xsi": XSI_NS})
+    _about(holder, origin)
+    return etree.tostring(holder[0], encoding="UTF-8", with_tail=False)
 
 
 def _attr(value: str) -> str:
@@ -182,11 +219,17 @@ def _attr(value: str) -> str:
 
 
 def _header_text(header: Header) -> str:
-    status = ' status="deleted"' if header.deleted else ""
-    sets = ("".join([f"<setSpec>{escape(spec)}</setSpec>" for spec in header.sets])
-            if header.sets else "")
-    return (f"<header{status}><identifier>{escape(header.identifier)}</identifier>"
-            f"<datestamp>{format_datestamp(header.datestamp)}</datestamp>{sets}</header>")
+    return _header_markup(escape(header.identifier), header.datestamp, header.sets,
+                          header.deleted)
+
+
+def _header_markup(identifier: str, datestamp: datetime, sets: tuple[str, ...],
+                   deleted: bool = False) -> str:
+    """A ``<header>``; ``identifier`` already escaped."""
+    status = ' status="deleted"' if deleted else ""
+    specs = "".join([f"<setSpec>{escape(spec)}</setSpec>" for spec in sets]) if sets else ""
+    return (f"<header{status}><identifier>{identifier}</identifier>"
+            f"<datestamp>{format_datestamp(datestamp)}</datestamp>{specs}</header>")
 
 
 def _resumption_text(res: Resumption) -> str:

@@ -205,6 +205,11 @@ def test_overload_answers_503_with_retry_after(sqlite_services) -> None:
             release.wait(20)
             return real.list_records(**kwargs)
 
+        def list_page(self, **kwargs):  # the first read of a page when payloads are kept
+            entered.release()
+            release.wait(20)
+            return real.list_page(**kwargs)
+
     endpoint.repo = SlowRepository()
     sqlite_services.oai = endpoint
     app = make_app(sqlite_services)
