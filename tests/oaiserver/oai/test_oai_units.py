@@ -4,7 +4,7 @@ against a fake repository (no database, no Flask)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import oaiserver.oai
 from oaiserver.oai.arguments import OAIRequest, check_request
-from oaiserver.oai.dates import Granularity, parse_utc_date
+from oaiserver.oai.dates import Granularity, format_datestamp, parse_utc_date
 from oaiserver.oai.errors import BadResumptionToken
 from oaiserver.oai.repository import Entry, SetInfo
 from oaiserver.oai.tokens import TokenCodec, TokenState
@@ -51,6 +51,14 @@ def test_dates() -> None:
                 "2024-01-01\n", "2024-01-01T10:00:00Z\n"):
         with pytest.raises(ValueError):
             parse_utc_date(bad)
+
+
+@given(st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30),
+                    timezones=st.sampled_from([UTC, timezone(timedelta(hours=-11, minutes=-30))])))
+def test_datestamps_are_written_in_seconds_in_utc_and_read_back(value: datetime) -> None:
+    text = format_datestamp(value)
+    assert len(text) == 20  # YYYY-MM-DDThh:mm:ssZ: four digits for years before 1000 too
+    assert parse_utc_date(text).start == value.astimezone(UTC).replace(microsecond=0)
 
 
 def test_arguments_are_echoed_verbatim_in_order() -> None:
