@@ -33,8 +33,10 @@ import multiprocessing
 import statistics
 import sys
 import time
+from collections import deque
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -100,10 +102,21 @@ def chunk_rows(task: tuple[int, int, int]) -> tuple[Rows, Rows, Rows]:
 
 
 def batches(n: int, seed: int, size: int) -> Iterator[tuple[Rows, Rows, Rows]]:
-    """Every chunk of ``size`` records, made by worker processes while the caller writes."""
-    tasks = [(seed, lo, min(n, lo + size)) for lo in range(0, n, size)]
+    """Every chunk of ``size`` records, made by worker processes while the caller writes.
+
+    At most two chunks per worker are asked for ahead of the writer: ``Pool.imap``
+    would queue every finished chunk in this process while the writer lags
+    (15 GB at 1,000,000 records).
+    """
+    tasks = iter([(seed, lo, min(n, lo + size)) for lo in range(0, n, size)])
     with multiprocessing.get_context("spawn").Pool(WORKERS) as pool:
-        yield from pool.imap(chunk_rows, tasks)
+        pending = deque(pool.apply_async(chunk_rows, (task,))
+                        for task in islice(tasks, 2 * WORKERS))
+        while pending:
+            chunk = pending.popleft().get()
+            for task in islice(tasks, 1):
+                pending.append(pool.apply_async(chunk_rows, (task,)))
+            yield chunk
 
 
 def _bulk_indexes() -> list[Index]:
@@ -121,9 +134,18 @@ def load(engine: Engine, n: int, seed: int, batch: int = 5000) -> None:
         _load_sqlite(engine, n, seed, batch)
     else:
         _load_postgresql(engine, n, seed, batch)
-    with engine.begin() as conn:
-        for index in indexes:
-            index.create(conn)
+    with engine.connect() as conn:
+        raw: Any = conn.connection.dbapi_connection
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:  # set outside a transaction, which SQLite requires of this pragma
+            # the engine keeps SQLite's temporary storage in memory (repository_core.db):
+            # building these indexes would sort every term row there
+            raw.execute("PRAGMA temp_store = FILE")
+        with conn.begin():
+            for index in indexes:
+                index.create(conn)
+        if sqlite:
+            raw.execute("PRAGMA temp_store = MEMORY")
 
 
 def progress(done: int, n: int) -> None:
