@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import Engine
 
 from repository_core.errors import InvalidQuery
 from repository_core.query import matches, parse_query
 from repository_core.search import search
+from repository_core.service import RecordService
 from repository_core.store import RecordStore
 
 from .corpus import CORPUS
@@ -204,6 +207,74 @@ def test_a_broad_query_walked_by_probes_pages_through_its_matches(loaded: Engine
             if cursor is None:
                 break
     assert ids == matching
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest", "title"])
+def test_a_walk_that_finds_too_few_in_its_span_reads_the_matches_whole(
+        fresh_engine: Engine, monkeypatch: pytest.MonkeyPatch, sort: str) -> None:
+    """The walk of a broad query probes at most ``WALK_SPAN`` times the hits it
+    wants of the live records in order; when fewer match among them (sparse
+    matches) it gives up and the matches are read whole. Either way the first
+    page, the facets of the top hits and every later page are those of the
+    query's ordinary form, and it gives up exactly when its span holds too few."""
+    from repository_core.search import embedded
+
+    svc = service(fresh_engine)
+    for i in range(30):  # every fifth matches, spread over creation and title order
+        title = f"{chr(97 + i * 7 % 26)}{i:02d} sample" + (" sparse" if i % 5 == 0 else "")
+        svc.create({"titles": [{"title": title}], "publicationYear": str(2000 + i % 4)})
+    q = "titles.title:sparse"
+    matching = _all_ids(fresh_engine, q, sort, size=50)
+    in_order = _all_ids(fresh_engine, None, sort, size=50)
+    assert len(matching) == 6 and len(in_order) == 30
+    want = 3  # the hits the first page looks for: size 2 + 1 (the facets count 2)
+    outcomes: list[bool] = []
+    walked = embedded._walked
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        found = walked(*args, **kwargs)
+        outcomes.append(found is not None)
+        return found
+
+    monkeypatch.setattr(embedded, "_walked", spy)
+    seen: set[bool] = set()
+    for span in (1, 2, 3, 5, 8, 10, 100):
+        monkeypatch.setattr(embedded, "WALK_SPAN", span)
+        head = in_order[:span * want]
+        expected_walk = len(head) == len(in_order) or len(set(head) & set(matching)) >= want
+        outcomes.clear()
+        ids: list[str] = []
+        cursor = None
+        with svc.reading() as s:
+            first = search(s, q, sort=sort, size=2, track_total=2)
+            assert outcomes == [expected_walk], span
+            assert [h.id for h in first.hits] == matching[:2], span
+            assert {name: {f.key: f.count for f in values}
+                    for name, values in first.facets.items()} == _counts_of(
+                svc, matching[:2]), span  # the top track_total hits
+            while True:
+                page = search(s, q, sort=sort, size=2, cursor=cursor, track_total=2,
+                              facets=False)
+                ids += [h.id for h in page.hits]
+                cursor = page.next_cursor
+                if cursor is None:
+                    break
+        assert ids == matching, span
+        seen.add(expected_walk)
+    assert seen == {True, False}, "both the walk and the whole read were tried"
+
+
+def _counts_of(svc: RecordService, ids: list[str]) -> dict[str, dict[str, int]]:
+    """The facet counts of the stored records ``ids``, counted in Python."""
+    from collections import Counter
+
+    from repository_core.query import extract
+    from repository_core.search import FACETS
+
+    with svc.reading() as s:
+        stored = {r.id: r for r in RecordStore(s).page(limit=1000)}
+    return {name: dict(Counter(str(v) for i in ids for v in {*extract(stored[i]).get(fld, ())}))
+            for name, fld in FACETS.items()}
 
 
 def test_an_unnarrowed_search_counts_every_record(loaded: Engine) -> None:
