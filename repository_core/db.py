@@ -60,12 +60,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 
         SQLite hands back the text SQLAlchemy stored (``YYYY-MM-DD HH:MM:SS.ffffff``):
         ``fromisoformat`` with the offset appended reads it aware at once, instead
-        of SQLAlchemy's regular expression and then ``replace``. Any other text,
-        and every other driver, takes the general path.
+        of SQLAlchemy's regular expression and then ``replace``. Any other text
+        takes the general path. A driver that hands back datetimes itself
+        (psycopg) has them made aware by one function, not SQLAlchemy's two.
         """
         general = super().result_processor(dialect, coltype)
         if dialect.name != "sqlite":
-            return general
+            own = self.impl_instance.dialect_impl(dialect).result_processor(dialect, coltype)
+            return _aware if own is None else general
         parse = datetime.fromisoformat
 
         def process(value: Any) -> datetime | None:
@@ -79,6 +81,11 @@ class UTCDateTime(TypeDecorator[datetime]):
             return general(value) if general is not None else value
 
         return process
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """A driver's naive UTC datetime, aware (:meth:`UTCDateTime.process_result_value`)."""
+    return None if value is None else value.replace(tzinfo=UTC)
 
 
 def is_sqlite(engine: Engine) -> bool:

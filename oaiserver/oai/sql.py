@@ -28,7 +28,20 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, and_, bindparam, case, exists, func, select, text, true, tuple_
+from sqlalchemy import (
+    Engine,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    select,
+    text,
+    true,
+    tuple_,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, aliased
 
@@ -499,11 +512,16 @@ def _estimated_records(s: Session) -> int | None:
 
 def _envelope(rid: Any = RecordRow.id) -> list[Any]:
     """The record columns a list page reads besides the metadata, ``rid`` first: the
-    column the page is ordered by (the membership's in a set, so its index orders)."""
+    column the page is ordered by (the membership's in a set, so its index orders).
+
+    ``collections`` is read as text: psycopg would parse each row's JSON, which
+    a page written from kept payloads never reads (100 parses were 0.4 of a
+    page's 2.4 ms on PostgreSQL); :func:`_collections` parses it where needed.
+    """
     r = RecordRow
     return [rid.label("rid"), r.created, r.datestamp, r.revision, r.doi, r.deleted,
-            r.harvest_source, r.concept_id, r.version_index, r.is_latest, r.collections,
-            doi_is_draft().label("draft")]
+            r.harvest_source, r.concept_id, r.version_index, r.is_latest,
+            cast(r.collections, Text).label("collections"), doi_is_draft().label("draft")]
 
 
 def _with_metadata(record: Record, metadata: dict[str, Any], drafts: set[str]) -> Record:
@@ -645,7 +663,8 @@ def _datetime_from_db(dialect: Dialect) -> Callable[[Any], Any]:
 
 
 def _collections(raw: Any) -> tuple[str, ...]:
-    """The ``collections`` column as the driver hands it (SQLite: JSON text; psycopg: a list)."""
+    """The ``collections`` column as a page reads it (JSON text; a list from a driver
+    that parsed it)."""
     if not raw or raw == "[]":
         return ()
     return tuple(json.loads(raw) if isinstance(raw, str | bytes) else raw)
