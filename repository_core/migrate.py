@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -72,11 +73,28 @@ def alembic_config() -> AlembicConfig:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database to ``revision`` (idempotent)."""
+    """Bring the database to ``revision`` (idempotent).
+
+    On SQLite the migration's connection keeps its temporary storage in files,
+    not in memory as the engine sets it for serving: a migration that builds
+    an index over a large table (``query_terms`` holds some 150 rows a record)
+    would otherwise sort all of it in memory. The setting goes back before the
+    connection returns to the pool.
+    """
     cfg = alembic_config()
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, revision)
+    with engine.connect() as connection:
+        sqlite = engine.dialect.name == "sqlite"
+        # set outside a transaction, as SQLite requires of this pragma
+        raw: Any = connection.connection.dbapi_connection
+        if sqlite:
+            raw.execute("PRAGMA temp_store = FILE")
+        try:
+            with connection.begin():
+                cfg.attributes["connection"] = connection
+                command.upgrade(cfg, revision)
+        finally:
+            if sqlite:
+                raw.execute("PRAGMA temp_store = MEMORY")
 
 
 def current_revision(engine: Engine) -> str | None:
