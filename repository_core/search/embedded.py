@@ -11,7 +11,8 @@ in the record's transaction, so a search never sees a half-written record.
   more than ``track_total`` records, sorted by creation or title, is walked
   in the sort's order, each record probed (``to_sql(probe=True)``): a page
   is full after a few probes each, where reading every match first cost up
-  to 330 ms on PostgreSQL at 100,000 records.
+  to 330 ms on PostgreSQL at 100,000 records. The walk probes at most
+  ``WALK_SPAN`` records per hit it wants; sparser matches are read whole.
 * **Relevance** ranks the matches by the query's bare words with SQLite
   FTS5 (``bm25``) or PostgreSQL ``tsvector`` (``ts_rank``, the ``simple``
   configuration: no stemming, any language). Ranking never changes *which*
