@@ -13,10 +13,23 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
 
-__all__ = ["TermRow", "TermString"]
+__all__ = ["FACET_FIELDS", "FACET_ROWS", "TermRow", "TermString"]
 
 #: byte-wise (code point) ordering on PostgreSQL, as on SQLite and in Python
 TermString = String(600).with_variant(String(600, collation="C"), "postgresql")
+
+
+#: the fields whose values search facets count (``repository_core.search.FACETS``)
+FACET_FIELDS = ("types.resourceTypeGeneral", "publicationYear", "subjects.subject", "language",
+                "publisher")
+
+#: Their rows, as a condition with the names written out: the partial index
+#: ``ix_query_terms_facets`` holds these rows only, and a database uses it
+#: where a query states the same condition (SQLite wants the same
+#: constants, not parameters). A facet count looks up each hit's facet rows
+#: there, one probe a record instead of one a record and field through the
+#: key (500 hits at 100,000 records on PostgreSQL: 11.5 -> 5.6 ms).
+FACET_ROWS = text("field IN (" + ", ".join(f"'{name}'" for name in FACET_FIELDS) + ")")
 
 
 class TermRow(Base):
@@ -45,4 +58,7 @@ class TermRow(Base):
         # only the rows with a number (migration 0010): a range compares ``num``
         Index("ix_query_terms_field_num", "field", "num", "record_id",
               sqlite_where=text("num IS NOT NULL"), postgresql_where=text("num IS NOT NULL")),
+        # the facet rows of each record together (migration 0012)
+        Index("ix_query_terms_facets", "record_id", "field", "term", "num",
+              sqlite_where=FACET_ROWS, postgresql_where=FACET_ROWS),
     )

@@ -89,7 +89,7 @@ from ..query.fields import (
 )
 from ..query.parser import parse_query
 from ..query.sql import TITLE_SORT, sparse_fields, to_sql
-from ..query.term_table import TermRow
+from ..query.term_table import FACET_ROWS, TermRow
 from ..query.tree import And, Interval, Node, Or, Term, leaf_count, positive_words
 from ..records import Record
 from ..stats.reading import views_subquery
@@ -114,7 +114,7 @@ __all__ = [
     "search_tables",
 ]
 
-#: facet name -> field
+#: facet name -> field (the fields are ``FACET_FIELDS``, whose rows have an index of their own)
 FACETS: Mapping[str, str] = {
     "resource_type": "types.resourceTypeGeneral",
     "year": "publicationYear",
@@ -706,14 +706,16 @@ def _facet_counts(session: Session, among: Any, opts: dict[str, Any]
                         .group_by(column))
             out[fld] = {v: int(c) for v, c in session.execute(by_value) if v is not None}
         return out
-    # one key lookup per record and facet field
-    stmt = select(TermRow.field, TermRow.term, TermRow.num, n)
+    # one lookup per record in the facet rows' index (``FACET_ROWS``), which
+    # holds them in the order of ``DISTINCT`` (a record's value counted once)
+    rows = select(TermRow.record_id, TermRow.field, TermRow.term, TermRow.num).distinct()
     if isinstance(among, CTE):
-        stmt = stmt.select_from(among).join(TermRow, TermRow.record_id == among.c.id)
+        rows = rows.select_from(among).join(TermRow, TermRow.record_id == among.c.id)
     else:
-        stmt = stmt.where(among)
-    stmt = (stmt.where(TermRow.field.in_(list(FACETS.values())))
-            .group_by(TermRow.field, TermRow.term, TermRow.num))
+        rows = rows.where(among)
+    values = rows.where(FACET_ROWS).subquery("facet_rows")
+    stmt = (select(values.c.field, values.c.term, values.c.num, func.count())
+            .group_by(values.c.field, values.c.term, values.c.num))
     for fld, term, num, c in session.execute(stmt, execution_options=opts):
         value = num if FIELDS[fld].type == "number" else term
         if value is not None:

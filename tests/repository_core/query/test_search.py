@@ -302,3 +302,51 @@ def test_facets_count_the_top_facet_hits_while_the_total_stays_exact(
     assert later.facets == result.facets  # the query's top hits, whatever the page
     assert later.total == result.total
     assert [h.id for h in later.hits] == matching[1:2]
+
+
+def test_facets_of_the_top_hits_are_read_from_the_facet_rows_index_once_a_record(
+        fresh_engine: Engine) -> None:
+    """The facet count of a few hits among many records looks each one up in
+    ``ix_query_terms_facets`` (the facet fields' rows only), and a record that
+    holds a value twice (two subjects the same once normalised) counts once."""
+    from sqlalchemy import event, text
+
+    from repository_core.query.term_table import FACET_FIELDS
+    from repository_core.search import FACETS
+
+    assert tuple(FACETS.values()) == FACET_FIELDS
+    svc = service(fresh_engine)
+    for i in range(12):  # the first two match; the others make the hits a minority
+        svc.create({"titles": [{"title": "glacier" if i < 2 else f"other {i}"}],
+                    "subjects": [{"subject": "Ice"}, {"subject": "ice"}, {"subject": f"s{i % 3}"}],
+                    "language": "en" if i % 2 else "de", "publicationYear": str(2000 + i)})
+    statements: list[tuple[str, Any]] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, params: Any, context: Any,
+             executemany: bool) -> None:
+        statements.append((statement, params))
+
+    event.listen(fresh_engine, "before_cursor_execute", seen)
+    try:
+        with svc.reading() as s:
+            facets = search(s, "glacier", sort="newest", size=1).facets
+    finally:
+        event.remove(fresh_engine, "before_cursor_execute", seen)
+    assert {f.key: f.count for f in facets["subject"]} == {"ice": 2, "s0": 1, "s1": 1}
+    assert {f.key: f.count for f in facets["language"]} == {"de": 1, "en": 1}
+    assert {f.key: f.count for f in facets["year"]} == {"2000": 1, "2001": 1}
+    (statement, params), = [(st, p) for st, p in statements if "facet_rows" in st]
+    if fresh_engine.dialect.name == "postgresql":
+        # as autovacuum would: the visibility map that lets an index answer alone
+        with fresh_engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                "VACUUM ANALYZE query_terms")
+    with fresh_engine.connect() as conn:
+        if fresh_engine.dialect.name == "sqlite":
+            plan = " ".join(str(row[-1]) for row in
+                            conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params))
+        else:  # a dozen records: a scan would do, so it is ruled out
+            conn.execute(text("SET LOCAL enable_seqscan = off"))
+            plan = " ".join(str(row[0]) for row in
+                            conn.exec_driver_sql(f"EXPLAIN {statement}", params))
+    assert "ix_query_terms_facets" in plan, plan
