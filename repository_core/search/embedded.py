@@ -706,16 +706,21 @@ def _facet_counts(session: Session, among: Any, opts: dict[str, Any]
                         .group_by(column))
             out[fld] = {v: int(c) for v, c in session.execute(by_value) if v is not None}
         return out
-    # one lookup per record in the facet rows' index (``FACET_ROWS``), which
-    # holds them in the order of ``DISTINCT`` (a record's value counted once)
-    rows = select(TermRow.record_id, TermRow.field, TermRow.term, TermRow.num).distinct()
-    if isinstance(among, CTE):
-        rows = rows.select_from(among).join(TermRow, TermRow.record_id == among.c.id)
+    if _is_sqlite(session):  # one key lookup per record and facet field
+        stmt = select(TermRow.field, TermRow.term, TermRow.num, n)
+        if isinstance(among, CTE):
+            stmt = stmt.select_from(among).join(TermRow, TermRow.record_id == among.c.id)
+        else:
+            stmt = stmt.where(among)
+        stmt = (stmt.where(TermRow.field.in_(list(FACETS.values())))
+                .group_by(TermRow.field, TermRow.term, TermRow.num))
     else:
-        rows = rows.where(among)
-    values = rows.where(FACET_ROWS).subquery("facet_rows")
-    stmt = (select(values.c.field, values.c.term, values.c.num, func.count())
-            .group_by(values.c.field, values.c.term, values.c.num))
+        # one lookup per record in the facet rows' index (``FACET_ROWS``), which
+        # holds them in the order of ``DISTINCT`` (a record's value counted once)
+        values = (select(TermRow.record_id, TermRow.field, TermRow.term, TermRow.num)
+                  .distinct().where(among, FACET_ROWS).subquery("facet_rows"))
+        stmt = (select(values.c.field, values.c.term, values.c.num, func.count())
+                .group_by(values.c.field, values.c.term, values.c.num))
     for fld, term, num, c in session.execute(stmt, execution_options=opts):
         value = num if FIELDS[fld].type == "number" else term
         if value is not None:

@@ -1,5 +1,5 @@
-"""Revision 0012: query_terms gains a partial index of the facet rows; facet counts
-read it and answer as before."""
+"""Revision 0012: on PostgreSQL query_terms gains a partial index of the facet rows;
+facet counts read it and answer as before (SQLite: no index, the same answers)."""
 
 from __future__ import annotations
 
@@ -35,17 +35,11 @@ def _records_at_0011(connection: Connection) -> None:
 
 
 def _index_entries(engine: Engine) -> int | None:
-    """Entries of ``ix_query_terms_facets`` (SQLite: counted through it;
-    PostgreSQL: its size in tuples); None without the index."""
+    """Entries of ``ix_query_terms_facets`` (its size in tuples); None without it."""
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
-            if conn.execute(text("SELECT count(*) FROM sqlite_master WHERE type = 'index' "
-                                 "AND name = 'ix_query_terms_facets'")).scalar_one() == 0:
-                return None
-            return int(conn.execute(text(
-                "SELECT count(*) FROM query_terms INDEXED BY ix_query_terms_facets WHERE "
-                "field IN ('types.resourceTypeGeneral', 'publicationYear', 'subjects.subject', "
-                "'language', 'publisher')")).scalar_one())
+            return conn.execute(text("SELECT count(*) FROM sqlite_master WHERE type = 'index' "
+                                     "AND name = 'ix_query_terms_facets'")).scalar_one() or None
         conn.execute(text("ANALYZE query_terms"))
         found = conn.execute(text(
             "SELECT reltuples FROM pg_class WHERE relname = 'ix_query_terms_facets' "
@@ -66,8 +60,9 @@ def _facets(engine: Engine) -> dict[str, dict[str, int]]:
 
 def test_upgrade_adds_the_facet_index_and_facets_count_the_same(blank_engine: Engine) -> None:
     upgraded_from(blank_engine, "0011", _records_at_0011)
-    # the year, language and subject rows, not the title token
-    assert _index_entries(blank_engine) == 3 + 3 + 5
+    # the year, language and subject rows, not the title token; none on SQLite
+    postgres = blank_engine.dialect.name == "postgresql"
+    assert _index_entries(blank_engine) == (3 + 3 + 5 if postgres else None)
     expected = {"narrow.subject": {"ice": 1, "sea": 1}, "narrow.language": {"de": 1},
                 "narrow.year": {"2005": 1},
                 "broad.subject": {"ice": 2, "sea": 2}, "broad.language": {"en": 2, "de": 1},
