@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Base", "UTCDateTime", "is_sqlite", "make_engine", "write_engine"]
+__all__ = ["BINARY_ROWS", "Base", "UTCDateTime", "is_sqlite", "make_engine", "write_engine"]
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -99,7 +99,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() != "sqlite":
         kwargs.setdefault("pool_pre_ping", True)
-        return create_engine(parsed, **kwargs)
+        engine = create_engine(parsed, **kwargs)
+        if parsed.get_driver_name() == "psycopg":
+            event.listen(engine, "do_execute", _execute_binary_rows)
+        return engine
 
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -122,6 +125,23 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         conn.exec_driver_sql(f"BEGIN {mode}".strip())
 
     return engine
+
+
+#: An execution option: psycopg returns the statement's rows in binary. Its text
+#: form sends a ``bytea`` as hexadecimal, twice its size, which the driver then
+#: decodes: a list page's hundred kept payloads (100 rows of 2.5 KB: 0.78 ->
+#: 0.30-0.36 ms of CPU, 1.4 -> 0.5-0.8 ms of wall time, best of five x 300).
+#: Other drivers ignore it.
+BINARY_ROWS = "binary_rows"
+
+
+def _execute_binary_rows(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+    """``do_execute`` of a psycopg engine: a statement run with :data:`BINARY_ROWS`
+    asks for binary rows (the values are the same Python objects)."""
+    if context is None or not context.execution_options.get(BINARY_ROWS):
+        return False
+    cursor.execute(statement, parameters, binary=True)
+    return True
 
 
 def write_engine(engine: Engine) -> Engine:

@@ -46,7 +46,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, aliased
 
 from repository_core.datestamps import serve_bound
-from repository_core.db import UTCDateTime, write_engine
+from repository_core.db import BINARY_ROWS, UTCDateTime, write_engine
 from repository_core.harvest.sources import provenance_of
 from repository_core.models import MembershipRow, PayloadRow, RecordRow, SetRow
 from repository_core.paging import keyset_range
@@ -253,7 +253,8 @@ class SQLRepository:
         sql, names, defaults = _page_statement(dialect, shape)
         params = {**defaults, **values}
         return conn.exec_driver_sql(
-            sql, tuple(params[n] for n in names) if names is not None else params
+            sql, tuple(params[n] for n in names) if names is not None else params,
+            execution_options={BINARY_ROWS: True},  # payloads as bytes, not hex text
         ).fetchall()
 
     @staticmethod

@@ -126,6 +126,40 @@ def test_a_page_written_from_kept_payloads_is_the_tree_written_by_lxml(
                 == etree.tostring(etree.fromstring(as_tree), method="c14n"))
 
 
+def test_on_postgresql_the_page_statement_reads_binary_rows_and_writes_the_same_pages(
+    services: Services, engine: Engine, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """psycopg returns a list page's rows in binary (kept payloads as bytes, not
+    hexadecimal text), and every list reads as it does from text rows."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the binary form is psycopg's")
+    import oaiserver.oai.sql
+
+    services.records.delete("r0001")  # a page written from entries too
+    formats: list[set[int]] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "ORDER BY" in statement and "record_payloads" in statement:
+            result = cursor.pgresult
+            formats.append({result.fformat(i) for i in range(result.nfields)})
+
+    lists = [{"verb": [verb], **arguments} for verb in ("ListRecords", "ListIdentifiers")
+             for arguments in LISTS]
+    for params in lists:  # a ListRecords renders and keeps what ingest did not (MARC 21)
+        harvest(services.oai, params)
+    event.listen(engine, "after_cursor_execute", seen)
+    try:
+        as_binary = [harvest(services.oai, params) for params in lists]
+        assert formats and all(found == {1} for found in formats), formats
+        formats.clear()
+        monkeypatch.setattr(oaiserver.oai.sql, "BINARY_ROWS", "not_an_option")
+        as_text = [harvest(services.oai, params) for params in lists]
+        assert formats and all(found == {0} for found in formats), formats
+    finally:
+        event.remove(engine, "after_cursor_execute", seen)
+    assert as_binary == as_text
+
+
 def test_a_page_with_a_record_that_needs_more_is_written_from_entries_in_one_statement(
     services: Services, engine: Engine,
 ) -> None:
