@@ -160,6 +160,33 @@ def test_on_postgresql_the_page_statement_reads_binary_rows_and_writes_the_same_
     assert as_binary == as_text
 
 
+def test_on_postgresql_a_list_page_reads_outside_a_transaction(
+    services: Services, engine: Engine,
+) -> None:
+    """Under read committed each statement has its own snapshot: a page's
+    ``BEGIN`` and ``COMMIT`` would be two round trips for nothing."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite holds the page's statements in one snapshot")
+    from psycopg.pq import TransactionStatus
+
+    services.records.delete("r0001")  # a page written from entries too
+    states: list[TransactionStatus] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "ORDER BY" in statement and "record_payloads" in statement:  # a page's statement
+            states.append(cursor.connection.info.transaction_status)
+
+    event.listen(engine, "after_cursor_execute", seen)
+    try:
+        pages = harvest(services.oai, {"verb": ["ListRecords"], "metadataPrefix": ["oai_dc"]})
+        sets = harvest(services.oai, {"verb": ["ListIdentifiers"], "metadataPrefix": ["oai_dc"],
+                                      "set": ["topics"]})
+    finally:
+        event.remove(engine, "after_cursor_execute", seen)
+    assert [kept for _, kept in pages] == [True, True, False]  # both kinds of page
+    assert states == [TransactionStatus.IDLE] * (len(pages) + len(sets))
+
+
 def test_a_page_with_a_record_that_needs_more_is_written_from_entries_in_one_statement(
     services: Services, engine: Engine,
 ) -> None:
