@@ -185,6 +185,30 @@ def test_a_query_in_any_other_order_heads_and_counts_its_matches(loaded: Engine,
                 (len(matching), True) if exact else (track, False)), track
 
 
+def test_by_relevance_at_under_and_past_track_total_the_page_and_total_are_right(
+        loaded: Engine) -> None:
+    """By relevance (on PostgreSQL the matches are counted and, when at most
+    ``track_total``, ranked in the same statement; past it ranked alone): at,
+    under and past that bound the first page is the head of the ranking, its
+    scores those of the ranking, and the total right."""
+    q = "climate OR ocean"
+    matching = _all_ids(loaded, q, "relevance", size=2)
+    assert len(matching) > 4
+    svc = service(loaded)
+    with svc.reading() as s:
+        ranked = search(s, q, size=len(matching), facets=False)
+        assert [h.id for h in ranked.hits] == matching
+        for track in (len(matching) + 5, len(matching), len(matching) - 1, 2):
+            for size, facet_hits in ((3, None), (3, 1), (len(matching) + 1, None)):
+                result = search(s, q, size=size, track_total=track, facet_hits=facet_hits)
+                head = min(size, len(matching))
+                assert [h.id for h in result.hits] == matching[:head], (track, size)
+                assert result.scores == ranked.scores[:head], (track, size)
+                exact = track >= len(matching)
+                assert (result.total, result.total_exact) == (
+                    (len(matching), True) if exact else (track, False)), (track, size)
+
+
 @pytest.mark.parametrize("sort", ["newest", "oldest", "title", "mostviewed"])
 def test_a_broad_query_walked_by_probes_pages_through_its_matches(loaded: Engine,
                                                                   sort: str) -> None:
