@@ -6,8 +6,8 @@ is one lookup a record and field, 2,500 for 500 hits among all of a
 record's rows (some 150 a record). ``ix_query_terms_facets`` holds the
 facet fields' rows only, ``(record_id, field, term, num)``: one lookup a
 record, answered from the index alone. Measured at 100,000 records on
-PostgreSQL, the facet count of 500 records: 11.5 -> 5.6 ms (10,833 ->
-1,539 buffers read).
+PostgreSQL, the facet count of 500 records: 11.5 -> 5.1 ms (10,833 ->
+1,534 buffers read).
 
 The field names are written out in the condition (not parameters): a
 query uses a partial index where it states the same condition.
