@@ -589,28 +589,35 @@ def _ranked_and_counted(session: Session, words: list[str], where: list[Any], wa
     statement, when at most ``track_total`` match; else ``([], track_total + 1)``.
 
     The matches are read once, up to ``track_total`` + 1, and counted; when
-    that many are found the ranking is skipped (a gate each row passes or
-    not on the count alone), and the caller ranks every match as before.
-    A count of its own evaluated the query a second time (13-20 ms of a
-    word in 4,000 of 100,000 records); ranked and counted together, a word
-    in most records had come close to the statement's time budget, which
-    is why the count is read first and the ranking gated on it.
+    that many are found the ranking is skipped (the count, one row, drives
+    a lateral subquery whose condition on it PostgreSQL evaluates once), and
+    the caller ranks every match as before. A count of its own evaluated the
+    query a second time (13-20 ms of a word in 4,000 of 100,000 records);
+    ranked and counted together, a word in most records had come close to
+    the statement's time budget, which is why the count comes first and
+    gates the ranking.
     """
     matches = (select(*_KEY).where(*where).limit(track_total + 1)
                .cte("matches").prefix_with("MATERIALIZED"))
-    matched = select(func.count()).select_from(matches).scalar_subquery()
+    counted = select(func.count().label("n")).select_from(matches).subquery("counted")
     tsquery = _pg_tsquery(words)
     rank = (select(cast(func.ts_rank(SearchDocumentRow.tsv, tsquery), Float).label("score"))
             .where(SearchDocumentRow.record_id == matches.c.id,
-                   SearchDocumentRow.tsv.op("@@")(tsquery), matched <= track_total)
+                   SearchDocumentRow.tsv.op("@@")(tsquery))
             .lateral("rank"))
     score = func.coalesce(rank.c.score, 0.0)
+    best = (select(matches.c.id, matches.c.created, score.label("score"))
+            .select_from(matches).outerjoin(rank, true())
+            .where(counted.c.n <= track_total)
+            .order_by(score.desc(), matches.c.id).limit(want).lateral("best"))
     rows = list(session.execute(
-        select(matches.c.id, matches.c.created, score.label("score"), matched.label("matched"))
-        .select_from(matches).outerjoin(rank, true())
-        .order_by(score.desc(), matches.c.id).limit(want), execution_options=opts).all())
-    found = int(rows[0].matched) if rows else 0
-    return (rows, found) if found <= track_total else ([], found)
+        select(best.c.id, best.c.created, best.c.score, counted.c.n.label("matched"))
+        .select_from(counted).outerjoin(best, true())
+        .order_by(best.c.score.desc(), best.c.id), execution_options=opts).all())
+    found = int(rows[0].matched)  # one row at least: the count's
+    if found > track_total:
+        return [], found
+    return [row for row in rows if row.id is not None], found
 
 
 def _walked(session: Session, sort_key: str, live: list[Any], where_probe: list[Any],
