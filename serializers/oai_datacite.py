@@ -37,7 +37,7 @@ from serializers.namespaces import (
     schema_location,
 )
 
-__all__ = ["SCHEMA_VERSION", "dump", "metadata_with_doi", "oai_payload", "wrap"]
+__all__ = ["SCHEMA_VERSION", "dump", "metadata_with_doi", "oai_payload", "wrap", "wrap_payload"]
 
 SCHEMA_VERSION = DATACITE_KERNEL_VERSION
 """The DataCite kernel version of the payload (``serializers.datacite_xml`` writes it)."""
@@ -72,8 +72,16 @@ def metadata_with_doi(record: Record) -> dict[str, Any]:
 
 
 def oai_payload(record: Record, ctx: ExportContext) -> etree._Element:
-    return wrap(metadata_to_xml(metadata_with_doi(record)),
-                datacentre_symbol=ctx.datacentre_symbol or ctx.repository_id, copy=False)
+    return wrap_payload(metadata_to_xml(metadata_with_doi(record)), record, ctx)
+
+
+def wrap_payload(resource: etree._Element, record: Record, ctx: ExportContext,
+                 ) -> etree._Element:
+    """The payload of ``record`` around its DataCite ``resource`` (the ``datacite``
+    format's payload, taken over: a batch rendered in both formats builds the
+    resource once)."""
+    return wrap(resource, datacentre_symbol=ctx.datacentre_symbol or ctx.repository_id,
+                copy=False)
 
 
 def dump(record: Record, ctx: ExportContext) -> bytes:

@@ -61,6 +61,8 @@ __all__ = ["FORMATS", "Format", "Registry", "has_doi"]
 
 Dump = Callable[[Record, ExportContext], bytes]
 OaiPayload = Callable[[Record, ExportContext], etree._Element]
+#: a payload built around another format's payload element (which it may take over)
+Wrapper = Callable[[etree._Element, Record, ExportContext], etree._Element]
 
 
 def has_doi(record: Record) -> bool:
@@ -84,7 +86,10 @@ class Format:
     whether this format can represent the record at all; when it is False the OAI endpoint answers ``cannotDisseminateFormat`` and the
     record pages leave the format out. ``text`` marks plain-text formats
     (BibTeX, RIS, citations): served with ``charset=utf-8`` and shown inline
-    on the landing page.
+    on the landing page. ``oai_payload_around`` names another OAI format whose
+    payload element this one's wraps, and the function that wraps it: what
+    ``oai_payload`` gives, without building the inner element again when a
+    batch is rendered in both (``oai_datacite`` around ``datacite``).
     """
 
     name: str
@@ -104,6 +109,7 @@ class Format:
     only_for: Callable[[Record], bool] | None = None
     requirement: str = ""
     filename: str | None = None
+    oai_payload_around: tuple[str, Wrapper] | None = None
 
     def available(self, record: Record) -> bool:
         """Whether this format can represent ``record``: it has a DOI if ``requires_doi``,
@@ -249,6 +255,7 @@ FORMATS = Registry([
         oai_prefix="oai_datacite", schema=OAI_DATACITE_SCHEMA_LOCATION,
         namespace=OAI_DATACITE_NS, xsd="oai_datacite", extension="xml",
         dump=oai_datacite.dump, oai_payload=oai_datacite.oai_payload, requires_doi=True,
+        oai_payload_around=("datacite", oai_datacite.wrap_payload),
     ),
     Format(
         "oai_openaire", "application/x-oai-openaire+xml",

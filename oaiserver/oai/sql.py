@@ -62,7 +62,7 @@ from .repository import Entry, KeptEntry, SetInfo
 
 __all__ = [
     "ESTIMATE_ABOVE", "OAI_FORMATS", "SQLPayloadCache", "SQLRepository", "records_to_render",
-    "render_oai_payloads", "render_payloads", "render_records",
+    "render_oai_payloads", "render_payloads", "render_plan", "render_records",
 ]
 
 #: A whole-repository list longer than this gets an estimated completeListSize
@@ -401,9 +401,9 @@ def render_records(
     in ``prefixes`` where none is valid; how many were rendered. Tombstones have none."""
     cache = SQLPayloadCache(engine, export)
     rendered = 0
-    for prefix, records in records_to_render(engine, export, record_ids, prefixes):
-        cache.keep(prefix, list(zip(records, render_oai_payloads(prefix, records, export),
-                                    strict=True)))
+    plan = records_to_render(engine, export, record_ids, prefixes)
+    for (prefix, records), payloads in zip(plan, render_plan(plan, export), strict=True):
+        cache.keep(prefix, list(zip(records, payloads, strict=True)))
         rendered += len(records)
     return rendered
 
@@ -435,6 +435,44 @@ def render_oai_payloads(prefix: str, records: Sequence[Record], export: ExportCo
     return [serialize(fmt.oai_payload(r, export)) for r in records]
 
 
+def render_plan(plan: Sequence[tuple[str, Sequence[Record]]], export: ExportContext,
+                ) -> list[list[bytes]]:
+    """The payloads of each ``(prefix, records)`` of ``plan``, as
+    :func:`render_oai_payloads` renders them, byte for byte.
+
+    A format built around another's payload (``Format.oai_payload_around``:
+    ``oai_datacite`` wraps the ``datacite`` resource) takes over the element
+    the other rendered for the same record, once that is serialised, instead
+    of building it again (a load renders both for every record with a DOI).
+    """
+    formats = {prefix: _oai_format(prefix) for prefix, _ in plan}
+    inner_of = {prefix: fmt.oai_payload_around[0] for prefix, fmt in formats.items()
+                if fmt.oai_payload_around is not None}
+    shared = {inner for prefix, inner in inner_of.items() if inner in formats}
+    elements: dict[str, dict[str, Any]] = {inner: {} for inner in shared}
+    # the inner formats first, their elements kept by record id
+    order = sorted(range(len(plan)), key=lambda i: plan[i][0] not in shared)
+    results: list[list[bytes]] = [[] for _ in plan]
+    for i in order:
+        prefix, records = plan[i]
+        fmt = formats[prefix]
+        kept = elements.get(prefix)
+        inner = elements.get(inner_of.get(prefix, ""), {})
+        payloads = results[i]
+        for record in records:
+            element = inner.pop(record.id, None)
+            if element is not None:
+                assert fmt.oai_payload_around is not None
+                element = fmt.oai_payload_around[1](element, record, export)
+            else:
+                assert fmt.oai_payload is not None
+                element = fmt.oai_payload(record, export)
+            payloads.append(serialize(element))
+            if kept is not None:
+                kept[record.id] = element
+    return results
+
+
 class RenderedBatch(NamedTuple):
     """A format's payloads of a committed batch, with what keeping them needs of
     each record (:func:`repository_core.payloads.keep_payloads`), not the record."""
@@ -457,7 +495,7 @@ class PayloadKey(NamedTuple):
 def render_committed(database: Engine | str, export: ExportContext, record_ids: Sequence[str],
                      ) -> list[RenderedBatch]:
     """Read the committed records ``record_ids`` and render the OAI payloads they
-    lack (:func:`records_to_render`, :func:`render_oai_payloads`).
+    lack (:func:`records_to_render`, :func:`render_plan`).
 
     ``database`` is an engine, or a URL a process of its own connects to
     (``oaiserver load`` runs this beside the writer: the records are read
@@ -475,10 +513,11 @@ def render_committed(database: Engine | str, export: ExportContext, record_ids: 
         if found != len(wanted):  # not the writer's database: render there instead
             raise LookupError(f"{len(wanted) - found} of the batch's records are not at "
                               f"the database URL given")
+    plan = [(prefix, records) for prefix, records in records_to_render(engine, export, record_ids)
+            if records]
     return [RenderedBatch(prefix, [PayloadKey(r.id, r.revision, r.datestamp, r.doi)
-                                   for r in records],
-                          render_oai_payloads(prefix, records, export))
-            for prefix, records in records_to_render(engine, export, record_ids) if records]
+                                   for r in records], payloads)
+            for (prefix, records), payloads in zip(plan, render_plan(plan, export), strict=True)]
 
 
 @lru_cache(maxsize=2)
