@@ -73,6 +73,7 @@ __all__ = [
     "normalize_datacite_json",
     "normalize_metadata",
     "normalize_whitespace",
+    "read_as_json",
     "read_records",
 ]
 
@@ -112,7 +113,7 @@ def read_records(
         warnings = []
     if isinstance(data, str):
         data = data.encode("utf-8")
-    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    head = _head(data)
     if head == b"<":
         return [_record(_read_xml(data, source, warnings), None, [])]
     if head in (b"{", b"["):
@@ -135,6 +136,17 @@ def read_records(
     if not head:
         raise UnreadableInput("empty input", source=source)
     raise UnreadableInput("neither XML nor JSON (expected '<', '{' or '[')", source=source, line=1)
+
+
+def read_as_json(data: bytes) -> bool:
+    """Whether :func:`read_records` reads ``data`` as JSON. Its records' metadata
+    is then what :func:`normalize_metadata` gives for it, already (normalising
+    again changes nothing: the normalisation is idempotent); XML is as read."""
+    return _head(data) in (b"{", b"[")
+
+
+def _head(data: bytes) -> bytes:
+    return data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
 
 
 def _record(metadata: dict[str, Any], record_id: Any, collections: list[str]) -> dict[str, Any]:
