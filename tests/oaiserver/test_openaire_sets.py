@@ -10,7 +10,6 @@ record in memory): both must give what the COAR table says.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -20,16 +19,20 @@ import requests
 from lxml import etree
 from sickle import Sickle
 from sqlalchemy import Engine
-from waitress import wasyncore
 
-from oaiserver.cli.serve import http_server, prepare
+from oaiserver.cli.serve import prepare
 from oaiserver.openaire_sets import OPENAIRE_SETS, ensure_openaire_sets
 from oaiserver.services import Services
 from serializers.namespaces import DATACITE_NS, OAI_DATACITE_NS, OPENAIRE_NS
 from serializers.resource_types import coar_for_metadata
 from serializers.xsd import validate_xml
 from tests.examples import EXAMPLES, example_metadata
-from tests.oaiserver.oai.oai_support import check_response, make_services, oai_id
+from tests.oaiserver.oai.oai_support import (
+    check_response,
+    make_services,
+    oai_id,
+    serve_production,
+)
 from tests.sample_metadata import minimal
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
@@ -68,28 +71,6 @@ class Server:
     url: str
 
 
-def _serve(services: Services) -> Iterator[str]:
-    """The server ``serve`` runs; its loop stops and closes its sockets in its own
-    thread (closing them from another thread races with the loop's select)."""
-    server = http_server(services, "127.0.0.1", 0, threads=2)
-    stop = threading.Event()
-
-    def run() -> None:
-        while not stop.is_set():
-            server.asyncore.loop(timeout=0.05, map=server._map, count=1,
-                                 use_poll=server.adj.asyncore_use_poll)
-        server.task_dispatcher.shutdown()
-        wasyncore.close_all(server._map)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}/oai"
-    finally:
-        stop.set()
-        thread.join(10)
-
-
 @pytest.fixture
 def openaire_server(engine: Engine) -> Iterator[Server]:
     services = make_services(engine, openaire_sets=True, oai_page_size=7)
@@ -99,7 +80,7 @@ def openaire_server(engine: Engine) -> Iterator[Server]:
     prepare(services)                                  # what `oaiserver serve` does first
     for rid, metadata in items[len(items) // 2:]:
         services.records.create(metadata, record_id=rid)
-    for url in _serve(services):
+    with serve_production(services) as url:
         yield Server(services, url)
 
 
@@ -183,7 +164,7 @@ def test_switched_off_from_the_start_there_are_no_sets(sqlite_engine: Engine) ->
     services.records.create(minimal(), record_id="a")
     prepare(services)
     assert services.sets.list() == []
-    for url in _serve(services):
+    with serve_production(services) as url:
         doc = check_response(requests.get(url, params={"verb": "ListSets"}, timeout=30).content)
         assert [e.get("code") for e in doc.iter(f"{OAI}error")] == ["noSetHierarchy"]
         doc = check_response(requests.get(url, params={

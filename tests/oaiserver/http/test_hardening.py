@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -23,6 +24,7 @@ from tests.oaiserver.oai.oai_support import (
     oai_id,
     populate,
     serve,
+    serve_production,
 )
 from tests.sample_metadata import minimal
 
@@ -161,16 +163,11 @@ def test_deeply_nested_json_is_a_400_problem(server: str, method: str, path: str
 def test_the_server_refuses_a_large_body_before_reading_it(sqlite_engine: Engine) -> None:
     """waitress itself answers 413: the body never reaches the application, token or not."""
     import socket
-    import threading
-
-    from oaiserver.cli.serve import http_server
 
     services = make_services(sqlite_engine, base_url=BASE_URL, max_request_body_bytes=64 * 1024)
-    server = http_server(services, "127.0.0.1", 0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        port = server.effective_port
+    with serve_production(services) as oai_url:
+        port = urlsplit(oai_url).port
+        assert port is not None
         with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
             # announce 100 MB, send only the headers: the answer must not wait for the body
             conn.sendall(b"POST /api/records HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -179,6 +176,3 @@ def test_the_server_refuses_a_large_body_before_reading_it(sqlite_engine: Engine
         assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
         small = requests.get(f"http://127.0.0.1:{port}/api/records?size=1", timeout=30)
         assert small.status_code == 200
-    finally:
-        server.close()
-        thread.join(10)

@@ -203,6 +203,38 @@ def serve(app: Flask, *, threaded: bool = True) -> Iterator[str]:
         server.server_close()
 
 
+@contextmanager
+def serve_production(services: Services) -> Iterator[str]:
+    """The waitress server ``oaiserver serve`` runs, on 127.0.0.1; yields the OAI base URL.
+
+    Its loop stops, and its worker threads and sockets close, in the loop's own
+    thread: closing them from another thread races with the loop's select and
+    with a worker that has just answered (it pulls the loop's trigger after each
+    response: "Bad file descriptor" once the trigger is closed under it).
+    """
+    from waitress import wasyncore
+
+    from oaiserver.cli.serve import http_server
+
+    server = http_server(services, "127.0.0.1", 0, threads=2)
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.is_set():
+            server.asyncore.loop(timeout=0.05, map=server._map, count=1,
+                                 use_poll=server.adj.asyncore_use_poll)
+        server.task_dispatcher.shutdown()
+        wasyncore.close_all(server._map)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}/oai"
+    finally:
+        stop.set()
+        thread.join(10)
+
+
 def with_base_url(services: Services, base: str) -> None:
     """Make the configured base URL the live server's (as a deployment would)."""
     services.config = replace(services.config, base_url=base.removesuffix("/oai"))
