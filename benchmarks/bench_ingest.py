@@ -17,6 +17,11 @@ turn), then runs the real command ``oaiserver load`` as a process of its
 own and reports records/s (the process's wall time, start-up and the
 migration check included), its peak RSS, and the ratio against the
 targets of issue 11: 2,000 records/s on SQLite, 1,000 on PostgreSQL.
+It also reports the CPU time the load spent a record (user + system, of
+the load process and of its helper processes apart; the database server's
+own is not counted) and the rate this machine's cores allow at that cost,
+had they nothing else to do: a load cannot go faster than its work fits
+on the cores, whatever the order it does it in.
 ``--baseline`` loads the same file again into a fresh database with
 ``--batch-size 1`` (a transaction a record, close to loading before
 batches) and prints the ratio batched / one by one. ``--compare-one-process`` loads it again with
@@ -92,8 +97,9 @@ def database_url(url: str, engine: Engine) -> str:
 
 
 def load_once(url: str, args: argparse.Namespace, path: Path, batch_size: int,
-              ahead: bool = True) -> tuple[float, float, int, str]:
-    """(seconds, peak RSS in MB, records stored, summary line) of one ``oaiserver load``."""
+              ahead: bool = True) -> tuple[float, float, int, str, tuple[float, float]]:
+    """(seconds, peak RSS in MB, records stored, summary line, CPU seconds of the load
+    process and of its helpers) of one ``oaiserver load``."""
     database = (kept_database(url, args.keep) if args.keep
                 else scratch_database(url, "bench_ingest"))
     with database as (engine, _folder):
@@ -119,6 +125,10 @@ def load_once(url: str, args: argparse.Namespace, path: Path, batch_size: int,
         err = process.stderr.read().decode()
         _pid, status, usage = os.wait4(process.pid, 0)
         sampler.stop()
+        # the whole tree's CPU (wait4 counts the helpers the load waited for), and
+        # the load's own as last sampled: the helpers' is the difference
+        tree_cpu = usage.ru_utime + usage.ru_stime
+        own_cpu = min(sampler.cpu_seconds.get(process.pid, 0.0), tree_cpu)
         if tracer is not None:
             tracer.stop()
         seconds = time.perf_counter() - started
@@ -132,7 +142,7 @@ def load_once(url: str, args: argparse.Namespace, path: Path, batch_size: int,
     if sampler.peak_mb:
         summary += f" [peak RSS of the load and its helper processes together: " \
                    f"{sampler.peak_mb:.0f} MB]"
-    return seconds, usage.ru_maxrss / 1024, stored, summary
+    return seconds, usage.ru_maxrss / 1024, stored, summary, (own_cpu, tree_cpu - own_cpu)
 
 
 class _Sampler(ABC):
@@ -158,16 +168,21 @@ class _Sampler(ABC):
 
 
 class TreeMemory(_Sampler):
-    """The peak of the summed RSS of a process and its children, sampled every
-    0.2 s from /proc (Linux; elsewhere it reports nothing)."""
+    """The peak of the summed RSS of a process and its children, and the CPU
+    seconds of each as last seen, sampled every 0.2 s from /proc (Linux;
+    elsewhere it reports nothing)."""
 
     def __init__(self, pid: int):
         self.pid, self.peak_mb = pid, 0.0
+        self.cpu_seconds: dict[int, float] = {}
         super().__init__(0.2)
 
     def tick(self) -> None:
-        total = sum(_rss_kb(p) for p in _tree(self.pid))
+        tree = _tree(self.pid)
+        total = sum(_rss_kb(p) for p in tree)
         self.peak_mb = max(self.peak_mb, total / 1024)
+        for p in tree:
+            self.cpu_seconds[p] = max(self.cpu_seconds.get(p, 0.0), _cpu_seconds(p))
 
 
 class Trace(_Sampler):
@@ -200,6 +215,15 @@ def _tree(pid: int) -> list[int]:
     return [pid] + [p for c in children for p in _tree(int(c))]
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of one process (its own threads, not its children)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _rss_kb(pid: int) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -208,6 +232,17 @@ def _rss_kb(pid: int) -> int:
     except OSError:
         pass
     return 0
+
+
+def cpu_line(own: float, helpers: float, records: int, target: float) -> str:
+    """The CPU a record cost, and the most records/s the machine's cores allow at that cost."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    per_record = (own + helpers) / records
+    ceiling = (cores or 1) / per_record if per_record else float("inf")
+    return (f"CPU {per_record * 1000:.2f} ms a record (the load process {own / records * 1000:.2f}, "
+            f"its helpers {helpers / records * 1000:.2f}; the database server's not counted): "
+            f"{cores} cores allow at most {ceiling:,.0f} records/s at that cost, "
+            f"x{ceiling / target:.2f} the target")
 
 
 def main() -> None:
@@ -251,13 +286,16 @@ def main() -> None:
         runs += [("one by one", 1, True)] if args.baseline else []
         rates = {}
         for label, size, ahead in runs:
-            seconds, rss, stored, summary = load_once(url, args, path, size, ahead)
+            seconds, rss, stored, summary, (own, helpers) = load_once(url, args, path, size,
+                                                                       ahead)
             rate = stored / seconds
             rates[label] = rate
             print(f"{label:>10} (--batch-size {size}): {stored:,} records in {seconds:.1f} s = "
                   f"{rate:,.0f} records/s, peak RSS {rss:.0f} MB; "
                   f"{rate / target:.2f} x the target of {target:,.0f}/s")
             print(f"{'':>12}{summary}")
+            if stored:
+                print(f"{'':>12}{cpu_line(own, helpers, stored, target)}")
         if args.baseline:
             print(f"batched / one by one: {rates['batched'] / rates['one by one']:.1f} x")
         if args.compare_one_process:
