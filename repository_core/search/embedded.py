@@ -316,11 +316,15 @@ def _pg_tsquery(words: list[str]) -> Any:
                            " | ".join("'" + w.replace("'", "''") + "'" for w in words))
 
 
+def _fts_match(words: list[str]) -> str:
+    """SQLite FTS5's query of any of ``words``, each quoted (a string, not syntax)."""
+    return " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+
 def _rank_subquery(session: Session, words: list[str]) -> Any:
     if _is_sqlite(session):
-        match = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
         fts = text("SELECT rowid AS doc_id, -bm25(search_fts) AS score FROM search_fts "
-                   "WHERE search_fts MATCH :m").bindparams(m=match)
+                   "WHERE search_fts MATCH :m").bindparams(m=_fts_match(words))
         ranked = fts.columns(doc_id=Integer, score=Float).subquery("fts")
         return (select(SearchDocumentRow.record_id.label("record_id"),
                        ranked.c.score.label("score"))
@@ -505,7 +509,11 @@ def search(
         if sort_key == "relevance" and not counted:
             ranked, found = _ranked_and_counted(session, words, where, want, track_total, opts)
             top = ranked if found <= track_total else None
-        if counted:
+        walked = (_ranked_walk(session, words, live, whole, where, want, track_total, opts)
+                  if counted and whole is not None else None)
+        if walked is not None:
+            top, found = walked
+        elif counted:
             # the score is computed inside (OFFSET 0 keeps PostgreSQL from
             # flattening it), so the window holds ids and scores, not the
             # full-text vectors the score was computed from
@@ -618,6 +626,58 @@ def _ranked_and_counted(session: Session, words: list[str], where: list[Any], wa
     if found > track_total:
         return [], found
     return [row for row in rows if row.id is not None], found
+
+
+def _ranked_walk(session: Session, words: list[str], live: list[Any], whole: Node,
+                 where: list[Any], want: int, track_total: int,
+                 opts: dict[str, Any]) -> tuple[list[Any], int] | None:
+    """SQLite, by relevance: the ``want`` best matches, found in the full-text
+    ranking's order, and their number up to ``track_total`` + 1; None when the
+    words are in fewer than ``want`` documents, or fewer than ``want`` of the
+    first :data:`WALK_SPAN` times ``want`` ranked documents match the query
+    (the caller then reads every match, as before).
+
+    Exact, because a record the ranking holds outranks every record it does
+    not: FTS5's ``bm25`` is negative for every document that matches, so the
+    score (its negation) is positive, where a match without the words scores
+    0. The first ``want`` records in the ranking's order (score, then id)
+    that match the query (each probed, ``to_sql(probe=True)``) are therefore
+    the first ``want`` of all matches. Reading every match, ranking it and
+    sorting them all cost more than ranking the documents and probing a few
+    hundred records: ``turnout`` (3,894 of 100,000 records) 24.6 -> 12.6 ms,
+    ``of`` (95,045) 494 -> 222 ms, the statements alone. The ranking is the
+    outer query's only table and keeps its order (its own ``ORDER BY`` and
+    ``LIMIT``); the probe and the record's creation time are subqueries of it.
+    The count is a statement of its own, capped.
+    """
+    match = _fts_match(words)
+    documents = session.execute(
+        text("SELECT count(*) FROM (SELECT rowid FROM search_fts "
+             "WHERE search_fts MATCH :m LIMIT :n)"), {"m": match, "n": want}).scalar_one()
+    if documents < want:
+        return None
+    ranked = (text("SELECT search_documents.record_id AS record_id, "
+                   "-bm25(search_fts) AS score FROM search_fts JOIN search_documents "
+                   "ON search_documents.doc_id = search_fts.rowid "
+                   "WHERE search_fts MATCH :m "
+                   "ORDER BY score DESC, search_documents.record_id LIMIT :span")
+              .bindparams(m=match, span=WALK_SPAN * want)
+              .columns(record_id=String, score=Float).subquery("ranked"))
+    matching = (select(RecordRow.id)
+                .where(RecordRow.id == ranked.c.record_id, *live, to_sql(whole, probe=True))
+                .exists())
+    created = (select(RecordRow.created).where(RecordRow.id == ranked.c.record_id)
+               .scalar_subquery())
+    rows = list(session.execute(
+        select(ranked.c.record_id.label("id"), created.label("created"), ranked.c.score)
+        .select_from(ranked).where(matching).limit(want), execution_options=opts).all())
+    if len(rows) < want:
+        return None
+    found = int(session.execute(
+        select(func.count()).select_from(
+            select(RecordRow.id).where(*where).limit(track_total + 1).subquery()),
+        execution_options=opts).scalar_one())
+    return rows, found
 
 
 def _walked(session: Session, sort_key: str, live: list[Any], where_probe: list[Any],

@@ -1,0 +1,123 @@
+"""By relevance on SQLite, a query whose words are in many documents is walked in
+the full-text ranking's order (``embedded._ranked_walk``): the documents ranked,
+each one's record probed with the query until the page and the facets have
+the hits they want, the total counted apart.
+
+It must give what reading every match gives (the reference: the walk turned
+off): the same hits in the same order, their scores, the total and whether
+it is exact, the facets of the top hits, the next page's cursor; for words
+alone, words with other conditions, matches without the words (score 0),
+deleted records, ties of score, totals under and past ``track_total``; and
+it gives up (the matches then read whole) when the words are in fewer
+documents than it wants or too few of the ranked documents match.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from repository_core.search import embedded, search
+
+from .test_sets import service
+
+QUERIES = [
+    "ice",
+    "ice OR sea",
+    "ice AND NOT sea",
+    "ice OR publicationYear:2001",
+    "ice AND publicationYear:2002",
+    "+ice -sea",
+    '"ice shelf"',
+]
+#: (size, facet_hits, track_total)
+SHAPES = [(2, 3, 10_000), (2, 3, 5), (5, 10, 10_000), (1, 1, 2), (3, None, 10_000)]
+#: the walk is SQLite's: PostgreSQL counts the matches first (``_ranked_and_counted``)
+SQLITE_ONLY = pytest.mark.parametrize("fresh_engine", ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def store(fresh_engine: Engine) -> Engine:
+    """40 records: 'ice' in 27 of them one to four times (many ties of score),
+    'sea' in eight, 'shelf' after 'ice' in some; years 2000-2002; five deleted;
+    four with a newer version without the words (so not their latest)."""
+    svc = service(fresh_engine)
+    for i in range(40):
+        words = ["record", f"n{i:02d}"]
+        if i % 3:
+            words += ["ice"] * (i % 4 + 1) + (["shelf"] if i % 4 == 1 else [])
+        if i % 5 == 0:
+            words.append("sea")
+        created = svc.create({"titles": [{"title": " ".join(words)}],
+                              "publicationYear": str(2000 + i % 3),
+                              "subjects": [{"subject": f"s{i % 4}"}]},
+                             record_id=f"r{i:02d}")
+        if i % 7 == 6:
+            svc.delete(created.id)
+        elif i % 11 == 1:  # a newer version without the words: the first is no longer latest
+            svc.new_version(created.id, {"titles": [{"title": f"record n{i:02d} newer"}],
+                                         "publicationYear": "2003"})
+    return fresh_engine
+
+
+def _result(engine: Engine, q: str, size: int, facet_hits: int | None,
+            track_total: int, all_versions: bool) -> tuple[Any, ...]:
+    with service(engine).reading() as s:
+        page = search(s, q, size=size, facet_hits=facet_hits, track_total=track_total,
+                      all_versions=all_versions)
+    return ([h.id for h in page.hits], page.scores, page.total, page.total_exact,
+            {name: [(v.key, v.count) for v in values] for name, values in page.facets.items()},
+            page.next_cursor)
+
+
+@SQLITE_ONLY
+def test_the_walk_gives_what_reading_every_match_gives(
+        store: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    walk = embedded._ranked_walk
+    outcomes: list[bool] = []
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        found = walk(*args, **kwargs)
+        outcomes.append(found is not None)
+        return found
+
+    seen: set[bool] = set()
+    for span in (1, 3, 20):
+        for q in QUERIES:
+            for shape in SHAPES:
+                for all_versions in (False, True):
+                    case = (*shape, all_versions)
+                    monkeypatch.setattr(embedded, "WALK_SPAN", span)
+                    monkeypatch.setattr(embedded, "_ranked_walk", lambda *a, **k: None)
+                    expected = _result(store, q, *case)
+                    monkeypatch.setattr(embedded, "_ranked_walk", spy)
+                    outcomes.clear()
+                    assert _result(store, q, *case) == expected, (span, q, case)
+                    assert len(outcomes) == 1
+                    seen.add(outcomes[0])
+    assert seen == {True, False}, "both the walk and the whole read were tried"
+
+
+@SQLITE_ONLY
+def test_the_walk_is_taken_for_words_in_many_documents(
+        store: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It walks when the words are in at least as many documents as the hits it
+    wants (here 3) and enough of the first ranked ones match; not otherwise."""
+    walk = embedded._ranked_walk
+    outcomes: list[bool] = []
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        found = walk(*args, **kwargs)
+        outcomes.append(found is not None)
+        return found
+
+    monkeypatch.setattr(embedded, "_ranked_walk", spy)
+    with service(store).reading() as s:
+        for q, walked in (("ice", True), ("shelf", True), ("sea", True),
+                          ("zzz", False), ("n05", False),
+                          ("sea AND publicationYear:2002", False)):
+            outcomes.clear()
+            search(s, q, size=2, facet_hits=3)
+            assert outcomes == [walked], q
