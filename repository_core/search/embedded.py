@@ -633,9 +633,10 @@ def _ranked_walk(session: Session, words: list[str], live: list[Any], whole: Nod
                  opts: dict[str, Any]) -> tuple[list[Any], int] | None:
     """SQLite, by relevance: the ``want`` best matches, found in the full-text
     ranking's order, and their number up to ``track_total`` + 1; None when the
-    words are in fewer than ``want`` documents, or fewer than ``want`` of the
-    first :data:`WALK_SPAN` times ``want`` ranked documents match the query
-    (the caller then reads every match, as before).
+    words are in fewer than ``want`` documents, fewer than ``want`` records
+    match, or fewer than ``want`` of the first :data:`WALK_SPAN` times
+    ``want`` ranked documents do (the caller then reads every match, as
+    before).
 
     Exact, because a record the ranking holds outranks every record it does
     not: FTS5's ``bm25`` is negative for every document that matches, so the
@@ -647,13 +648,21 @@ def _ranked_walk(session: Session, words: list[str], live: list[Any], whole: Nod
     hundred records: MEASURE. The ranking is the
     outer query's only table and keeps its order (its own ``ORDER BY`` and
     ``LIMIT``); the probe and the record's creation time are subqueries of it.
-    The count is a statement of its own, capped.
+    The count, a statement of its own (capped), comes first: a query that
+    narrows its words to fewer matches than the walk wants (``consensus AND
+    creators.name:smith``) would have its words' documents probed in vain.
     """
     match = _fts_match(words)
     documents = session.execute(
         text("SELECT count(*) FROM (SELECT rowid FROM search_fts "
              "WHERE search_fts MATCH :m LIMIT :n)"), {"m": match, "n": want}).scalar_one()
     if documents < want:
+        return None
+    found = int(session.execute(
+        select(func.count()).select_from(
+            select(RecordRow.id).where(*where).limit(track_total + 1).subquery()),
+        execution_options=opts).scalar_one())
+    if found < want:
         return None
     ranked = (text("SELECT search_documents.record_id AS record_id, "
                    "-bm25(search_fts) AS score FROM search_fts JOIN search_documents "
@@ -670,13 +679,7 @@ def _ranked_walk(session: Session, words: list[str], live: list[Any], whole: Nod
     rows = list(session.execute(
         select(ranked.c.record_id.label("id"), created.label("created"), ranked.c.score)
         .select_from(ranked).where(matching).limit(want), execution_options=opts).all())
-    if len(rows) < want:
-        return None
-    found = int(session.execute(
-        select(func.count()).select_from(
-            select(RecordRow.id).where(*where).limit(track_total + 1).subquery()),
-        execution_options=opts).scalar_one())
-    return rows, found
+    return (rows, found) if len(rows) == want else None
 
 
 def _walked(session: Session, sort_key: str, live: list[Any], where_probe: list[Any],
