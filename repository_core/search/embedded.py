@@ -487,10 +487,13 @@ def search(
     # count them when more than ``facet_hits`` match, and fewer of them than
     # asked is the exact total without a count
     top: list[Any] | None = None
-    # ranked by relevance, every match is read to order them: on SQLite the
-    # statement counts them too (a window over the match), where a count of
-    # its own evaluated the whole query a second time (a phrase's walk, a
-    # broad word's postings). Not so on PostgreSQL: there the time budget is
+    # ranked by relevance, on SQLite: where the words are in many documents
+    # and many records match, the documents are walked in the ranking's
+    # order and the total counted apart (``_ranked_walk``); otherwise every
+    # match is read to order them, and the statement counts them too (a
+    # window over the match), where a count of its own evaluated the whole
+    # query a second time (a phrase's walk, a broad word's postings). Not so
+    # on PostgreSQL: there the time budget is
     # per statement, and ranking and counting a word in most records together
     # (``of``: 750-820 ms under load) came close to it and was refused; the
     # matches are counted first, up to ``track_total`` + 1, and ranked in the
