@@ -1,0 +1,79 @@
+"""Revision 0013: on SQLite search_documents gains an index of (doc_id, record_id),
+which the walk by relevance names; a search by bare words answers as before
+(PostgreSQL: no index, no walk, the same answers)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.orm import Session
+
+from repository_core.search import embedded, search
+from tests.repository_core.migration_support import downgraded_to, insert_live_record, upgraded_from
+
+STAMP = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+#: record -> its title: 'ice' once, twice, three times, or not at all
+TITLES = {"r0": "ice", "r1": "ice ice", "r2": "ice ice ice", "r3": "sea"}
+
+
+def _records_at_0012(connection: Connection) -> None:
+    """Four records, their title tokens and full-text documents, as 0012 stored them."""
+    sqlite = connection.dialect.name == "sqlite"
+    for i, (rid, title) in enumerate(TITLES.items()):
+        insert_live_record(connection, rid, STAMP + timedelta(days=i),
+                           {"titles": [{"title": title}]})
+        for pos, token in enumerate(title.split()):
+            connection.execute(
+                text("INSERT INTO query_terms (record_id, field, ord, pos, term, num, raw) "
+                     "VALUES (:id, 'titles.title', 0, :pos, :term, NULL, NULL)"),
+                {"id": rid, "pos": pos, "term": token})
+        tsv = "NULL" if sqlite else "to_tsvector('simple', :body)"
+        connection.execute(
+            text(f"INSERT INTO search_documents (doc_id, record_id, body, tsv) "
+                 f"VALUES (:doc, :id, :body, {tsv})"),
+            {"doc": i + 1, "id": rid, "body": title})
+        if sqlite:
+            connection.execute(text("INSERT INTO search_fts (rowid, body) VALUES (:doc, :body)"),
+                               {"doc": i + 1, "body": title})
+
+
+def _index_present(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            found = conn.execute(text("SELECT count(*) FROM sqlite_master WHERE type = 'index' "
+                                      "AND name = 'ix_search_documents_doc_record'"))
+        else:
+            found = conn.execute(text("SELECT count(*) FROM pg_indexes WHERE indexname = "
+                                      "'ix_search_documents_doc_record' AND schemaname = "
+                                      "current_schema()"))
+        return bool(found.scalar_one())
+
+
+def _ranked(engine: Engine) -> list[str]:
+    """The hits of 'ice' by relevance, the top two wanted (so that SQLite walks)."""
+    with Session(engine) as session:
+        return [r.id for r in search(session, "ice", size=1, facet_hits=2).hits]
+
+
+def test_upgrade_adds_the_index_the_walk_reads(blank_engine: Engine,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    upgraded_from(blank_engine, "0012", _records_at_0012)
+    sqlite = blank_engine.dialect.name == "sqlite"
+    assert _index_present(blank_engine) == sqlite
+    walk = embedded._ranked_walk
+    walked: list[bool] = []
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        found = walk(*args, **kwargs)
+        walked.append(found is not None)
+        return found
+
+    monkeypatch.setattr(embedded, "_ranked_walk", spy)
+    assert _ranked(blank_engine) == ["r2"]  # the most 'ice', by bm25 and by ts_rank
+    assert walked == ([True] if sqlite else [])  # it names the index: it would fail without
+
+    downgraded_to(blank_engine, "0012")
+    assert not _index_present(blank_engine)
