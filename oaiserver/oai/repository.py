@@ -46,9 +46,6 @@ class KeptEntry(NamedTuple):
     sets: tuple[str, ...]
     payload: bytes
     provenance: Provenance | None = None
-    #: the datestamp as a header writes it (``YYYY-MM-DDThh:mm:ssZ``), when the
-    #: repository read it as text: a page then formats none of its datestamps
-    datestamp_text: str | None = None
 
     @property
     def position(self) -> Cursor:

@@ -57,7 +57,6 @@ from repository_core.set_specs import spec_ancestors
 from repository_core.store import RecordStore, row_to_record
 from serializers.context import ExportContext
 
-from .dates import format_datestamp
 from .payloads import fingerprint, serialize
 from .repository import Entry, KeptEntry, SetInfo
 
@@ -170,16 +169,14 @@ class SQLRepository:
             if any(row[14] is None or row[7] or not row[1]
                    or row[15] != (None if row[6] in drafts else row[6]) for row in rows):
                 return self._entries(conn, rows, with_payloads=True)
-            from_db, as_text = _stamps_from_db(self.engine.dialect)
+            from_db = _datetime_from_db(self.engine.dialect)
             sets = self._specs_with_ancestors(conn, {row[2]: row[16] for row in rows if row[16]})
             origins = self._origins(conn, [row[2] for row in rows if row[8] is not None])
         no_sets: tuple[str, ...] = ()
         return [
-            KeptEntry(rid, moment, sets.get(rid, no_sets),
-                      payload if type(payload) is bytes else bytes(payload), origins.get(rid),
-                      as_text(stamp, moment))
+            KeptEntry(rid, from_db(stamp), sets.get(rid, no_sets),
+                      payload if type(payload) is bytes else bytes(payload), origins.get(rid))
             for stamp, _, rid, *_, payload, _, _ in rows
-            for moment in (from_db(stamp),)
         ]
 
     def _entries(self, conn: Any, rows: Sequence[Any], *, with_payloads: bool) -> list[Entry]:
@@ -711,26 +708,6 @@ def _datetime_to_db(dialect: Dialect) -> Callable[[datetime], Any]:
     """An aware datetime as the driver stores a :class:`UTCDateTime` column (SQLite: text)."""
     process = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
     return process if process is not None else (lambda value: value)
-
-
-@lru_cache(maxsize=16)
-def _stamps_from_db(
-    dialect: Dialect,
-) -> tuple[Callable[[Any], Any], Callable[[Any, datetime], str]]:
-    """How a list page reads a datestamp as the driver hands it: the datetime, and
-    the header's text from the value and its datetime.
-
-    SQLite's text (``YYYY-MM-DD HH:MM:SS.ffffff``, UTC) gives the header's text
-    by slicing, in a quarter of the time formatting the datetime takes (a page
-    writes a hundred). Other values are formatted as anywhere else.
-    """
-
-    def as_text(value: Any, moment: datetime) -> str:
-        if type(value) is str and len(value) == 26 and value[10] == " ":
-            return f"{value[:10]}T{value[11:19]}Z"
-        return format_datestamp(moment)
-
-    return _datetime_from_db(dialect), as_text
 
 
 @lru_cache(maxsize=16)

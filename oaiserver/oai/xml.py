@@ -14,6 +14,7 @@ rows, with no object per record. Everything else is built with lxml.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
@@ -194,9 +195,7 @@ def _kept_records(parts: list[bytes], page: KeptRecords) -> None:
     only, a :class:`Header`), written straight from the :class:`KeptEntry` values."""
     prefix = escape(oai_identifier(page.repository_id, ""))
     for entry in page.entries:
-        header = _header_markup(prefix + escape(entry.id),
-                                entry.datestamp_text or format_datestamp(entry.datestamp),
-                                entry.sets)
+        header = _header_markup(prefix + escape(entry.id), entry.datestamp, entry.sets)
         if not page.metadata:
             parts.append(header.encode())
             continue
@@ -220,17 +219,17 @@ def _attr(value: str) -> str:
 
 
 def _header_text(header: Header) -> str:
-    return _header_markup(escape(header.identifier), format_datestamp(header.datestamp),
-                          header.sets, header.deleted)
+    return _header_markup(escape(header.identifier), header.datestamp, header.sets,
+                          header.deleted)
 
 
-def _header_markup(identifier: str, datestamp: str, sets: tuple[str, ...],
+def _header_markup(identifier: str, datestamp: datetime, sets: tuple[str, ...],
                    deleted: bool = False) -> str:
-    """A ``<header>``; ``identifier`` already escaped, ``datestamp`` formatted."""
+    """A ``<header>``; ``identifier`` already escaped."""
     status = ' status="deleted"' if deleted else ""
     specs = "".join([f"<setSpec>{escape(spec)}</setSpec>" for spec in sets]) if sets else ""
     return (f"<header{status}><identifier>{identifier}</identifier>"
-            f"<datestamp>{datestamp}</datestamp>{specs}</header>")
+            f"<datestamp>{format_datestamp(datestamp)}</datestamp>{specs}</header>")
 
 
 def _resumption_text(res: Resumption) -> str:

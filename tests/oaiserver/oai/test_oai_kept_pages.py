@@ -216,21 +216,3 @@ def test_a_page_with_a_record_that_needs_more_is_written_from_entries_in_one_sta
     last = etree.fromstring(pages[-1][0])
     deleted = [h for h in last.iter(f"{OAI}header") if h.get("status") == "deleted"]
     assert [h.findtext(f"{OAI}identifier") for h in deleted] == [oai_id("r0001")]
-
-
-@pytest.mark.parametrize("moment", [
-    datetime(2020, 1, 1, tzinfo=UTC),
-    datetime(2024, 2, 29, 23, 59, 59, 999_999, tzinfo=UTC),
-    datetime(999, 12, 31, 0, 0, 1, 1, tzinfo=UTC),
-])
-def test_a_kept_page_writes_the_datestamp_the_headers_write(engine: Engine, moment: datetime) -> None:
-    """On SQLite a kept page slices the header's datestamp out of the stored text; it is
-    the text :func:`format_datestamp` writes from the datetime read back, on either
-    database, for any stored value (a year before 1000, microseconds or none)."""
-    from oaiserver.oai.dates import format_datestamp
-    from oaiserver.oai.sql import _datetime_to_db, _stamps_from_db
-
-    stored = _datetime_to_db(engine.dialect)(moment)
-    from_db, as_text = _stamps_from_db(engine.dialect)
-    assert from_db(stored) == moment
-    assert as_text(stored, from_db(stored)) == format_datestamp(moment)
