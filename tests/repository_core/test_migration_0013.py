@@ -5,14 +5,14 @@ which the walk by relevance names; a search by bare words answers as before
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session
 
-from repository_core.search import embedded, search
+from repository_core.search import search
 from tests.repository_core.migration_support import downgraded_to, insert_live_record, upgraded_from
+from tests.repository_core.query.walk_support import spy_on_walk
 
 STAMP = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 #: record -> its title: 'ice' once, twice, three times, or not at all
@@ -63,15 +63,7 @@ def test_upgrade_adds_the_index_the_walk_reads(blank_engine: Engine,
     upgraded_from(blank_engine, "0012", _records_at_0012)
     sqlite = blank_engine.dialect.name == "sqlite"
     assert _index_present(blank_engine) == sqlite
-    walk = embedded._ranked_walk
-    walked: list[bool] = []
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        found = walk(*args, **kwargs)
-        walked.append(found is not None)
-        return found
-
-    monkeypatch.setattr(embedded, "_ranked_walk", spy)
+    walked, _ = spy_on_walk(monkeypatch)
     assert _ranked(blank_engine) == ["r2"]  # the most 'ice', by bm25 and by ts_rank
     assert walked == ([True] if sqlite else [])  # it names the index: it would fail without
 

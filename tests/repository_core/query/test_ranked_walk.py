@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from repository_core.search import embedded, search
 
 from .test_sets import service
+from .walk_support import spy_on_walk
 
 #: the queries the walk is for: bare words alone
 WORDS_ALONE = ["ice", "ice OR sea", "sea", "shelf OR sea"]
@@ -77,14 +78,7 @@ def _result(engine: Engine, q: str, size: int, facet_hits: int | None,
 @SQLITE_ONLY
 def test_the_walk_gives_what_reading_every_match_gives(
         store: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    walk = embedded._ranked_walk
-    outcomes: list[bool] = []
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        found = walk(*args, **kwargs)
-        outcomes.append(found is not None)
-        return found
-
+    outcomes, spy = spy_on_walk(monkeypatch)
     seen: set[bool] = set()
     for span in (1, 3, 20):
         for q in QUERIES:
@@ -108,15 +102,7 @@ def test_the_walk_is_taken_for_words_in_many_documents(
     """It walks a query of bare words alone, when the words are in at least as
     many documents as the hits it wants (here 3) and enough of them match;
     it does not try any other query (None: not tried)."""
-    walk = embedded._ranked_walk
-    outcomes: list[bool] = []
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        found = walk(*args, **kwargs)
-        outcomes.append(found is not None)
-        return found
-
-    monkeypatch.setattr(embedded, "_ranked_walk", spy)
+    outcomes, _ = spy_on_walk(monkeypatch)
     with service(store).reading() as s:
         for q, walked in (("ice", True), ("shelf", True), ("sea", True),
                           ("ice OR zzz", True), ("zzz", False), ("n05", False),
