@@ -17,7 +17,10 @@ in the record's transaction, so a search never sees a half-written record.
   FTS5 (``bm25``) or PostgreSQL ``tsvector`` (``ts_rank``, the ``simple``
   configuration: no stemming, any language). Ranking never changes *which*
   records match, only their order; a query without bare words sorts
-  relevance like ``newest``.
+  relevance like ``newest``. On SQLite a query of bare words alone whose
+  words are in many documents is walked in the ranking's order, each
+  document's record probed, instead of every match being read and sorted
+  (``_ranked_walk``).
 * **Facets**: resource type, publication year, subject, language, publisher, counted
   over the matching records; labels are the values as written.
 * **Sorts**: ``relevance``, ``newest`` / ``oldest`` (by creation),
@@ -494,9 +497,9 @@ def search(
     # count them when more than ``facet_hits`` match, and fewer of them than
     # asked is the exact total without a count
     top: list[Any] | None = None
-    # ranked by relevance, on SQLite: where the words are in many documents
-    # and many records match, the documents are walked in the ranking's
-    # order and the total counted apart (``_ranked_walk``); otherwise every
+    # ranked by relevance, on SQLite: bare words in many documents, matched by
+    # many records, are walked in the ranking's order and the total counted
+    # apart (``_ranked_walk``); otherwise every
     # match is read to order them, and the statement counts them too (a
     # window over the match), where a count of its own evaluated the whole
     # query a second time (a phrase's walk, a broad word's postings). Not so
@@ -668,11 +671,13 @@ def _ranked_walk(session: Session, words: list[str], live: list[Any], whole: Nod
     matches) 92-98 -> 77-78 ms, ``of`` (95,045) 532-719 -> 375-381 ms, words
     in fewer documents (3,900) within the noise; at 1,000,000 records for
     ``turnout`` (38,412 documents) 261-288 -> 154-175 ms, ``Smith`` 689-725
-    -> 317-429 ms. The ranking is the
-    outer query's only table and keeps its order (its own ``ORDER BY`` and
-    ``LIMIT``); the probe and the record's creation time are subqueries of it.
-    Each document's record id is read from :data:`DOC_RECORD_INDEX`, not the
-    document's row (migration 0013).
+    -> 317-429 ms.
+
+    The ranking is the outer query's only table and keeps its order (its
+    own ``ORDER BY`` and ``LIMIT``); the probe and the record's creation time
+    are subqueries of it. Each document's record id is read from
+    :data:`DOC_RECORD_INDEX`, not the document's row (migration 0013).
+
     Only for bare words: there nearly every ranked document's record
     matches, and a few hundred probes find the hits. A query that narrows
     its words (``consensus AND creators.name:smith``, 3,172 of 1,000,000
