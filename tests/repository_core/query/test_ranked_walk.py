@@ -43,9 +43,9 @@ SQLITE_ONLY = pytest.mark.parametrize("fresh_engine", ["sqlite"], indirect=True)
 
 @pytest.fixture
 def store(fresh_engine: Engine) -> Engine:
-    """40 records: 'ice' in 27 of them one to four times (many ties of score),
+    """40 records: 'ice' in 26 of them one to four times (many ties of score),
     'sea' in eight, 'shelf' after 'ice' in some; years 2000-2002; five deleted;
-    four with a newer version without the words (so not their latest)."""
+    three with a newer version without the words (so not their latest)."""
     svc = service(fresh_engine)
     for i in range(40):
         words = ["record", f"n{i:02d}"]
