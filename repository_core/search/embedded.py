@@ -561,11 +561,7 @@ def search(
         # counting stops past ``track_total``: an exact count of a broad match
         # would read every match, where a page reads twenty of them (a search
         # that narrows nothing counts every live record: the store's size)
-        matching = select(RecordRow.id).where(*where)
-        found = int(session.execute(
-            select(func.count()).select_from(
-                (matching.limit(track_total + 1) if nodes else matching).subquery()),
-            execution_options=opts).scalar_one())
+        found = _count(session, where, track_total + 1 if nodes else None, opts)
     total_exact = found <= track_total or not nodes
     total = found if total_exact else track_total
 
@@ -641,6 +637,16 @@ def _ranked_and_counted(session: Session, words: list[str], where: list[Any], wa
     return [row for row in rows if row.id is not None], found
 
 
+def _count(session: Session, where: list[Any], cap: int | None, opts: dict[str, Any]) -> int:
+    """The records matching ``where`` (live ones: it holds the conditions), counted up
+    to ``cap`` (None: all of them)."""
+    matching = select(RecordRow.id).where(*where)
+    return int(session.execute(
+        select(func.count()).select_from(
+            (matching if cap is None else matching.limit(cap)).subquery()),
+        execution_options=opts).scalar_one())
+
+
 def _words_alone(node: Node) -> bool:
     """Whether a query is bare words and nothing else: one, or any of several."""
     def bare(n: Node) -> bool:
@@ -693,10 +699,7 @@ def _ranked_walk(session: Session, words: list[str], live: list[Any], whole: Nod
              "WHERE search_fts MATCH :m LIMIT :n)"), {"m": match, "n": want}).scalar_one()
     if documents < want:
         return None
-    found = int(session.execute(
-        select(func.count()).select_from(
-            select(RecordRow.id).where(*where).limit(track_total + 1).subquery()),
-        execution_options=opts).scalar_one())
+    found = _count(session, where, track_total + 1, opts)
     if found < want:
         return None
     ranked = (text("SELECT search_documents.record_id AS record_id, "
