@@ -18,10 +18,11 @@ own and reports records/s (the process's wall time, start-up and the
 migration check included), its peak RSS, and the ratio against the
 targets of issue 11: 2,000 records/s on SQLite, 1,000 on PostgreSQL.
 It also reports the CPU time the load spent a record (user + system, of
-the load process and of its helper processes apart; the database server's
-own is not counted) and the rate this machine's cores allow at that cost,
-had they nothing else to do: a load cannot go faster than its work fits
-on the cores, whatever the order it does it in.
+the load process, of its helper processes and, on a PostgreSQL server
+running on this machine, of the server's processes, apart) and the rate
+this machine's cores allow at that cost, had they nothing else to do: a
+load cannot go faster than its work fits on the cores, whatever the order
+it does it in.
 ``--baseline`` loads the same file again into a fresh database with
 ``--batch-size 1`` (a transaction a record, close to loading before
 batches) and prints the ratio batched / one by one. ``--compare-one-process`` loads it again with
@@ -47,6 +48,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from pathlib import Path
+from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -86,6 +88,11 @@ def set_queries(count: int) -> dict[str, str]:
     return found
 
 
+def kind_of(url: str) -> str:
+    """``sqlite`` or ``postgresql``: which database ``url`` ('' for a scratch SQLite file) is."""
+    return "sqlite" if not url or url.startswith("sqlite") else "postgresql"
+
+
 def database_url(url: str, engine: Engine) -> str:
     """The URL the load process uses: the benchmark's SQLite file or schema."""
     if not url:
@@ -97,9 +104,9 @@ def database_url(url: str, engine: Engine) -> str:
 
 
 def load_once(url: str, args: argparse.Namespace, path: Path, batch_size: int,
-              ahead: bool = True) -> tuple[float, float, int, str, tuple[float, float]]:
-    """(seconds, peak RSS in MB, records stored, summary line, CPU seconds of the load
-    process and of its helpers) of one ``oaiserver load``."""
+              ahead: bool = True) -> tuple[float, float, int, str, Cpu]:
+    """(seconds, peak RSS in MB, records stored, summary line, CPU seconds) of one
+    ``oaiserver load``."""
     database = (kept_database(url, args.keep) if args.keep
                 else scratch_database(url, "bench_ingest"))
     with database as (engine, _folder):
@@ -114,6 +121,7 @@ def load_once(url: str, args: argparse.Namespace, path: Path, batch_size: int,
             services.sets.create(spec, name=spec, query=query)
         env = {**os.environ, "OAISERVER_DATABASE_URL": database_url(url, engine)}
         env.pop("OAISERVER_CONFIG", None)
+        server_before = postgres_cpu_seconds() if kind_of(url) == "postgresql" else None
         started = time.perf_counter()
         process = subprocess.Popen(
             [sys.executable, "-m", "oaiserver", "load", "-q", "--batch-size", str(batch_size),
@@ -129,6 +137,7 @@ def load_once(url: str, args: argparse.Namespace, path: Path, batch_size: int,
         # the load's own as last sampled: the helpers' is the difference
         tree_cpu = usage.ru_utime + usage.ru_stime
         own_cpu = min(sampler.cpu_seconds.get(process.pid, 0.0), tree_cpu)
+        server_after = postgres_cpu_seconds() if server_before is not None else None
         if tracer is not None:
             tracer.stop()
         seconds = time.perf_counter() - started
@@ -142,7 +151,10 @@ def load_once(url: str, args: argparse.Namespace, path: Path, batch_size: int,
     if sampler.peak_mb:
         summary += f" [peak RSS of the load and its helper processes together: " \
                    f"{sampler.peak_mb:.0f} MB]"
-    return seconds, usage.ru_maxrss / 1024, stored, summary, (own_cpu, tree_cpu - own_cpu)
+    server = (server_after - server_before
+              if server_before is not None and server_after is not None else None)
+    return seconds, usage.ru_maxrss / 1024, stored, summary, Cpu(own_cpu, tree_cpu - own_cpu,
+                                                                 server)
 
 
 class _Sampler(ABC):
@@ -234,14 +246,50 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-def cpu_line(own: float, helpers: float, records: int, target: float) -> str:
+class Cpu(NamedTuple):
+    """CPU seconds of one load: its process, its helpers, and the database server's
+    processes (None where not measured: SQLite, or a server on another machine)."""
+
+    own: float
+    helpers: float
+    server: float | None
+
+
+def postgres_cpu_seconds() -> float | None:
+    """CPU seconds (user + system) the PostgreSQL server's processes on this
+    machine have used so far, those that have exited included (the postmaster's
+    reaped children: a load's own backend ends with it); None if /proc shows no
+    server. Every ``postgres`` process is counted: the difference over a load is
+    the server's work for it where nothing else uses the server meanwhile."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, list[str]] = {}
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, _, tail = entry.read_text().rpartition(")")
+        except OSError:
+            continue
+        if head.endswith("(postgres"):
+            stats[int(entry.parent.name)] = tail.split()
+    if not stats:
+        return None
+    total = 0
+    for fields in stats.values():
+        total += int(fields[11]) + int(fields[12])
+        if int(fields[1]) not in stats:  # the postmaster: add its reaped children
+            total += int(fields[13]) + int(fields[14])
+    return total / tick
+
+
+def cpu_line(cpu: Cpu, records: int, target: float) -> str:
     """The CPU a record cost, and the most records/s the machine's cores allow at that cost."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    per_record = (own + helpers) / records
+    per_record = (cpu.own + cpu.helpers + (cpu.server or 0.0)) / records
     ceiling = (cores or 1) / per_record if per_record else float("inf")
-    return (f"CPU {per_record * 1000:.2f} ms a record (the load process {own / records * 1000:.2f}, "
-            f"its helpers {helpers / records * 1000:.2f}; the database server's not counted): "
-            f"{cores} cores allow at most {ceiling:,.0f} records/s at that cost, "
+    server = ("the database server's not counted" if cpu.server is None
+              else f"the database server's processes {cpu.server / records * 1000:.2f}")
+    return (f"CPU {per_record * 1000:.2f} ms a record (the load process "
+            f"{cpu.own / records * 1000:.2f}, its helpers {cpu.helpers / records * 1000:.2f}, "
+            f"{server}): {cores} cores allow at most {ceiling:,.0f} records/s at that cost, "
             f"x{ceiling / target:.2f} the target")
 
 
@@ -270,7 +318,7 @@ def main() -> None:
     if args.keep and (args.baseline or args.compare_one_process):
         parser.error("--keep measures one load: not with --baseline or --compare-one-process")
     url = {"sqlite": "", "postgresql": POSTGRES}.get(args.database, args.database)
-    kind = "sqlite" if not url or url.startswith("sqlite") else "postgresql"
+    kind = kind_of(url)
     target = TARGETS[kind]
 
     with tempfile.TemporaryDirectory(prefix="bench_ingest_") as folder:
@@ -286,8 +334,7 @@ def main() -> None:
         runs += [("one by one", 1, True)] if args.baseline else []
         rates = {}
         for label, size, ahead in runs:
-            seconds, rss, stored, summary, (own, helpers) = load_once(url, args, path, size,
-                                                                       ahead)
+            seconds, rss, stored, summary, cpu = load_once(url, args, path, size, ahead)
             rate = stored / seconds
             rates[label] = rate
             print(f"{label:>10} (--batch-size {size}): {stored:,} records in {seconds:.1f} s = "
@@ -295,7 +342,7 @@ def main() -> None:
                   f"{rate / target:.2f} x the target of {target:,.0f}/s")
             print(f"{'':>12}{summary}")
             if stored:
-                print(f"{'':>12}{cpu_line(own, helpers, stored, target)}")
+                print(f"{'':>12}{cpu_line(cpu, stored, target)}")
         if args.baseline:
             print(f"batched / one by one: {rates['batched'] / rates['one by one']:.1f} x")
         if args.compare_one_process:
