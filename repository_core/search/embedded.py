@@ -17,10 +17,11 @@ in the record's transaction, so a search never sees a half-written record.
   FTS5 (``bm25``) or PostgreSQL ``tsvector`` (``ts_rank``, the ``simple``
   configuration: no stemming, any language). Ranking never changes *which*
   records match, only their order; a query without bare words sorts
-  relevance like ``newest``. On SQLite a query of bare words alone whose
-  words are in many documents is walked in the ranking's order, each
-  document's record probed, instead of every match being read and sorted
-  (``_ranked_walk``).
+  relevance like ``newest``. A query of bare words alone is walked in the
+  ranking's order, each document's record probed, instead of every match
+  being read and sorted (``_walk_ranking``): on SQLite when its words are
+  in many documents, on PostgreSQL when more than ``track_total`` records
+  match.
 * **Facets**: resource type, publication year, subject, language, publisher, counted
   over the matching records; labels are the values as written.
 * **Sorts**: ``relevance``, ``newest`` / ``oldest`` (by creation),
@@ -507,7 +508,8 @@ def search(
     # per statement, and ranking and counting a word in most records together
     # (``of``: 750-820 ms under load) came close to it and was refused; the
     # matches are counted first, up to ``track_total`` + 1, and ranked in the
-    # same statement only when no more match (``_ranked_and_counted``)
+    # same statement only when no more match (``_ranked_and_counted``); when
+    # more do, bare words are walked (``_walk_ranking``)
     counted = sort_key == "relevance" and _is_sqlite(session)
     # any other order of a query's matches: they are read once, up to
     # ``track_total`` + 1, and counted and sorted in the same statement;
@@ -522,6 +524,10 @@ def search(
         if sort_key == "relevance" and not counted:
             ranked, found = _ranked_and_counted(session, words, where, want, track_total, opts)
             top = ranked if found <= track_total else None
+            if top is None and whole is not None and _words_alone(whole):
+                # more match than were counted: bare words are walked, where
+                # every match would be ranked and sorted
+                top = _walk_ranking(session, words, live, whole, want, opts)
         walked = (_ranked_walk(session, words, live, whole, where, want, track_total, opts)
                   if counted and whole is not None and _words_alone(whole) else None)
         if walked is not None:
@@ -659,30 +665,19 @@ def _ranked_walk(session: Session, words: list[str], live: list[Any], whole: Nod
                  where: list[Any], want: int, track_total: int,
                  opts: dict[str, Any]) -> tuple[list[Any], int] | None:
     """SQLite, by relevance, a query of bare words alone (:func:`_words_alone`):
-    the ``want`` best matches, found in the full-text ranking's order, and
-    their number up to ``track_total`` + 1; None when the words are in fewer
-    than ``want`` documents, fewer than ``want`` records match, or fewer than
-    ``want`` of the first :data:`WALK_SPAN` times ``want`` ranked documents
-    do (the caller then reads every match, as before).
+    the ``want`` best matches, found in the full-text ranking's order
+    (:func:`_walk_ranking`), and their number up to ``track_total`` + 1; None
+    when the words are in fewer than ``want`` documents, fewer than ``want``
+    records match, or the walk gives up (the caller then reads every match,
+    as before).
 
-    Exact, because a record the ranking holds outranks every record it does
-    not: FTS5's ``bm25`` is negative for every document that matches, so the
-    score (its negation) is positive, where a match without the words scores
-    0. The first ``want`` records in the ranking's order (score, then id)
-    that match the query (each probed, ``to_sql(probe=True)``) are therefore
-    the first ``want`` of all matches. Reading every match, ranking it and
-    sorting them all cost more than ranking the documents and probing a few
-    hundred records: a request (``bench_search.py``, the code before and
-    after alternately) at 100,000 records for ``interviews`` (12,416
-    matches) 92-98 -> 77-78 ms, ``of`` (95,045) 532-719 -> 375-381 ms, words
-    in fewer documents (3,900) within the noise; at 1,000,000 records for
-    ``turnout`` (38,412 documents) 261-288 -> 154-175 ms, ``Smith`` 689-725
-    -> 317-429 ms.
-
-    The ranking is the outer query's only table and keeps its order (its
-    own ``ORDER BY`` and ``LIMIT``); the probe and the record's creation time
-    are subqueries of it. Each document's record id is read from
-    :data:`DOC_RECORD_INDEX`, not the document's row (migration 0013).
+    Reading every match, ranking it and sorting them all cost more than
+    ranking the documents and probing a few hundred records: a request
+    (``bench_search.py``, the code before and after alternately) at 100,000
+    records for ``interviews`` (12,416 matches) 92-98 -> 77-78 ms, ``of``
+    (95,045) 532-719 -> 375-381 ms, words in fewer documents (3,900) within
+    the noise; at 1,000,000 records for ``turnout`` (38,412 documents)
+    261-288 -> 154-175 ms, ``Smith`` 689-725 -> 317-429 ms.
 
     Only for bare words: there nearly every ranked document's record
     matches, and a few hundred probes find the hits. A query that narrows
@@ -693,23 +688,65 @@ def _ranked_walk(session: Session, words: list[str], live: list[Any], whole: Nod
     -language``, no match, 166 -> 403 ms); both were slower walked. The count
     comes first, so that too few matches are not walked in vain.
     """
-    match = _fts_match(words)
     documents = session.execute(
         text("SELECT count(*) FROM (SELECT rowid FROM search_fts "
-             "WHERE search_fts MATCH :m LIMIT :n)"), {"m": match, "n": want}).scalar_one()
+             "WHERE search_fts MATCH :m LIMIT :n)"),
+        {"m": _fts_match(words), "n": want}).scalar_one()
     if documents < want:
         return None
     found = _count(session, where, track_total + 1, opts)
     if found < want:
         return None
-    ranked = (text("SELECT search_documents.record_id AS record_id, "
-                   "-bm25(search_fts) AS score FROM search_fts JOIN search_documents "
-                   f"INDEXED BY {DOC_RECORD_INDEX} "
-                   "ON search_documents.doc_id = search_fts.rowid "
-                   "WHERE search_fts MATCH :m "
-                   "ORDER BY score DESC, search_documents.record_id LIMIT :span")
-              .bindparams(m=match, span=WALK_SPAN * want)
-              .columns(record_id=String, score=Float).subquery("ranked"))
+    rows = _walk_ranking(session, words, live, whole, want, opts)
+    return None if rows is None else (rows, found)
+
+
+def _walk_ranking(session: Session, words: list[str], live: list[Any], whole: Node,
+                  want: int, opts: dict[str, Any]) -> list[Any] | None:
+    """The ``want`` best matches of a query of bare words alone, by relevance: the
+    first :data:`WALK_SPAN` times ``want`` of the words' documents, ranked
+    (score, then record id), each one's record probed with the query
+    (``to_sql(probe=True)``) until ``want`` match; None if fewer do among
+    them.
+
+    Exact, because a record the ranking holds outranks every record it does
+    not: FTS5's ``bm25`` is negative for every document that matches (the
+    score is its negation) and PostgreSQL's ``ts_rank`` positive, where a
+    match without the words scores 0. The first ``want`` records in the
+    ranking's order that match the query are therefore the first ``want``
+    of all matches.
+
+    SQLite (:func:`_ranked_walk`): the ranking is the outer query's only
+    table and keeps its order (its own ``ORDER BY`` and ``LIMIT``); each
+    document's record id is read from :data:`DOC_RECORD_INDEX`, not the
+    document's row (migration 0013). PostgreSQL, when more than
+    ``track_total`` records match (:func:`search`): the words' documents
+    come from the vectors' GIN index and are all ranked, but nothing else
+    is read for each; where every match was joined to its document and
+    ranked (at 100,000 records, ``Smith``, 11,589 matches, 132 ms; ``of``,
+    95,045, 398 ms), ranking the documents alone took 60 and 116-123 ms.
+    """
+    span = WALK_SPAN * want
+    if _is_sqlite(session):
+        ranked = (text("SELECT search_documents.record_id AS record_id, "
+                       "-bm25(search_fts) AS score FROM search_fts JOIN search_documents "
+                       f"INDEXED BY {DOC_RECORD_INDEX} "
+                       "ON search_documents.doc_id = search_fts.rowid "
+                       "WHERE search_fts MATCH :m "
+                       "ORDER BY score DESC, search_documents.record_id LIMIT :span")
+                  .bindparams(m=_fts_match(words), span=span)
+                  .columns(record_id=String, score=Float).subquery("ranked"))
+        order: list[Any] = []
+    else:
+        tsquery = _pg_tsquery(words)
+        score = cast(func.ts_rank(SearchDocumentRow.tsv, tsquery), Float)
+        ranked = (select(SearchDocumentRow.record_id.label("record_id"), score.label("score"))
+                  .where(SearchDocumentRow.tsv.op("@@")(tsquery))
+                  .order_by(score.desc(), SearchDocumentRow.record_id).limit(span)
+                  .subquery("ranked"))
+        # PostgreSQL knows the subquery's order and keeps it without a sort
+        # of its own, stopping at ``want`` matches
+        order = [ranked.c.score.desc(), ranked.c.record_id]
     matching = (select(RecordRow.id)
                 .where(RecordRow.id == ranked.c.record_id, *live, to_sql(whole, probe=True))
                 .exists())
@@ -717,8 +754,9 @@ def _ranked_walk(session: Session, words: list[str], live: list[Any], whole: Nod
                .scalar_subquery())
     rows = list(session.execute(
         select(ranked.c.record_id.label("id"), created.label("created"), ranked.c.score)
-        .select_from(ranked).where(matching).limit(want), execution_options=opts).all())
-    return (rows, found) if len(rows) == want else None
+        .select_from(ranked).where(matching).order_by(*order).limit(want),
+        execution_options=opts).all())
+    return rows if len(rows) == want else None
 
 
 def _walked(session: Session, sort_key: str, live: list[Any], where_probe: list[Any],
