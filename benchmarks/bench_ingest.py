@@ -52,7 +52,7 @@ from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, make_url, select, text
 
 from benchmarks.scratch_database import kept_database, scratch_database
 from fixtures.synthetic import RESOURCE_TYPES_GENERAL, generate
@@ -93,6 +93,13 @@ def kind_of(url: str) -> str:
     return "sqlite" if not url or url.startswith("sqlite") else "postgresql"
 
 
+def local_postgres(url: str) -> bool:
+    """Whether ``url`` is a PostgreSQL server on this machine (its processes' CPU is
+    then read from /proc)."""
+    return (kind_of(url) == "postgresql"
+            and make_url(url).host in (None, "", "localhost", "127.0.0.1", "::1"))
+
+
 def database_url(url: str, engine: Engine) -> str:
     """The URL the load process uses: the benchmark's SQLite file or schema."""
     if not url:
@@ -121,7 +128,7 @@ def load_once(url: str, args: argparse.Namespace, path: Path, batch_size: int,
             services.sets.create(spec, name=spec, query=query)
         env = {**os.environ, "OAISERVER_DATABASE_URL": database_url(url, engine)}
         env.pop("OAISERVER_CONFIG", None)
-        server_before = postgres_cpu_seconds() if kind_of(url) == "postgresql" else None
+        server_before = postgres_cpu_seconds() if local_postgres(url) else None
         started = time.perf_counter()
         process = subprocess.Popen(
             [sys.executable, "-m", "oaiserver", "load", "-q", "--batch-size", str(batch_size),
