@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
@@ -37,3 +39,19 @@ def test_a_statement_within_the_budget_runs(engine: Engine) -> None:
 def test_no_budget_means_no_limit(engine: Engine) -> None:
     with Session(engine) as session, session.begin(), time_budget(session, None):
         assert session.execute(text("SELECT 3")).scalar_one() == 3
+
+
+@pytest.mark.parametrize("engine", [pytest.param("postgresql", marks=pytest.mark.postgres)],
+                         indirect=True)
+def test_the_statements_of_a_search_share_one_deadline(engine: Engine) -> None:
+    """PostgreSQL's timeout is per statement: three statements of 0.3 s each
+    under a budget of 0.5 s are stopped at the deadline (the second), not
+    let run 0.9 s because none of them alone is over. (SQLite's progress
+    handler keeps one deadline by itself.)"""
+    started = time.monotonic()
+    with pytest.raises(QueryTooExpensive), Session(engine) as session, session.begin(), \
+            time_budget(session, 0.5):
+        for _ in range(3):
+            session.execute(text("SELECT count(*) FROM pg_sleep(0.3)"))
+    elapsed = time.monotonic() - started
+    assert elapsed < 0.5 + 0.5 / 20 + 0.15, elapsed
