@@ -504,9 +504,8 @@ def search(
     # match is read to order them, and the statement counts them too (a
     # window over the match), where a count of its own evaluated the whole
     # query a second time (a phrase's walk, a broad word's postings). Not so
-    # on PostgreSQL: there the time budget is
-    # per statement, and ranking and counting a word in most records together
-    # (``of``: 750-820 ms under load) came close to it and was refused; the
+    # on PostgreSQL: ranking and counting a word in most records together
+    # (``of``: 750-820 ms under load) came close to the budget and was refused; the
     # matches are counted first, up to ``track_total`` + 1, and ranked in the
     # same statement only when no more match (``_ranked_and_counted``); when
     # more do, bare words are walked (``_walk_ranking``)
