@@ -100,10 +100,10 @@ class _Deadline:
         now = time.monotonic()
         if now + self.timeout <= self.deadline + self.slack or statement.startswith(_CONTROL):
             return
-        # past the deadline already: the least timeout, and the database stops
-        # it. (A setting made inside a savepoint that is rolled back reverts
-        # to the one before, which ``self.timeout`` does not follow: facet
-        # counts, the only statements so wrapped, are a search's last.)
+        # the time left (past the deadline: the least, and the database stops
+        # the statement at once). A setting made inside a savepoint that is
+        # rolled back reverts to the one before, which ``self.timeout`` does
+        # not follow: facet counts, the only statements so wrapped, come last.
         self.timeout = max(0.001, self.deadline - now)
         cursor.execute(f"SET LOCAL statement_timeout = {_ms(self.timeout)}")
 
