@@ -518,17 +518,19 @@ def search(
     capped = sort_key != "relevance" and bool(nodes)
     found: int | None = None
     want = max(facet_hits, size + 1)
+    # the query, when it is bare words alone: the walks by relevance are for it
+    bare = whole if whole is not None and _words_alone(whole) else None
     if after is None or facets:
         ordered = _ordered(session, sort_key, words, where, None)
         if sort_key == "relevance" and not counted:
             ranked, found = _ranked_and_counted(session, words, where, want, track_total, opts)
             top = ranked if found <= track_total else None
-            if top is None and whole is not None and _words_alone(whole):
+            if top is None and bare is not None:
                 # more match than were counted: bare words are walked, where
                 # every match would be ranked and sorted
-                top = _walk_ranking(session, words, live, whole, want, opts)
-        walked = (_ranked_walk(session, words, live, whole, where, want, track_total, opts)
-                  if counted and whole is not None and _words_alone(whole) else None)
+                top = _walk_ranking(session, words, live, bare, want, opts)
+        walked = (_ranked_walk(session, words, live, bare, where, want, track_total, opts)
+                  if counted and bare is not None else None)
         if walked is not None:
             top, found = walked
         elif counted:
