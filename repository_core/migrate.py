@@ -20,6 +20,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, MetaData
 
 from .db import Base
+from .search.rank_index import RANK_INDEX, ensure_rank_index
 
 __all__ = [
     "alembic_config", "current_revision", "head_revision", "include_object", "include_object_on",
@@ -39,11 +40,15 @@ TABLE_MODULES = (
 # SQLite's FTS5 table and its shadow tables: made by search.create_search_schema,
 # not declared in the metadata, so comparisons must not see them.
 UNDECLARED_TABLE_PREFIX = "search_fts"
+# PostgreSQL's RUM index, made only where the extension is installed
+UNDECLARED_INDEXES = frozenset({RANK_INDEX})
 
 
 def include_object(obj: object, name: str | None, type_: str, reflected: bool,
                    compare_to: object) -> bool:
-    """Alembic filter: leave out tables the metadata cannot declare."""
+    """Alembic filter: leave out tables and indexes the metadata cannot declare."""
+    if type_ == "index" and name in UNDECLARED_INDEXES:
+        return False
     return not (type_ == "table" and name is not None
                 and name.startswith(UNDECLARED_TABLE_PREFIX))
 
@@ -73,7 +78,9 @@ def alembic_config() -> AlembicConfig:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database to ``revision`` (idempotent).
+    """Bring the database to ``revision`` (idempotent); at the head, with
+    PostgreSQL's ``rum`` extension installed, its index too
+    (:mod:`.search.rank_index`), whenever the extension came.
 
     On SQLite the migration's connection keeps its temporary storage in files,
     not in memory as the engine sets it for serving: a migration that builds
@@ -92,6 +99,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             with connection.begin():
                 cfg.attributes["connection"] = connection
                 command.upgrade(cfg, revision)
+                if revision == "head":
+                    # the extension may have come after the migration that adds the index
+                    ensure_rank_index(connection)
         finally:
             if sqlite:
                 raw.execute("PRAGMA temp_store = MEMORY")

@@ -43,6 +43,33 @@ def postgres_unavailable() -> str | None:
     return _postgres_reason
 
 
+_rum_reason: str | None = None
+_rum_checked = False
+
+
+def rum_unavailable() -> str | None:
+    """Why PostgreSQL's ``rum`` extension can't be used, or None if it can (checked
+    once). Where its package is installed and the extension is not yet created in
+    the test database, it is created (in ``public``, outside the tests' schemas),
+    as an operator would once; the tests' schemas then get its index when they
+    are migrated (``repository_core.search.rank_index``)."""
+    global _rum_checked, _rum_reason
+    if not _rum_checked:
+        _rum_checked = True
+        _rum_reason = postgres_unavailable()
+        if _rum_reason is None:
+            engine = make_engine(POSTGRES_URL)
+            with engine.begin() as conn:
+                if conn.execute(text("SELECT 1 FROM pg_available_extensions "
+                                     "WHERE name = 'rum'")).first() is None:
+                    _rum_reason = ("PostgreSQL's rum extension is not available "
+                                   "(Debian: postgresql-NN-rum)")
+                else:
+                    conn.execute(text("CREATE EXTENSION IF NOT EXISTS rum SCHEMA public"))
+            engine.dispose()
+    return _rum_reason
+
+
 def migrated_sqlite(path: str | os.PathLike[str]) -> Engine:
     """A SQLite database file at ``path``, migrated to the latest revision."""
     engine = make_engine(f"sqlite:///{path}")
@@ -59,6 +86,7 @@ def migrated_engine(kind: str, directory: str | os.PathLike[str]) -> Iterator[En
         engine.dispose()
     else:
         for engine in postgres_schema_engine():
+            rum_unavailable()  # the extension, where it can be had, before the migration
             upgrade(engine)
             yield engine
 
