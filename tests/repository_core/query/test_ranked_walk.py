@@ -5,6 +5,10 @@ the hits they want. On SQLite when the words are in many documents, the
 total counted apart (``embedded._ranked_walk``); on PostgreSQL when more
 records match than ``track_total`` (fewer are ranked and counted together).
 
+On PostgreSQL with the ``rum`` extension, one word is walked in its RUM
+index's order instead (``embedded._walk_rank_index``); the same test runs
+with that index and without it.
+
 It must give what reading every match gives (the reference: the walk
 turned off): the same hits in the same order, their scores, the total and
 whether it is exact, the facets of the top hits, the next page's cursor;
@@ -20,10 +24,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from repository_core.search import embedded, search
+from repository_core.search.rank_index import RANK_INDEX, ensure_rank_index
 
+from ...databases import REQUIRE_POSTGRES, rum_unavailable
 from .test_sets import service
 from .walk_support import spy_on_walk
 
@@ -49,7 +55,9 @@ def store(fresh_engine: Engine) -> Engine:
     'sea' in eight, 'shelf' after 'ice' in some; years 2000-2002; five
     deleted; three with a newer version without the words (so not their
     latest), and those with 'ice' among the best ranked documents (three
-    times more of it), whose records the walk must pass over."""
+    times more of it), whose records the walk must pass over. Ids are not
+    in the order the records are written, so that an index's order among
+    ties of score (RUM's) is not the ids'."""
     svc = service(fresh_engine)
     for i in range(40):
         words = ["record", f"n{i:02d}"]
@@ -61,13 +69,34 @@ def store(fresh_engine: Engine) -> Engine:
         created = svc.create({"titles": [{"title": " ".join(words)}],
                               "publicationYear": str(2000 + i % 3),
                               "subjects": [{"subject": f"s{i % 4}"}]},
-                             record_id=f"r{i:02d}")
+                             record_id=f"r{i * 17 % 40:02d}")
         if i % 7 == 6:
             svc.delete(created.id)
         elif i % 11 == 1:  # a newer version without the words: the first is no longer latest
             svc.new_version(created.id, {"titles": [{"title": f"record n{i:02d} newer"}],
                                          "publicationYear": "2003"})
     return fresh_engine
+
+
+@pytest.fixture(params=["gin", "rum"])
+def ranking_index(request: pytest.FixtureRequest, store: Engine) -> str:
+    """The store with PostgreSQL's RUM index of the vectors (``rum``) or without
+    it (``gin``: the vectors' GIN index alone, and SQLite's FTS5)."""
+    if request.param == "rum":
+        if store.dialect.name != "postgresql":
+            pytest.skip("the RUM index is PostgreSQL's")
+        reason = rum_unavailable()
+        if reason:
+            if REQUIRE_POSTGRES:
+                pytest.fail(reason + " (OAISERVER_TEST_REQUIRE_POSTGRES is set)")
+            pytest.skip(reason)
+        with store.begin() as conn:
+            assert ensure_rank_index(conn)
+    elif store.dialect.name == "postgresql":
+        with store.begin() as conn:
+            conn.execute(text(f"DROP INDEX IF EXISTS {RANK_INDEX}"))
+    store.dispose()  # the pool's connections forget what they knew of the index
+    return request.param
 
 
 def _result(engine: Engine, q: str, size: int, facet_hits: int | None,
@@ -81,8 +110,9 @@ def _result(engine: Engine, q: str, size: int, facet_hits: int | None,
 
 
 def test_the_walk_gives_what_reading_every_match_gives(
-        store: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+        store: Engine, ranking_index: str, monkeypatch: pytest.MonkeyPatch) -> None:
     outcomes, spy = spy_on_walk(monkeypatch, "_walk_ranking")
+    by_index, _ = spy_on_walk(monkeypatch, "_walk_rank_index")
     seen: set[bool] = set()
     for span in (1, 3, 20):
         for q in QUERIES:
@@ -98,6 +128,8 @@ def test_the_walk_gives_what_reading_every_match_gives(
                     assert len(outcomes) <= (1 if q in WORDS_ALONE else 0), (q, outcomes)
                     seen.update(outcomes)
     assert seen == {True, False}, "both the walk and the whole read were tried"
+    # the RUM index's walk is taken (and gives up) with the index only
+    assert set(by_index) == ({True, False} if ranking_index == "rum" else set())
 
 
 @SQLITE_ONLY
