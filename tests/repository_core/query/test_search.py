@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 from typing import Any
 
 import pytest
@@ -238,19 +240,21 @@ def test_a_walk_that_finds_too_few_in_its_span_reads_the_matches_whole(
         fresh_engine: Engine, monkeypatch: pytest.MonkeyPatch, sort: str) -> None:
     """The walk of a broad query probes at most ``WALK_SPAN`` times the hits it
     wants of the live records in order; when fewer match among them (sparse
-    matches) it gives up and the matches are read whole. Either way the first
-    page, the facets of the top hits and every later page are those of the
-    query's ordinary form, and it gives up exactly when its span holds too few."""
+    matches) it gives up and the matches are read whole, unless its span held
+    a third of them or more: then it walks once more, as far as those say the
+    rest lies, half as far again, unless that would take longer than
+    ``LONGER_WALK_SECONDS`` at the first walk's pace. Either way the first page, the facets of
+    the top hits and every later page are those of the query's ordinary
+    form, and it gives up exactly when its spans hold too few."""
     from repository_core.search import embedded
 
     svc = service(fresh_engine)
-    for i in range(30):  # every fifth matches, spread over creation and title order
-        title = f"{chr(97 + i * 7 % 26)}{i:02d} sample" + (" sparse" if i % 5 == 0 else "")
+    for i in range(30):  # every fifth sparse, three rare, spread over creation and title order
+        title = (f"{chr(97 + i * 7 % 26)}{i:02d} sample" + (" sparse" if i % 5 == 0 else "")
+                 + (" rare" if i in (11, 13, 16) else ""))
         svc.create({"titles": [{"title": title}], "publicationYear": str(2000 + i % 4)})
-    q = "titles.title:sparse"
-    matching = _all_ids(fresh_engine, q, sort, size=50)
     in_order = _all_ids(fresh_engine, None, sort, size=50)
-    assert len(matching) == 6 and len(in_order) == 30
+    assert len(in_order) == 30
     want = 3  # the hits the first page looks for: size 2 + 1 (the facets count 2)
     outcomes: list[bool] = []
     walked = embedded._walked
@@ -262,30 +266,47 @@ def test_a_walk_that_finds_too_few_in_its_span_reads_the_matches_whole(
 
     monkeypatch.setattr(embedded, "_walked", spy)
     seen: set[bool] = set()
-    for span in (1, 2, 3, 5, 8, 10, 100):
-        monkeypatch.setattr(embedded, "WALK_SPAN", span)
-        head = in_order[:span * want]
-        expected_walk = len(head) == len(in_order) or len(set(head) & set(matching)) >= want
-        outcomes.clear()
-        ids: list[str] = []
-        cursor = None
-        with svc.reading() as s:
-            first = search(s, q, sort=sort, size=2, track_total=2)
-            assert outcomes == [expected_walk], span
-            assert [h.id for h in first.hits] == matching[:2], span
-            assert {name: {f.key: f.count for f in values}
-                    for name, values in first.facets.items()} == _counts_of(
-                svc, matching[:2]), span  # the top track_total hits
-            while True:
-                page = search(s, q, sort=sort, size=2, cursor=cursor, track_total=2,
-                              facets=False)
-                ids += [h.id for h in page.hits]
-                cursor = page.next_cursor
-                if cursor is None:
-                    break
-        assert ids == matching, span
-        seen.add(expected_walk)
+    longer = 0
+    for q, count in (("titles.title:sparse", 6), ("titles.title:rare", 3)):
+        matching = _all_ids(fresh_engine, q, sort, size=50)
+        assert len(matching) == count
+
+        def settles(span: int, matching: list[str] = matching) -> tuple[bool, int]:
+            """Whether a walk of ``span`` records finds its hits (or reads them all),
+            and how many it finds."""
+            head = in_order[:span]
+            found = len(set(head) & set(matching))
+            return len(head) == len(in_order) or found >= want, found
+
+        for span, slow in itertools.product((1, 2, 3, 5, 8, 10, 100), (False, True)):
+            monkeypatch.setattr(embedded, "WALK_SPAN", span)
+            # a second walk predicted to take longer than this is not taken
+            monkeypatch.setattr(embedded, "LONGER_WALK_SECONDS", 0.0 if slow else 60.0)
+            expected_walk, found = settles(span * want)
+            if not expected_walk and 3 * found >= want and not slow:
+                longer += 1
+                expected_walk, _ = settles(math.ceil(span * want * want / found * 1.5))
+            outcomes.clear()
+            ids: list[str] = []
+            cursor = None
+            with svc.reading() as s:
+                first = search(s, q, sort=sort, size=2, track_total=2)
+                assert outcomes == [expected_walk], (q, span, slow)
+                assert [h.id for h in first.hits] == matching[:2], (q, span)
+                assert {name: {f.key: f.count for f in values}
+                        for name, values in first.facets.items()} == _counts_of(
+                    svc, matching[:2]), (q, span)  # the top track_total hits
+                while True:
+                    page = search(s, q, sort=sort, size=2, cursor=cursor, track_total=2,
+                                  facets=False)
+                    ids += [h.id for h in page.hits]
+                    cursor = page.next_cursor
+                    if cursor is None:
+                        break
+            assert ids == matching, (q, span, slow)
+            seen.add(expected_walk)
     assert seen == {True, False}, "both the walk and the whole read were tried"
+    assert longer, "a span that held a third of the hits was walked once more"
 
 
 def _counts_of(svc: RecordService, ids: list[str]) -> dict[str, dict[str, int]]:
