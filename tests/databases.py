@@ -70,6 +70,16 @@ def rum_unavailable() -> str | None:
     return _rum_reason
 
 
+def require_rum() -> None:
+    """Skip the calling test when the ``rum`` extension can't be had (fail instead
+    with OAISERVER_TEST_REQUIRE_POSTGRES: CI installs it)."""
+    reason = rum_unavailable()
+    if reason:
+        if REQUIRE_POSTGRES:
+            pytest.fail(reason + " (OAISERVER_TEST_REQUIRE_POSTGRES is set)")
+        pytest.skip(reason)
+
+
 def migrated_sqlite(path: str | os.PathLike[str]) -> Engine:
     """A SQLite database file at ``path``, migrated to the latest revision."""
     engine = make_engine(f"sqlite:///{path}")

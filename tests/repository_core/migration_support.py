@@ -60,3 +60,32 @@ def planner_statistics(engine: Engine) -> dict[str, tuple[int, bool]]:
                  "WHERE c.relname = 'query_terms' AND c.relnamespace = s.stxnamespace "
                  "AND s.stxnamespace = (SELECT oid FROM pg_namespace "
                  "WHERE nspname = current_schema())"))}
+
+
+def insert_titled_records(connection: Connection, titles: dict[str, str], stamp: datetime, *,
+                          full_text_rows: bool = False) -> None:
+    """Live records, one a day from ``stamp``, each with only a title (record ->
+    title), their title tokens and full-text documents, as revisions 0012 to
+    0013 store them; ``full_text_rows`` adds each token as a row of the full
+    text's own field (``_text``), which a query of bare words matches."""
+    from datetime import timedelta
+
+    sqlite = connection.dialect.name == "sqlite"
+    fields = ["titles.title", "_text"] if full_text_rows else ["titles.title"]
+    for i, (rid, title) in enumerate(titles.items()):
+        insert_live_record(connection, rid, stamp + timedelta(days=i),
+                           {"titles": [{"title": title}]})
+        for pos, token in enumerate(title.split()):
+            for field in fields:
+                connection.execute(
+                    text("INSERT INTO query_terms (record_id, field, ord, pos, term, num, raw) "
+                         "VALUES (:id, :field, 0, :pos, :term, NULL, NULL)"),
+                    {"id": rid, "field": field, "pos": pos, "term": token})
+        tsv = "NULL" if sqlite else "to_tsvector('simple', :body)"
+        connection.execute(
+            text(f"INSERT INTO search_documents (doc_id, record_id, body, tsv) "
+                 f"VALUES (:doc, :id, :body, {tsv})"),
+            {"doc": i + 1, "id": rid, "body": title})
+        if sqlite:
+            connection.execute(text("INSERT INTO search_fts (rowid, body) VALUES (:doc, :body)"),
+                               {"doc": i + 1, "body": title})

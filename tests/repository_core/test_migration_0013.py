@@ -4,14 +4,18 @@ which the walk by relevance names; a search by bare words answers as before
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session
 
 from repository_core.search import search
-from tests.repository_core.migration_support import downgraded_to, insert_live_record, upgraded_from
+from tests.repository_core.migration_support import (
+    downgraded_to,
+    insert_titled_records,
+    upgraded_from,
+)
 from tests.repository_core.query.walk_support import spy_on_walk
 
 STAMP = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -21,23 +25,7 @@ TITLES = {"r0": "ice", "r1": "ice ice", "r2": "ice ice ice", "r3": "sea"}
 
 def _records_at_0012(connection: Connection) -> None:
     """Four records, their title tokens and full-text documents, as 0012 stored them."""
-    sqlite = connection.dialect.name == "sqlite"
-    for i, (rid, title) in enumerate(TITLES.items()):
-        insert_live_record(connection, rid, STAMP + timedelta(days=i),
-                           {"titles": [{"title": title}]})
-        for pos, token in enumerate(title.split()):
-            connection.execute(
-                text("INSERT INTO query_terms (record_id, field, ord, pos, term, num, raw) "
-                     "VALUES (:id, 'titles.title', 0, :pos, :term, NULL, NULL)"),
-                {"id": rid, "pos": pos, "term": token})
-        tsv = "NULL" if sqlite else "to_tsvector('simple', :body)"
-        connection.execute(
-            text(f"INSERT INTO search_documents (doc_id, record_id, body, tsv) "
-                 f"VALUES (:doc, :id, :body, {tsv})"),
-            {"doc": i + 1, "id": rid, "body": title})
-        if sqlite:
-            connection.execute(text("INSERT INTO search_fts (rowid, body) VALUES (:doc, :body)"),
-                               {"doc": i + 1, "body": title})
+    insert_titled_records(connection, TITLES, STAMP)
 
 
 def _index_present(engine: Engine) -> bool:

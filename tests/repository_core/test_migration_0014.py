@@ -9,7 +9,7 @@ installation whose extension came after the migration gets it."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Connection, Engine, text
@@ -18,8 +18,12 @@ from sqlalchemy.orm import Session
 from repository_core.migrate import upgrade
 from repository_core.search import search
 from repository_core.search.rank_index import RANK_INDEX
-from tests.databases import REQUIRE_POSTGRES, rum_unavailable
-from tests.repository_core.migration_support import downgraded_to, insert_live_record, upgraded_from
+from tests.databases import require_rum
+from tests.repository_core.migration_support import (
+    downgraded_to,
+    insert_titled_records,
+    upgraded_from,
+)
 from tests.repository_core.query.walk_support import spy_on_walk
 
 STAMP = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -30,27 +34,7 @@ TITLES = {"r5": "ice", "r3": "ice ice", "r4": "ice ice ice", "r1": "ice", "r2": 
 
 def _records_at_0013(connection: Connection) -> None:
     """Six records, their title tokens and full-text documents, as 0013 stored them."""
-    sqlite = connection.dialect.name == "sqlite"
-    for i, (rid, title) in enumerate(TITLES.items()):
-        insert_live_record(connection, rid, STAMP + timedelta(days=i),
-                           {"titles": [{"title": title}]})
-        for pos, token in enumerate(title.split()):
-            connection.execute(
-                text("INSERT INTO query_terms (record_id, field, ord, pos, term, num, raw) "
-                     "VALUES (:id, 'titles.title', 0, :pos, :term, NULL, NULL)"),
-                {"id": rid, "pos": pos, "term": token})
-            connection.execute(
-                text("INSERT INTO query_terms (record_id, field, ord, pos, term, num, raw) "
-                     "VALUES (:id, '_text', 0, :pos, :term, NULL, NULL)"),
-                {"id": rid, "pos": pos, "term": token})
-        tsv = "NULL" if sqlite else "to_tsvector('simple', :body)"
-        connection.execute(
-            text(f"INSERT INTO search_documents (doc_id, record_id, body, tsv) "
-                 f"VALUES (:doc, :id, :body, {tsv})"),
-            {"doc": i + 1, "id": rid, "body": title})
-        if sqlite:
-            connection.execute(text("INSERT INTO search_fts (rowid, body) VALUES (:doc, :body)"),
-                               {"doc": i + 1, "body": title})
+    insert_titled_records(connection, TITLES, STAMP, full_text_rows=True)
 
 
 def _index_present(engine: Engine) -> bool:
@@ -72,10 +56,8 @@ def _ranked(engine: Engine) -> list[str]:
 def test_upgrade_adds_the_index_the_walk_reads(blank_engine: Engine,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     postgres = blank_engine.dialect.name == "postgresql"
-    if postgres and (reason := rum_unavailable()):
-        if REQUIRE_POSTGRES:
-            pytest.fail(reason + " (OAISERVER_TEST_REQUIRE_POSTGRES is set)")
-        pytest.skip(reason)
+    if postgres:
+        require_rum()
     upgraded_from(blank_engine, "0013", _records_at_0013)
     assert _index_present(blank_engine) == postgres
     walked, _ = spy_on_walk(monkeypatch, "_walk_rank_index")

@@ -12,16 +12,13 @@ from oaiserver.config import load_config
 from oaiserver.services import build_services
 from repository_core.db import make_engine
 from repository_core.search.rank_index import RANK_INDEX
-from tests.databases import POSTGRES_URL, REQUIRE_POSTGRES, postgres_schema, rum_unavailable
+from tests.databases import POSTGRES_URL, postgres_schema, require_rum
 
 
 @pytest.mark.postgres
 def test_upgrade_makes_the_rank_index_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     for schema in postgres_schema():
-        if reason := rum_unavailable():
-            if REQUIRE_POSTGRES:
-                pytest.fail(reason + " (OAISERVER_TEST_REQUIRE_POSTGRES is set)")
-            pytest.skip(reason)
+        require_rum()
         url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
         monkeypatch.setenv("OAISERVER_DATABASE_URL", url)
         services = build_services(load_config())

@@ -29,7 +29,7 @@ from sqlalchemy import Engine, text
 from repository_core.search import embedded, search
 from repository_core.search.rank_index import RANK_INDEX, ensure_rank_index
 
-from ...databases import REQUIRE_POSTGRES, rum_unavailable
+from ...databases import require_rum
 from .test_sets import service
 from .walk_support import spy_on_walk
 
@@ -85,11 +85,7 @@ def ranking_index(request: pytest.FixtureRequest, store: Engine) -> str:
     if request.param == "rum":
         if store.dialect.name != "postgresql":
             pytest.skip("the RUM index is PostgreSQL's")
-        reason = rum_unavailable()
-        if reason:
-            if REQUIRE_POSTGRES:
-                pytest.fail(reason + " (OAISERVER_TEST_REQUIRE_POSTGRES is set)")
-            pytest.skip(reason)
+        require_rum()
         with store.begin() as conn:
             assert ensure_rank_index(conn)
     elif store.dialect.name == "postgresql":
