@@ -808,8 +808,8 @@ def _walk_rank_index(session: Session, word: str, operator: str, live: list[Any]
 
     The planner is told to take the index (``enable_seqscan`` and
     ``enable_bitmapscan`` off for this statement): its estimates cost an
-    ordered index scan as if it read every posting, where the walk reads a
-    few hundred.
+    ordered index scan as if it read every row of the word's documents,
+    where the walk reads a few hundred to a few thousand.
     """
     tsquery = _pg_tsquery([word])
     distance = SearchDocumentRow.tsv.op(operator, return_type=Float)(tsquery)
