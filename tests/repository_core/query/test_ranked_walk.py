@@ -78,13 +78,11 @@ def store(fresh_engine: Engine) -> Engine:
     return fresh_engine
 
 
-@pytest.fixture(params=["gin", "rum"])
+@pytest.fixture
 def ranking_index(request: pytest.FixtureRequest, store: Engine) -> str:
     """The store with PostgreSQL's RUM index of the vectors (``rum``) or without
     it (``gin``: the vectors' GIN index alone, and SQLite's FTS5)."""
     if request.param == "rum":
-        if store.dialect.name != "postgresql":
-            pytest.skip("the RUM index is PostgreSQL's")
         require_rum()
         with store.begin() as conn:
             assert ensure_rank_index(conn)
@@ -93,6 +91,14 @@ def ranking_index(request: pytest.FixtureRequest, store: Engine) -> str:
             conn.execute(text(f"DROP INDEX IF EXISTS {RANK_INDEX}"))
     store.dispose()  # the pool's connections forget what they knew of the index
     return request.param
+
+
+#: each database without the RUM index, and PostgreSQL with it
+BY_RANKING_INDEX = pytest.mark.parametrize(("fresh_engine", "ranking_index"), [
+    ("sqlite", "gin"),
+    pytest.param("postgresql", "gin", marks=pytest.mark.postgres),
+    pytest.param("postgresql", "rum", marks=pytest.mark.postgres),
+], indirect=True)
 
 
 def _result(engine: Engine, q: str, size: int, facet_hits: int | None,
@@ -105,6 +111,7 @@ def _result(engine: Engine, q: str, size: int, facet_hits: int | None,
             page.next_cursor)
 
 
+@BY_RANKING_INDEX
 def test_the_walk_gives_what_reading_every_match_gives(
         store: Engine, ranking_index: str, monkeypatch: pytest.MonkeyPatch) -> None:
     outcomes, spy = spy_on_walk(monkeypatch, "_walk_ranking")
