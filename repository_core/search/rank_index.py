@@ -73,13 +73,9 @@ def distance_operator(session: Session) -> str | None:
     info = connection.info
     if _CACHE_KEY not in info:
         found = None
-        if connection.dialect.name == "postgresql":
-            schema = connection.execute(text(
-                "SELECT n.nspname FROM pg_extension e "
-                "JOIN pg_namespace n ON n.oid = e.extnamespace "
-                f"WHERE e.extname = 'rum' AND to_regclass('{RANK_INDEX}') IS NOT NULL")).scalar()
-            if schema is not None:
-                found = ("OPERATOR(" + connection.dialect.identifier_preparer.quote_schema(schema)
-                         + ".<=>)")
+        schema = rum_schema(connection)
+        if schema is not None and connection.execute(
+                text(f"SELECT to_regclass('{RANK_INDEX}') IS NOT NULL")).scalar():
+            found = "OPERATOR(" + connection.dialect.identifier_preparer.quote_schema(schema) + ".<=>)"
         info[_CACHE_KEY] = found
     return info[_CACHE_KEY]
